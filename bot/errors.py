@@ -1,0 +1,171 @@
+"""fsync's one error tree. Every error carries `user_message`: text a Slack user can act on.
+
+    FsyncError                       base; `user_message` is safe to show (plain text, not mrkdwn)
+    ├── UsageError                   a command or value the user typed is wrong (says what to type)
+    ├── PermissionDenied             the user's role does not allow it (says which role, who has it)
+    ├── ConfirmationRequired         a protected action needs the confirmation dialog first
+    └── SyncAPIError                 anything the Sync API said or failed to say (`status`, `error`)
+        ├── InvalidWorkspaceName     refused before any request (bad characters, length, traversal)
+        ├── Unauthorized             401: wrong or missing API key
+        ├── NotFound                 404 with a known error code
+        │   ├── WorkspaceNotFound    `workspace_not_found` (carries near names when known)
+        │   ├── RunNotFound          `run_not_found`
+        │   └── ConflictNotFound     `conflict_not_found`
+        ├── FeatureUnavailable       404/405 from an [ASSUMED] endpoint: the server lacks the feature
+        ├── SyncInProgress           409 `sync_in_progress` (`run_id`)
+        ├── SyncDisabled             409 `sync_disabled`
+        ├── ConflictAlreadyResolved  409 `conflict_already_resolved` (`conflict`)
+        ├── ConfigVersionMismatch    412 `config_version_mismatch` (someone else changed it)
+        ├── ValidationFailed         422 `validation_error` (`details`)
+        ├── ResolutionNotAllowed     422 `resolution_not_allowed`
+        ├── RateLimited              429 (`retry_after` seconds)
+        ├── ServerError              5xx
+        ├── UnexpectedResponse       a body that is not what the contract says (HTML, garbage)
+        └── APIUnreachable           connection refused, DNS, timeouts
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FsyncError(Exception):
+    """Base of every error fsync raises on purpose."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class UsageError(FsyncError):
+    pass
+
+
+class PermissionDenied(FsyncError):
+    pass
+
+
+class ConfirmationRequired(FsyncError):
+    pass
+
+
+class SyncAPIError(FsyncError):
+    status: int | None = None
+    error: str = "sync_api_error"
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        request_id: str | None = None,
+        details: Any = None,
+    ) -> None:
+        super().__init__(user_message)
+        if status is not None:
+            self.status = status
+        if error is not None:
+            self.error = error
+        self.request_id = request_id
+        self.details = details
+
+
+class InvalidWorkspaceName(SyncAPIError):
+    error = "invalid_workspace_name"
+
+
+class Unauthorized(SyncAPIError):
+    status = 401
+    error = "unauthorized"
+
+
+class NotFound(SyncAPIError):
+    status = 404
+
+
+class WorkspaceNotFound(NotFound):
+    error = "workspace_not_found"
+
+    def __init__(self, user_message: str, *, name: str = "", known: list[str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(user_message, **kwargs)
+        self.name = name
+        self.known = known or []
+
+
+class RunNotFound(NotFound):
+    error = "run_not_found"
+
+
+class ConflictNotFound(NotFound):
+    error = "conflict_not_found"
+
+
+class FeatureUnavailable(SyncAPIError):
+    error = "feature_unavailable"
+
+    def __init__(self, user_message: str, *, feature: str = "", **kwargs: Any) -> None:
+        super().__init__(user_message, **kwargs)
+        self.feature = feature
+
+
+class SyncInProgress(SyncAPIError):
+    status = 409
+    error = "sync_in_progress"
+
+    def __init__(self, user_message: str, *, run_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(user_message, **kwargs)
+        self.run_id = run_id
+
+
+class SyncDisabled(SyncAPIError):
+    status = 409
+    error = "sync_disabled"
+
+
+class ConflictAlreadyResolved(SyncAPIError):
+    status = 409
+    error = "conflict_already_resolved"
+
+    def __init__(self, user_message: str, *, conflict: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(user_message, **kwargs)
+        self.conflict = conflict
+
+
+class ConfigVersionMismatch(SyncAPIError):
+    status = 412
+    error = "config_version_mismatch"
+
+
+class ValidationFailed(SyncAPIError):
+    status = 422
+    error = "validation_error"
+
+
+class ResolutionNotAllowed(SyncAPIError):
+    status = 422
+    error = "resolution_not_allowed"
+
+
+class RateLimited(SyncAPIError):
+    status = 429
+    error = "rate_limited"
+
+    def __init__(self, user_message: str, *, retry_after: float | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(user_message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(SyncAPIError):
+    error = "server_error"
+
+
+class UnexpectedResponse(SyncAPIError):
+    error = "unexpected_response"
+
+
+class APIUnreachable(SyncAPIError):
+    error = "api_unreachable"

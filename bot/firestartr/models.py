@@ -1,0 +1,193 @@
+"""Pydantic models of the Sync API objects (see shared/contract/firestartr-sync-api.md).
+
+Tolerant readers: unknown fields are ignored, unknown enum values are kept as plain strings,
+missing optional fields default, and an unparseable timestamp becomes `None` instead of an error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,89}$")
+INTERVAL_PATTERN = re.compile(r"^[1-9][0-9]*[smhd]$")
+
+
+def _lenient_datetime(value: Any) -> Any:
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _lenient_str(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _lenient_int(value: Any) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+Timestamp = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
+Text = Annotated[str | None, BeforeValidator(_lenient_str)]
+Count = Annotated[int, BeforeValidator(_lenient_int)]
+
+
+class WorkspaceStatus(StrEnum):
+    SUCCESS = "success"
+    NEVER_SYNCED = "never_synced"
+    QUEUED = "queued"
+    RUNNING = "running"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+    DISABLED = "disabled"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    AWAITING_RESOLUTION = "awaiting_resolution"
+    CANCELED = "canceled"
+
+
+FINISHED_RUN_STATUSES = frozenset(
+    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED, RunStatus.AWAITING_RESOLUTION}
+)
+
+
+class ConflictResolution(StrEnum):
+    """Global `conflict_resolution` policy values."""
+
+    MANUAL = "manual"
+    APPLY_DESIRED = "apply_desired"
+    ACCEPT_REMOTE = "accept_remote"
+
+
+class Resolution(StrEnum):
+    """What a person may choose for one open conflict."""
+
+    APPLY_DESIRED = "apply_desired"
+    ACCEPT_REMOTE = "accept_remote"
+    IGNORE_ONCE = "ignore_once"
+    ABORT = "abort"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Workspace(_Model):
+    name: str
+    sync_enabled: bool = True
+    last_sync: Timestamp = None
+    # Kept as a plain string: an unknown status is shown as given, never a crash.
+    status: str = "unknown"
+    next_sync: Timestamp = None
+    sync_interval: Text = None
+    auto_apply: bool | None = None
+    open_conflicts: Count = 0
+    current_run_id: Text = None
+    message: Text = None
+
+
+class WorkspaceList(_Model):
+    workspaces: list[Workspace] = Field(default_factory=list)
+
+
+class WorkspaceConfig(_Model):
+    enabled: bool = True
+    sync_interval: str = "10m"
+    auto_apply: bool = False
+
+
+class Config(_Model):
+    enabled: bool = True
+    workspaces: dict[str, WorkspaceConfig] = Field(default_factory=dict)
+    conflict_resolution: str = ConflictResolution.MANUAL.value
+
+
+class Run(_Model):
+    id: str
+    workspace: Text = None
+    status: str = "queued"
+    trigger: Text = None
+    requested_by: Text = None
+    created_at: Timestamp = None
+    started_at: Timestamp = None
+    finished_at: Timestamp = None
+    message: Text = None
+    conflict_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_RUN_STATUSES
+
+
+class ChangedAttribute(_Model):
+    path: str = ""
+    desired: Any = None
+    actual: Any = None
+    sensitive: bool = False
+
+
+class ConflictResource(_Model):
+    address: str = ""
+    action: Text = None
+    changed_attributes: list[ChangedAttribute] = Field(default_factory=list)
+
+
+class Conflict(_Model):
+    id: str
+    workspace: Text = None
+    run_id: Text = None
+    type: Text = None
+    status: str = "open"
+    detected_at: Timestamp = None
+    summary: Text = None
+    resources: list[ConflictResource] = Field(default_factory=list)
+    allowed_resolutions: list[str] = Field(default_factory=list)
+    resolution: Text = None
+    resolved_by: Text = None
+    resolved_at: Timestamp = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class ConflictList(_Model):
+    conflicts: list[Conflict] = Field(default_factory=list)
+
+
+class ResolveResult(_Model):
+    conflict: Conflict
+    run: Run | None = None
+
+
+class ErrorBody(_Model):
+    """The API's error body: `{"error", "message", "code"}` plus optional extras."""
+
+    error: str = "unknown_error"
+    message: Text = None
+    code: int | None = None
+    details: Any = None
+    request_id: Text = None
+    retry_after: float | None = None
+    run_id: Text = None
+    conflict: dict[str, Any] | None = None

@@ -1,0 +1,106 @@
+"""Settings: the only place fsync reads the environment.
+
+`Settings()` is built once at start-up and passed down; tests construct `Settings(...)` directly.
+Every environment name below is a public contract documented in the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """fsync's configuration. Field names map to the upper-case environment names."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    firestartr_api_url: str = "https://api.firestartr.pro"
+    firestartr_api_key: SecretStr | None = None
+    firestartr_rate_limit: int = Field(default=100, ge=1, le=100_000)
+
+    db_path: Path = Field(
+        default=Path("./fsync.db"), validation_alias=AliasChoices("FSYNC_DB_PATH", "db_path")
+    )
+    poll_interval: float = Field(
+        default=30.0,
+        gt=0,
+        le=86_400,
+        validation_alias=AliasChoices("FSYNC_POLL_INTERVAL", "poll_interval"),
+    )
+    alert_channel: str | None = Field(
+        default=None, validation_alias=AliasChoices("FSYNC_ALERT_CHANNEL", "alert_channel")
+    )
+    admins: CsvList = Field(
+        default_factory=list, validation_alias=AliasChoices("FSYNC_ADMINS", "admins")
+    )
+    operators: CsvList = Field(
+        default_factory=list, validation_alias=AliasChoices("FSYNC_OPERATORS", "operators")
+    )
+    protected: CsvList = Field(
+        default_factory=lambda: ["prod*"],
+        validation_alias=AliasChoices("FSYNC_PROTECTED", "protected"),
+    )
+
+    @field_validator("admins", "operators", "protected", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("firestartr_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @staticmethod
+    def secret(value: SecretStr | None) -> str:
+        return value.get_secret_value() if value is not None else ""
+
+
+# Environment name of each field, for error reports that speak the user's language.
+ENV_NAMES: dict[str, str] = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_api_url": "SLACK_API_URL",
+    "port": "PORT",
+    "firestartr_api_url": "FIRESTARTR_API_URL",
+    "firestartr_api_key": "FIRESTARTR_API_KEY",
+    "firestartr_rate_limit": "FIRESTARTR_RATE_LIMIT",
+    "db_path": "FSYNC_DB_PATH",
+    "poll_interval": "FSYNC_POLL_INTERVAL",
+    "alert_channel": "FSYNC_ALERT_CHANNEL",
+    "admins": "FSYNC_ADMINS",
+    "operators": "FSYNC_OPERATORS",
+    "protected": "FSYNC_PROTECTED",
+}
