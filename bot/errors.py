@@ -42,7 +42,10 @@ class UsageError(FsyncError):
 
 
 class PermissionDenied(FsyncError):
-    pass
+    def __init__(self, user_message: str, *, holders: list[str] | None = None) -> None:
+        super().__init__(user_message)
+        # User IDs the Slack layer renders as mentions (after escaping the message itself).
+        self.holders = holders or []
 
 
 class ConfirmationRequired(FsyncError):

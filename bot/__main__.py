@@ -1,0 +1,84 @@
+"""The `fsync-bot` command line: run | demo | simulator | check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from bot import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fsync-bot",
+        description="fsync: watch and steer Firestartr Pro Terraform sync from Slack.",
+    )
+    parser.add_argument("--version", action="version", version=f"fsync-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="start the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+
+    demo = sub.add_parser("demo", help="try fsync in the terminal: simulator + bot, no Slack needed")
+    demo.add_argument("--db", default=None, help="SQLite file to use (default: a temporary one)")
+    demo.add_argument("--as", dest="role", choices=["viewer", "operator", "admin"], default="admin",
+                      help="the role you play (default: admin)")
+
+    sim = sub.add_parser("simulator", help="serve a simulated Firestartr Sync API")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8081, help="0 picks a free port (printed)")
+    sim.add_argument("--api-key", default=None,
+                     help="the Bearer key it accepts (default: FIRESTARTR_API_KEY, else 'demo')")
+    sim.add_argument("--workspaces", type=int, default=0, metavar="N",
+                     help="add N synthetic workspaces (ws-0001 ...) to the default fleet")
+    sim.add_argument("--seed", type=int, default=0, metavar="S")
+    sim.add_argument("--sync-seconds", type=float, default=2.0, metavar="X",
+                     help="how long each sync run takes (default 2)")
+    sim.add_argument("--failure-rate", type=float, default=0.0, metavar="R",
+                     help="chance that a scheduled run fails, 0..1 (default 0)")
+
+    sub.add_parser("check", help="check the settings, the Sync API and Slack, and say what works")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("FSYNC_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "simulator":
+        from bot.simulator import serve
+
+        if not 0.0 <= args.failure_rate <= 1.0:
+            print("fsync-bot simulator: --failure-rate must be between 0 and 1", file=sys.stderr)
+            return 2
+        serve(
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key or os.environ.get("FIRESTARTR_API_KEY") or "demo",
+            workspaces=args.workspaces,
+            seed=args.seed,
+            sync_seconds=args.sync_seconds,
+            failure_rate=args.failure_rate,
+        )
+        return 0
+    if args.command == "check":
+        from bot.check import run_check
+
+        return run_check()
+    if args.command == "run":
+        from bot.app import run_bot
+
+        return run_bot()
+    if args.command == "demo":
+        from bot.console import run_demo
+
+        return run_demo(db=args.db, role=args.role)
+    _parser().print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

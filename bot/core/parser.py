@@ -1,0 +1,176 @@
+"""`parse(text) -> Command`: the `/fsync` grammar, as a pure function.
+
+Every refusal is a UsageError whose message says what was wrong and what to type instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.core.durations import normalise_interval, parse_duration
+from bot.errors import UsageError
+from bot.firestartr.models import ConflictResolution
+
+EVENT_TYPES = ("failed", "conflict", "recovered", "stalled", "api")
+_BOOL = {"on": True, "true": True, "yes": True, "enabled": True, "1": True,
+         "off": False, "false": False, "no": False, "disabled": False, "0": False}
+_GLOB = re.compile(r"^[A-Za-z0-9*?\[\]._-]{1,90}$")
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    workspace: str | None = None
+    changes: dict[str, object] = field(default_factory=dict)
+    glob: str | None = None
+    events: tuple[str, ...] = ()
+    seconds: int | None = None
+    reason: str = ""
+    page: int = 1
+
+
+# One line per subcommand: (usage, what it does, example). /fsync help and the README use this.
+HELP: list[tuple[str, str, str]] = [
+    ("status [workspace]", "fleet overview, or one workspace in detail", "/fsync status staging"),
+    ("sync <workspace>", "start a sync now and follow it in this channel", "/fsync sync staging"),
+    ("config [workspace key=value ...]", "show or change sync config (admins)",
+     "/fsync config staging interval=15m auto_apply=off enabled=on"),
+    ("conflicts [workspace]", "open conflicts, with buttons to resolve them",
+     "/fsync conflicts production"),
+    ("audit [workspace]", "the latest actions taken through fsync", "/fsync audit staging"),
+    ("subscribe <glob> [events]", f"send alerts for matching workspaces here ({', '.join(EVENT_TYPES)})",
+     "/fsync subscribe prod* failed conflict"),
+    ("unsubscribe <glob>", "stop sending those alerts here", "/fsync unsubscribe prod*"),
+    ("subscriptions", "the alert routes of this channel (all channels for admins)",
+     "/fsync subscriptions"),
+    ("mute <glob> <duration> [reason]", "record but do not post alerts for a while",
+     "/fsync mute dev 2h planned maintenance"),
+    ("unmute <glob>", "end a mute now", "/fsync unmute dev"),
+    ("help", "this list", "/fsync help"),
+]
+SUBCOMMANDS = [usage.split()[0] for usage, _, _ in HELP]
+
+
+def _usage(name: str) -> str:
+    for usage, _, example in HELP:
+        if usage.split()[0] == name:
+            return f"Usage: `/fsync {usage}`, for example `{example}`."
+    return "Type `/fsync help` for the list of commands."
+
+
+def _clean(token: str) -> str:
+    return token.strip().strip("`'\"“”‘’")
+
+
+def _workspace(token: str) -> str:
+    # Names are validated (and refused with a clear message) by the client before any request.
+    return _clean(token)
+
+
+def _glob(token: str, name: str) -> str:
+    value = _clean(token)
+    if not _GLOB.match(value):
+        raise UsageError(f"`{value[:40]}` is not a workspace name or pattern: use letters, digits, "
+                         f"`.`, `_`, `-` and `*` (like `prod*`). {_usage(name)}")
+    return value
+
+
+def _config_changes(tokens: list[str]) -> dict[str, object]:
+    pairs: list[list[str]] = []
+    for token in tokens:
+        if "=" in token:
+            key, _, value = token.partition("=")
+            pairs.append([key.strip().lower(), value])
+        elif pairs:
+            pairs[-1][1] += " " + token  # `interval=2 hours`
+        else:
+            raise UsageError(f"Expected `key=value` but got `{token[:40]}`. {_usage('config')}")
+    changes: dict[str, object] = {}
+    for key, raw in pairs:
+        value = _clean(raw)
+        if key in ("interval", "sync_interval"):
+            changes["sync_interval"] = normalise_interval(value)
+        elif key in ("auto_apply", "enabled", "sync_enabled"):
+            if value.lower() not in _BOOL:
+                raise UsageError(f"`{key}` takes `on` or `off`, not `{value[:40]}`.")
+            changes["enabled" if key == "sync_enabled" else key] = _BOOL[value.lower()]
+        elif key == "conflict_resolution":
+            allowed = [choice.value for choice in ConflictResolution]
+            if value not in allowed:
+                raise UsageError(f"`conflict_resolution` is one of {', '.join(allowed)}; "
+                                 f"`{value[:40]}` is not.")
+            changes[key] = value
+        else:
+            raise UsageError(f"Unknown setting `{key[:40]}`. Workspaces take `interval`, "
+                             "`auto_apply`, `enabled`; the global config takes `enabled` and "
+                             "`conflict_resolution`.")
+    return changes
+
+
+def parse(text: str) -> Command:
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        raise UsageError("That command is too long. Type `/fsync help` for the list of commands.")
+    tokens = text.split()
+    if not tokens:
+        return Command("help")
+    name, args = tokens[0].lower(), tokens[1:]
+    if name in ("help", "-h", "--help", "?"):
+        return Command("help")
+    if name in ("status", "conflicts", "audit"):
+        if len(args) > 1:
+            raise UsageError(f"`{name}` takes at most one workspace. {_usage(name)}")
+        return Command(name, workspace=_workspace(args[0]) if args else None)
+    if name == "sync":
+        if len(args) != 1:
+            raise UsageError(f"`sync` needs exactly one workspace. {_usage('sync')}")
+        return Command("sync", workspace=_workspace(args[0]))
+    if name == "config":
+        if not args:
+            return Command("config")
+        if "=" in args[0]:
+            changes = _config_changes(args)
+            bad = set(changes) - {"enabled", "conflict_resolution"}
+            if bad:
+                raise UsageError(f"`{sorted(bad)[0]}` is set per workspace: "
+                                 f"`/fsync config <workspace> {sorted(bad)[0]}=...`.")
+            return Command("config", changes=changes)
+        changes = _config_changes(args[1:])
+        if "conflict_resolution" in changes:
+            raise UsageError("`conflict_resolution` is global: `/fsync config conflict_resolution=manual`.")
+        return Command("config", workspace=_workspace(args[0]), changes=changes)
+    if name in ("subscribe", "unsubscribe", "unmute"):
+        if not args:
+            raise UsageError(f"`{name}` needs a workspace or pattern. {_usage(name)}")
+        glob = _glob(args[0], name)
+        if name != "subscribe":
+            if len(args) > 1:
+                raise UsageError(f"`{name}` takes one pattern. {_usage(name)}")
+            return Command(name, glob=glob)
+        events = tuple(dict.fromkeys(event.lower().strip(",") for event in args[1:]))
+        unknown = [event for event in events if event not in EVENT_TYPES]
+        if unknown:
+            raise UsageError(f"Unknown event `{unknown[0][:40]}`. Events are "
+                             f"{', '.join(EVENT_TYPES)} (all of them if you name none).")
+        return Command("subscribe", glob=glob, events=events)
+    if name == "subscriptions":
+        return Command("subscriptions")
+    if name == "mute":
+        if len(args) < 2:
+            raise UsageError(f"`mute` needs a pattern and a duration. {_usage('mute')}")
+        glob = _glob(args[0], "mute")
+        # The duration may be several tokens (`2 hours`); the longest prefix that parses wins.
+        for cut in range(min(len(args), 5), 1, -1):
+            try:
+                seconds = parse_duration(" ".join(args[1:cut]))
+            except UsageError:
+                continue
+            if not 60 <= seconds <= 30 * 86400:
+                raise UsageError("A mute lasts between 1 minute and 30 days.")
+            return Command("mute", glob=glob, seconds=seconds, reason=" ".join(args[cut:])[:200])
+        parse_duration(args[1])  # raises the helpful message
+    known = ", ".join(f"`{sub}`" for sub in SUBCOMMANDS)
+    raise UsageError(f"`{name[:40]}` is not an fsync command. Try one of {known}, "
+                     "or `/fsync help` for examples.")

@@ -1,0 +1,162 @@
+"""SQLite storage: schema (sqlite-utils Migrations) and the queries the rest of fsync uses.
+
+One connection per thread (SQLite connections must not be shared across threads), WAL mode so the
+poller and the listeners do not block each other, and a busy timeout so a locked database is waited
+on instead of failed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.errors import FsyncError
+
+BUSY_TIMEOUT_MS = 10_000
+migrations = Migrations("fsync")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None = None) -> str:
+    return (moment or utcnow()).isoformat(timespec="milliseconds")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    db["audit"].create(
+        {"id": int, "at": str, "user_id": str, "action": str, "workspace": str, "args": str,
+         "outcome": str, "detail": str},
+        pk="id",
+    )
+    db["audit"].create_index(["workspace", "id"])
+    # One row per conflict a person resolved through fsync: the claim that stops double clicks.
+    db["resolutions"].create(
+        {"conflict_id": str, "workspace": str, "resolution": str, "user_id": str, "at": str,
+         "state": str},
+        pk="conflict_id",
+    )
+    db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+
+
+class StoreError(FsyncError):
+    pass
+
+
+class Store:
+    """Thread-safe access to the fsync database at `path` (":memory:" is not supported: tests
+    use a temporary file so that several threads and processes see the same data)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._open_check()
+
+    def _open_check(self) -> None:
+        parent = self.path.parent
+        if not parent.exists():
+            raise StoreError(
+                f"The database directory {parent} does not exist. Create it or set FSYNC_DB_PATH."
+            )
+        try:
+            db = self.db
+            migrations.apply(db)
+            db.execute("CREATE TABLE IF NOT EXISTS _write_probe (x)")
+            db.execute("DROP TABLE _write_probe")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"Cannot use the database {self.path}: {exc}. Check FSYNC_DB_PATH and its permissions."
+            ) from exc
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=True)
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """BEGIN IMMEDIATE ... COMMIT: writers queue on the busy timeout instead of failing."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def ping(self) -> bool:
+        try:
+            self.db.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    # --- audit log -------------------------------------------------------------------------
+    def audit(self, *, user_id: str, action: str, workspace: str | None, args: dict[str, Any],
+              outcome: str, detail: str = "") -> None:
+        self.db["audit"].insert(
+            {"at": iso(), "user_id": user_id, "action": action, "workspace": workspace or "",
+             "args": json.dumps(args, sort_keys=True, default=str), "outcome": outcome,
+             "detail": detail[:500]}
+        )
+
+    def audit_entries(self, *, workspace: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        where, params = ("workspace = ?", [workspace]) if workspace else (None, [])
+        rows = self.db["audit"].rows_where(where, params, order_by="id desc", limit=limit)
+        return [dict(row, args=json.loads(row["args"] or "{}")) for row in rows]
+
+    # --- conflict resolution claims ----------------------------------------------------------
+    def claim_resolution(self, conflict_id: str, *, workspace: str, resolution: str,
+                         user_id: str) -> dict[str, Any] | None:
+        """Claim a conflict for one resolution. Returns None when claimed, else the existing row."""
+        try:
+            with self.transaction() as db:
+                db["resolutions"].insert(
+                    {"conflict_id": conflict_id, "workspace": workspace, "resolution": resolution,
+                     "user_id": user_id, "at": iso(), "state": "pending"}
+                )
+        except sqlite3.IntegrityError:
+            return self.resolution(conflict_id)
+        return None
+
+    def resolution(self, conflict_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["resolutions"].rows_where("conflict_id = ?", [conflict_id]))
+        return rows[0] if rows else None
+
+    def finish_resolution(self, conflict_id: str, *, state: str = "done", **fields: Any) -> None:
+        self.db["resolutions"].upsert({"conflict_id": conflict_id, "state": state, **fields},
+                                      pk="conflict_id")
+
+    def release_resolution(self, conflict_id: str) -> None:
+        self.db["resolutions"].delete_where("conflict_id = ? AND state = 'pending'", [conflict_id])
+
+    # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
+    def put(self, key: str, value: Any) -> None:
+        self.db["kv"].upsert({"key": key, "value": json.dumps(value, default=str),
+                              "updated_at": iso()}, pk="key")
+
+    def get(self, key: str) -> tuple[Any, datetime] | None:
+        rows = list(self.db["kv"].rows_where("key = ?", [key]))
+        if not rows:
+            return None
+        return json.loads(rows[0]["value"]), datetime.fromisoformat(rows[0]["updated_at"])
