@@ -6,6 +6,7 @@
     ├── ConfirmationRequired         a protected action needs the confirmation dialog first
     └── SyncAPIError                 anything the Sync API said or failed to say (`status`, `error`)
         ├── InvalidWorkspaceName     refused before any request (bad characters, length, traversal)
+        ├── InvalidIdentifier        a run or conflict id refused before any request
         ├── Unauthorized             401: wrong or missing API key
         ├── NotFound                 404 with a known error code
         │   ├── WorkspaceNotFound    `workspace_not_found` (carries near names when known)
@@ -76,6 +77,10 @@ class SyncAPIError(FsyncError):
 
 class InvalidWorkspaceName(SyncAPIError):
     error = "invalid_workspace_name"
+
+
+class InvalidIdentifier(SyncAPIError):
+    error = "invalid_identifier"
 
 
 class Unauthorized(SyncAPIError):
