@@ -18,25 +18,52 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fsync-bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("run", help="start the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    sub.add_parser(
+        "run", help="start the Slack bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    )
 
-    demo = sub.add_parser("demo", help="try fsync in the terminal: simulator + bot, no Slack needed")
+    demo = sub.add_parser(
+        "demo", help="try fsync in the terminal: simulator + bot, no Slack needed"
+    )
     demo.add_argument("--db", default=None, help="SQLite file to use (default: a temporary one)")
-    demo.add_argument("--as", dest="role", choices=["viewer", "operator", "admin"], default="admin",
-                      help="the role you play (default: admin)")
+    demo.add_argument(
+        "--as",
+        dest="role",
+        choices=["viewer", "operator", "admin"],
+        default="admin",
+        help="the role you play (default: admin)",
+    )
 
     sim = sub.add_parser("simulator", help="serve a simulated Firestartr Sync API")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8081, help="0 picks a free port (printed)")
-    sim.add_argument("--api-key", default=None,
-                     help="the Bearer key it accepts (default: FIRESTARTR_API_KEY, else 'demo')")
-    sim.add_argument("--workspaces", type=int, default=0, metavar="N",
-                     help="add N synthetic workspaces (ws-0001 ...) to the default fleet")
+    sim.add_argument(
+        "--api-key",
+        default=None,
+        help="the Bearer key it accepts (default: FIRESTARTR_API_KEY, else 'demo')",
+    )
+    sim.add_argument(
+        "--workspaces",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N synthetic workspaces (ws-0001 ...) to the default fleet",
+    )
     sim.add_argument("--seed", type=int, default=0, metavar="S")
-    sim.add_argument("--sync-seconds", type=float, default=2.0, metavar="X",
-                     help="how long each sync run takes (default 2)")
-    sim.add_argument("--failure-rate", type=float, default=0.0, metavar="R",
-                     help="chance that a scheduled run fails, 0..1 (default 0)")
+    sim.add_argument(
+        "--sync-seconds",
+        type=float,
+        default=2.0,
+        metavar="X",
+        help="how long each sync run takes (default 2)",
+    )
+    sim.add_argument(
+        "--failure-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="chance that a scheduled run fails, 0..1 (default 0)",
+    )
 
     sub.add_parser("check", help="check the settings, the Sync API and Slack, and say what works")
     return parser

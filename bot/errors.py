@@ -1,28 +1,28 @@
 """fsync's one error tree. Every error carries `user_message`: text a Slack user can act on.
 
-    FsyncError                       base; `user_message` is safe to show (plain text, not mrkdwn)
-    ├── UsageError                   a command or value the user typed is wrong (says what to type)
-    ├── PermissionDenied             the user's role does not allow it (says which role, who has it)
-    ├── ConfirmationRequired         a protected action needs the confirmation dialog first
-    └── SyncAPIError                 anything the Sync API said or failed to say (`status`, `error`)
-        ├── InvalidWorkspaceName     refused before any request (bad characters, length, traversal)
-        ├── InvalidIdentifier        a run or conflict id refused before any request
-        ├── Unauthorized             401: wrong or missing API key
-        ├── NotFound                 404 with a known error code
-        │   ├── WorkspaceNotFound    `workspace_not_found` (carries near names when known)
-        │   ├── RunNotFound          `run_not_found`
-        │   └── ConflictNotFound     `conflict_not_found`
-        ├── FeatureUnavailable       404/405 from an [ASSUMED] endpoint: the server lacks the feature
-        ├── SyncInProgress           409 `sync_in_progress` (`run_id`)
-        ├── SyncDisabled             409 `sync_disabled`
-        ├── ConflictAlreadyResolved  409 `conflict_already_resolved` (`conflict`)
-        ├── ConfigVersionMismatch    412 `config_version_mismatch` (someone else changed it)
-        ├── ValidationFailed         422 `validation_error` (`details`)
-        ├── ResolutionNotAllowed     422 `resolution_not_allowed`
-        ├── RateLimited              429 (`retry_after` seconds)
-        ├── ServerError              5xx
-        ├── UnexpectedResponse       a body that is not what the contract says (HTML, garbage)
-        └── APIUnreachable           connection refused, DNS, timeouts
+FsyncError                       base; `user_message` is safe to show (plain text, not mrkdwn)
+├── UsageError                   a command or value the user typed is wrong (says what to type)
+├── PermissionDenied             the user's role does not allow it (says which role, who has it)
+├── ConfirmationRequired         a protected action needs the confirmation dialog first
+└── SyncAPIError                 anything the Sync API said or failed to say (`status`, `error`)
+    ├── InvalidWorkspaceName     refused before any request (bad characters, length, traversal)
+    ├── InvalidIdentifier        a run or conflict id refused before any request
+    ├── Unauthorized             401: wrong or missing API key
+    ├── NotFound                 404 with a known error code
+    │   ├── WorkspaceNotFound    `workspace_not_found` (carries near names when known)
+    │   ├── RunNotFound          `run_not_found`
+    │   └── ConflictNotFound     `conflict_not_found`
+    ├── FeatureUnavailable       404/405 from an [ASSUMED] endpoint: the server lacks the feature
+    ├── SyncInProgress           409 `sync_in_progress` (`run_id`)
+    ├── SyncDisabled             409 `sync_disabled`
+    ├── ConflictAlreadyResolved  409 `conflict_already_resolved` (`conflict`)
+    ├── ConfigVersionMismatch    412 `config_version_mismatch` (someone else changed it)
+    ├── ValidationFailed         422 `validation_error` (`details`)
+    ├── ResolutionNotAllowed     422 `resolution_not_allowed`
+    ├── RateLimited              429 (`retry_after` seconds)
+    ├── ServerError              5xx
+    ├── UnexpectedResponse       a body that is not what the contract says (HTML, garbage)
+    └── APIUnreachable           connection refused, DNS, timeouts
 """
 
 from __future__ import annotations
@@ -95,8 +95,9 @@ class NotFound(SyncAPIError):
 class WorkspaceNotFound(NotFound):
     error = "workspace_not_found"
 
-    def __init__(self, user_message: str, *, name: str = "", known: list[str] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, user_message: str, *, name: str = "", known: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(user_message, **kwargs)
         self.name = name
         self.known = known or []
@@ -136,8 +137,9 @@ class ConflictAlreadyResolved(SyncAPIError):
     status = 409
     error = "conflict_already_resolved"
 
-    def __init__(self, user_message: str, *, conflict: dict[str, Any] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, user_message: str, *, conflict: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(user_message, **kwargs)
         self.conflict = conflict
 
@@ -161,8 +163,9 @@ class RateLimited(SyncAPIError):
     status = 429
     error = "rate_limited"
 
-    def __init__(self, user_message: str, *, retry_after: float | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, user_message: str, *, retry_after: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(user_message, **kwargs)
         self.retry_after = retry_after
 

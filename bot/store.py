@@ -36,15 +36,29 @@ def iso(moment: datetime | None = None) -> str:
 @migrations()
 def m001_core(db: sqlite_utils.Database) -> None:
     db["audit"].create(
-        {"id": int, "at": str, "user_id": str, "action": str, "workspace": str, "args": str,
-         "outcome": str, "detail": str},
+        {
+            "id": int,
+            "at": str,
+            "user_id": str,
+            "action": str,
+            "workspace": str,
+            "args": str,
+            "outcome": str,
+            "detail": str,
+        },
         pk="id",
     )
     db["audit"].create_index(["workspace", "id"])
     # One row per conflict a person resolved through fsync: the claim that stops double clicks.
     db["resolutions"].create(
-        {"conflict_id": str, "workspace": str, "resolution": str, "user_id": str, "at": str,
-         "state": str},
+        {
+            "conflict_id": str,
+            "workspace": str,
+            "resolution": str,
+            "user_id": str,
+            "at": str,
+            "state": str,
+        },
         pk="conflict_id",
     )
     db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
@@ -76,15 +90,20 @@ class Store:
             db.execute("DROP TABLE _write_probe")
         except sqlite3.OperationalError as exc:
             raise StoreError(
-                f"Cannot use the database {self.path}: {exc}. Check FSYNC_DB_PATH and its permissions."
+                f"Cannot use the database {self.path}: {exc}. "
+                "Check FSYNC_DB_PATH and its permissions."
             ) from exc
 
     @property
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                   check_same_thread=True)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=True,
+            )
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -112,28 +131,51 @@ class Store:
         return True
 
     # --- audit log -------------------------------------------------------------------------
-    def audit(self, *, user_id: str, action: str, workspace: str | None, args: dict[str, Any],
-              outcome: str, detail: str = "") -> None:
+    def audit(
+        self,
+        *,
+        user_id: str,
+        action: str,
+        workspace: str | None,
+        args: dict[str, Any],
+        outcome: str,
+        detail: str = "",
+    ) -> None:
         self.db["audit"].insert(
-            {"at": iso(), "user_id": user_id, "action": action, "workspace": workspace or "",
-             "args": json.dumps(args, sort_keys=True, default=str), "outcome": outcome,
-             "detail": detail[:500]}
+            {
+                "at": iso(),
+                "user_id": user_id,
+                "action": action,
+                "workspace": workspace or "",
+                "args": json.dumps(args, sort_keys=True, default=str),
+                "outcome": outcome,
+                "detail": detail[:500],
+            }
         )
 
-    def audit_entries(self, *, workspace: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    def audit_entries(
+        self, *, workspace: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
         where, params = ("workspace = ?", [workspace]) if workspace else (None, [])
         rows = self.db["audit"].rows_where(where, params, order_by="id desc", limit=limit)
         return [dict(row, args=json.loads(row["args"] or "{}")) for row in rows]
 
     # --- conflict resolution claims ----------------------------------------------------------
-    def claim_resolution(self, conflict_id: str, *, workspace: str, resolution: str,
-                         user_id: str) -> dict[str, Any] | None:
+    def claim_resolution(
+        self, conflict_id: str, *, workspace: str, resolution: str, user_id: str
+    ) -> dict[str, Any] | None:
         """Claim a conflict for one resolution. Returns None when claimed, else the existing row."""
         try:
             with self.transaction() as db:
                 db["resolutions"].insert(
-                    {"conflict_id": conflict_id, "workspace": workspace, "resolution": resolution,
-                     "user_id": user_id, "at": iso(), "state": "pending"}
+                    {
+                        "conflict_id": conflict_id,
+                        "workspace": workspace,
+                        "resolution": resolution,
+                        "user_id": user_id,
+                        "at": iso(),
+                        "state": "pending",
+                    }
                 )
         except sqlite3.IntegrityError:
             return self.resolution(conflict_id)
@@ -144,16 +186,18 @@ class Store:
         return rows[0] if rows else None
 
     def finish_resolution(self, conflict_id: str, *, state: str = "done", **fields: Any) -> None:
-        self.db["resolutions"].upsert({"conflict_id": conflict_id, "state": state, **fields},
-                                      pk="conflict_id")
+        self.db["resolutions"].upsert(
+            {"conflict_id": conflict_id, "state": state, **fields}, pk="conflict_id"
+        )
 
     def release_resolution(self, conflict_id: str) -> None:
         self.db["resolutions"].delete_where("conflict_id = ? AND state = 'pending'", [conflict_id])
 
     # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
     def put(self, key: str, value: Any) -> None:
-        self.db["kv"].upsert({"key": key, "value": json.dumps(value, default=str),
-                              "updated_at": iso()}, pk="key")
+        self.db["kv"].upsert(
+            {"key": key, "value": json.dumps(value, default=str), "updated_at": iso()}, pk="key"
+        )
 
     def get(self, key: str) -> tuple[Any, datetime] | None:
         rows = list(self.db["kv"].rows_where("key = ?", [key]))

@@ -33,8 +33,9 @@ class Policy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
-        return cls(frozenset(settings.admins), frozenset(settings.operators),
-                   tuple(settings.protected))
+        return cls(
+            frozenset(settings.admins), frozenset(settings.operators), tuple(settings.protected)
+        )
 
     def role_of(self, user_id: str) -> Role:
         if user_id in self.admins:
@@ -63,12 +64,16 @@ class Policy:
         return sorted(self.admins if role is Role.ADMIN else self.operators | self.admins)
 
     def check(self, user_id: str, action: str, workspace: str | None = None) -> Role:
-        """Return the user's role, or raise PermissionDenied naming the role needed and its holders."""
+        """The user's role, or PermissionDenied naming the role needed and who holds it."""
         role, needed = self.role_of(user_id), self.needed_for(action, workspace)
         if role >= needed:
             return role
-        what = {"sync": "start a sync", "resolve": "resolve conflicts", "config": "change config",
-                "auto_apply": "turn on auto_apply"}.get(action, f"use `{action}`")
+        what = {
+            "sync": "start a sync",
+            "resolve": "resolve conflicts",
+            "config": "change config",
+            "auto_apply": "turn on auto_apply",
+        }.get(action, f"use `{action}`")
         where = ""
         if workspace:
             where = f" on `{workspace}`"

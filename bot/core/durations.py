@@ -7,11 +7,28 @@ import re
 from bot.errors import UsageError
 
 _UNITS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400,
-    "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+    "w": 604800,
+    "wk": 604800,
+    "week": 604800,
+    "weeks": 604800,
 }
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 MIN_INTERVAL = 60
@@ -28,7 +45,7 @@ def parse_duration(text: str) -> int:
         raise UsageError(f"`{text.strip()}` has no unit. Write it like {EXAMPLES}.")
     pos, total = 0, 0.0
     for match in _PART.finditer(cleaned):
-        gap = cleaned[pos:match.start()]
+        gap = cleaned[pos : match.start()]
         unit = _UNITS.get(match.group(2))
         if gap.strip() or unit is None:
             break
@@ -37,8 +54,9 @@ def parse_duration(text: str) -> int:
     else:
         if cleaned[pos:].strip() == "" and pos > 0:
             return round(total)
-    raise UsageError(f"`{text.strip()[:40]}` is not a duration fsync understands. "
-                     f"Write it like {EXAMPLES}.")
+    raise UsageError(
+        f"`{text.strip()[:40]}` is not a duration fsync understands. Write it like {EXAMPLES}."
+    )
 
 
 def format_interval(seconds: int) -> str:

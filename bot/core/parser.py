@@ -13,8 +13,18 @@ from bot.errors import UsageError
 from bot.firestartr.models import ConflictResolution
 
 EVENT_TYPES = ("failed", "conflict", "recovered", "stalled", "api")
-_BOOL = {"on": True, "true": True, "yes": True, "enabled": True, "1": True,
-         "off": False, "false": False, "no": False, "disabled": False, "0": False}
+_BOOL = {
+    "on": True,
+    "true": True,
+    "yes": True,
+    "enabled": True,
+    "1": True,
+    "off": False,
+    "false": False,
+    "no": False,
+    "disabled": False,
+    "0": False,
+}
 _GLOB = re.compile(r"^[A-Za-z0-9*?\[\]._-]{1,90}$")
 MAX_TEXT = 2000
 
@@ -35,18 +45,33 @@ class Command:
 HELP: list[tuple[str, str, str]] = [
     ("status [workspace]", "fleet overview, or one workspace in detail", "/fsync status staging"),
     ("sync <workspace>", "start a sync now and follow it in this channel", "/fsync sync staging"),
-    ("config [workspace key=value ...]", "show or change sync config (admins)",
-     "/fsync config staging interval=15m auto_apply=off enabled=on"),
-    ("conflicts [workspace]", "open conflicts, with buttons to resolve them",
-     "/fsync conflicts production"),
+    (
+        "config [workspace key=value ...]",
+        "show or change sync config (admins)",
+        "/fsync config staging interval=15m auto_apply=off enabled=on",
+    ),
+    (
+        "conflicts [workspace]",
+        "open conflicts, with buttons to resolve them",
+        "/fsync conflicts production",
+    ),
     ("audit [workspace]", "the latest actions taken through fsync", "/fsync audit staging"),
-    ("subscribe <glob> [events]", f"send alerts for matching workspaces here ({', '.join(EVENT_TYPES)})",
-     "/fsync subscribe prod* failed conflict"),
+    (
+        "subscribe <glob> [events]",
+        f"send alerts for matching workspaces here ({', '.join(EVENT_TYPES)})",
+        "/fsync subscribe prod* failed conflict",
+    ),
     ("unsubscribe <glob>", "stop sending those alerts here", "/fsync unsubscribe prod*"),
-    ("subscriptions", "the alert routes of this channel (all channels for admins)",
-     "/fsync subscriptions"),
-    ("mute <glob> <duration> [reason]", "record but do not post alerts for a while",
-     "/fsync mute dev 2h planned maintenance"),
+    (
+        "subscriptions",
+        "the alert routes of this channel (all channels for admins)",
+        "/fsync subscriptions",
+    ),
+    (
+        "mute <glob> <duration> [reason]",
+        "record but do not post alerts for a while",
+        "/fsync mute dev 2h planned maintenance",
+    ),
     ("unmute <glob>", "end a mute now", "/fsync unmute dev"),
     ("help", "this list", "/fsync help"),
 ]
@@ -72,8 +97,10 @@ def _workspace(token: str) -> str:
 def _glob(token: str, name: str) -> str:
     value = _clean(token)
     if not _GLOB.match(value):
-        raise UsageError(f"`{value[:40]}` is not a workspace name or pattern: use letters, digits, "
-                         f"`.`, `_`, `-` and `*` (like `prod*`). {_usage(name)}")
+        raise UsageError(
+            f"`{value[:40]}` is not a workspace name or pattern: use letters, digits, "
+            f"`.`, `_`, `-` and `*` (like `prod*`). {_usage(name)}"
+        )
     return value
 
 
@@ -99,13 +126,16 @@ def _config_changes(tokens: list[str]) -> dict[str, object]:
         elif key == "conflict_resolution":
             allowed = [choice.value for choice in ConflictResolution]
             if value not in allowed:
-                raise UsageError(f"`conflict_resolution` is one of {', '.join(allowed)}; "
-                                 f"`{value[:40]}` is not.")
+                raise UsageError(
+                    f"`conflict_resolution` is one of {', '.join(allowed)}; `{value[:40]}` is not."
+                )
             changes[key] = value
         else:
-            raise UsageError(f"Unknown setting `{key[:40]}`. Workspaces take `interval`, "
-                             "`auto_apply`, `enabled`; the global config takes `enabled` and "
-                             "`conflict_resolution`.")
+            raise UsageError(
+                f"Unknown setting `{key[:40]}`. Workspaces take `interval`, "
+                "`auto_apply`, `enabled`; the global config takes `enabled` and "
+                "`conflict_resolution`."
+            )
     return changes
 
 
@@ -134,12 +164,16 @@ def parse(text: str) -> Command:
             changes = _config_changes(args)
             bad = set(changes) - {"enabled", "conflict_resolution"}
             if bad:
-                raise UsageError(f"`{sorted(bad)[0]}` is set per workspace: "
-                                 f"`/fsync config <workspace> {sorted(bad)[0]}=...`.")
+                raise UsageError(
+                    f"`{sorted(bad)[0]}` is set per workspace: "
+                    f"`/fsync config <workspace> {sorted(bad)[0]}=...`."
+                )
             return Command("config", changes=changes)
         changes = _config_changes(args[1:])
         if "conflict_resolution" in changes:
-            raise UsageError("`conflict_resolution` is global: `/fsync config conflict_resolution=manual`.")
+            raise UsageError(
+                "`conflict_resolution` is global: `/fsync config conflict_resolution=manual`."
+            )
         return Command("config", workspace=_workspace(args[0]), changes=changes)
     if name in ("subscribe", "unsubscribe", "unmute"):
         if not args:
@@ -152,8 +186,10 @@ def parse(text: str) -> Command:
         events = tuple(dict.fromkeys(event.lower().strip(",") for event in args[1:]))
         unknown = [event for event in events if event not in EVENT_TYPES]
         if unknown:
-            raise UsageError(f"Unknown event `{unknown[0][:40]}`. Events are "
-                             f"{', '.join(EVENT_TYPES)} (all of them if you name none).")
+            raise UsageError(
+                f"Unknown event `{unknown[0][:40]}`. Events are "
+                f"{', '.join(EVENT_TYPES)} (all of them if you name none)."
+            )
         return Command("subscribe", glob=glob, events=events)
     if name == "subscriptions":
         return Command("subscriptions")
@@ -172,5 +208,6 @@ def parse(text: str) -> Command:
             return Command("mute", glob=glob, seconds=seconds, reason=" ".join(args[cut:])[:200])
         parse_duration(args[1])  # raises the helpful message
     known = ", ".join(f"`{sub}`" for sub in SUBCOMMANDS)
-    raise UsageError(f"`{name[:40]}` is not an fsync command. Try one of {known}, "
-                     "or `/fsync help` for examples.")
+    raise UsageError(
+        f"`{name[:40]}` is not an fsync command. Try one of {known}, or `/fsync help` for examples."
+    )

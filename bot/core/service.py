@@ -1,0 +1,320 @@
+"""The service layer: what fsync does, independent of Slack. Listeners call it; views render it.
+
+Every write checks the caller's role first and lands in the audit log with its outcome, refusals
+included.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bot.core.authz import Policy, Role
+from bot.core.fleet import FleetView
+from bot.errors import (
+    ConfigVersionMismatch,
+    ConfirmationRequired,
+    ConflictAlreadyResolved,
+    FsyncError,
+    PermissionDenied,
+    RateLimited,
+    SyncAPIError,
+    WorkspaceNotFound,
+)
+from bot.firestartr.client import SyncClient
+from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace, WorkspaceConfig
+from bot.firestartr.names import suggest, validate_name
+from bot.store import Store, utcnow
+
+T = TypeVar("T")
+FLEET_KEY = "fleet"
+SYNCS_PER_USER_PER_MINUTE = 5
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    workspace: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    config: Config
+
+
+class Confirm(ConfirmationRequired):
+    """A protected action: the Slack layer shows a confirmation dialog, then calls again."""
+
+    def __init__(self, user_message: str, *, action: str, args: dict[str, Any]) -> None:
+        super().__init__(user_message)
+        self.action = action
+        self.args = args
+
+
+class AlreadyResolved(FsyncError):
+    def __init__(
+        self, user_message: str, *, conflict_id: str, by: str | None, resolution: str | None
+    ) -> None:
+        super().__init__(user_message)
+        self.conflict_id, self.by, self.resolution = conflict_id, by, resolution
+
+
+class FsyncService:
+    def __init__(
+        self,
+        client: SyncClient,
+        store: Store,
+        policy: Policy,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.client, self.store, self.policy, self.clock = client, store, policy, clock
+        self._fleet: FleetView | None = None
+        self._fleet_lock = threading.Lock()
+        self._sync_times: dict[str, deque[float]] = defaultdict(deque)
+
+    # --- reading --------------------------------------------------------------------------
+    def role(self, user_id: str) -> Role:
+        return self.policy.role_of(user_id)
+
+    def remember_fleet(
+        self, workspaces: list[Workspace], fetched_at: datetime | None = None
+    ) -> None:
+        """Keep the latest listing (from a command or the poller) for when the API is down."""
+        view = FleetView(workspaces, fetched_at or self.clock(), live=True)
+        with self._fleet_lock:
+            self._fleet = view
+
+    def cached_fleet(self) -> FleetView | None:
+        with self._fleet_lock:
+            if self._fleet is not None:
+                return self._fleet
+        stored = self.store.get(FLEET_KEY)
+        if stored is None:
+            return None
+        items, at = stored
+        return FleetView([Workspace.model_validate(item) for item in items], at, live=True)
+
+    def fleet(self) -> FleetView:
+        """The fleet now, or the last known state (marked not live) when the API fails."""
+        try:
+            workspaces = self.client.list_workspaces()
+        except SyncAPIError as exc:
+            cached = self.cached_fleet()
+            if cached is None:
+                raise
+            return FleetView(
+                cached.workspaces, cached.fetched_at, live=False, error=exc.user_message
+            )
+        self.remember_fleet(workspaces)
+        return FleetView(workspaces, self.clock(), live=True)
+
+    def workspace(self, name: str) -> tuple[Workspace, FleetView, list[Conflict]]:
+        validate_name(name)
+        view = self.fleet()
+        ws = view.find(name)
+        if ws is None:
+            raise self.not_found(name, [w.name for w in view.workspaces])
+        conflicts: list[Conflict] = []
+        if view.live and (ws.open_conflicts or ws.status == "conflict"):
+            conflicts = self.conflicts(name)
+        return ws, view, conflicts
+
+    def not_found(self, name: str, known: list[str]) -> WorkspaceNotFound:
+        near = suggest(name, known)
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
+        return WorkspaceNotFound(f"No workspace named `{name}`.{hint}", name=name, known=near)
+
+    def conflicts(self, workspace: str | None = None) -> list[Conflict]:
+        if workspace is not None:
+            validate_name(workspace)
+        return self.client.list_conflicts(workspace=workspace, status="open")
+
+    def config(self) -> Config:
+        return self.client.get_config()[0]
+
+    def audit(self, workspace: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        return self.store.audit_entries(workspace=workspace, limit=limit)
+
+    # --- writing --------------------------------------------------------------------------
+    def _write(
+        self,
+        user: str,
+        action: str,
+        workspace: str | None,
+        args: dict[str, Any],
+        work: Callable[[], T],
+    ) -> T:
+        try:
+            self.policy.check(user, "auto_apply" if action == "auto_apply" else action, workspace)
+            result = work()
+        except Confirm:
+            raise
+        except PermissionDenied as exc:
+            self.store.audit(
+                user_id=user,
+                action=action,
+                workspace=workspace,
+                args=args,
+                outcome="denied",
+                detail=exc.user_message,
+            )
+            raise
+        except FsyncError as exc:
+            self.store.audit(
+                user_id=user,
+                action=action,
+                workspace=workspace,
+                args=args,
+                outcome="error",
+                detail=exc.user_message,
+            )
+            raise
+        self.store.audit(user_id=user, action=action, workspace=workspace, args=args, outcome="ok")
+        return result
+
+    def sync(self, user: str, name: str, *, confirmed: bool = False) -> Run | None:
+        def work() -> Run | None:
+            validate_name(name)
+            if self.policy.is_protected(name) and not confirmed:
+                raise Confirm(
+                    f"`{name}` is a protected workspace. Start a sync of it now?",
+                    action="sync",
+                    args={"workspace": name},
+                )
+            self._throttle(user)
+            return self.client.trigger_sync(name, requested_by=user)
+
+        return self._write(user, "sync", name, {"confirmed": confirmed}, work)
+
+    def _throttle(self, user: str) -> None:
+        now = time.monotonic()
+        with self._fleet_lock:
+            times = self._sync_times[user]
+            while times and now - times[0] > 60:
+                times.popleft()
+            if len(times) >= SYNCS_PER_USER_PER_MINUTE:
+                wait = int(60 - (now - times[0])) + 1
+                raise RateLimited(
+                    f"You have started {len(times)} syncs in the last minute. "
+                    f"Try again in {wait}s.",
+                    retry_after=wait,
+                )
+            times.append(now)
+
+    def change_config(
+        self, user: str, workspace: str | None, changes: dict[str, Any], *, confirmed: bool = False
+    ) -> ConfigChange:
+        enabling_auto_apply = changes.get("auto_apply") is True
+
+        def work() -> ConfigChange:
+            if workspace is not None:
+                validate_name(workspace)
+            for attempt in range(3):
+                config, etag = self.client.get_config()
+                before_cfg = config.model_copy(deep=True)
+                if workspace is None:
+                    before = {key: getattr(config, key) for key in changes}
+                    for key, value in changes.items():
+                        setattr(config, key, value)
+                    after = {key: getattr(config, key) for key in changes}
+                else:
+                    current = config.workspaces.get(workspace)
+                    if current is None:
+                        raise self.not_found(workspace, list(config.workspaces))
+                    before = {key: getattr(current, key) for key in changes}
+                    if enabling_auto_apply and not current.auto_apply and not confirmed:
+                        raise Confirm(
+                            f"Turn on auto_apply for `{workspace}`? Its syncs will then apply "
+                            "changes to real infrastructure without review.",
+                            action="config",
+                            args={"workspace": workspace, "changes": changes},
+                        )
+                    config.workspaces[workspace] = WorkspaceConfig.model_validate(
+                        {**current.model_dump(), **changes}
+                    )
+                    after = {key: getattr(config.workspaces[workspace], key) for key in changes}
+                if config == before_cfg:
+                    return ConfigChange(workspace, before, after, config)
+                try:
+                    stored = self.client.put_config(config, etag=etag)
+                except ConfigVersionMismatch:
+                    if attempt == 2:
+                        raise ConfigVersionMismatch(
+                            "Someone else changed the config at the same time, three times in a "
+                            "row. Look at `/fsync config` and try again."
+                        ) from None
+                    continue
+                return ConfigChange(workspace, before, after, stored)
+            raise AssertionError("unreachable")
+
+        action = "config"
+        return self._write(
+            user, action, workspace, {"changes": changes, "confirmed": confirmed}, work
+        )
+
+    def resolve(
+        self, user: str, conflict_id: str, resolution: str, *, confirmed: bool = False
+    ) -> ResolveResult:
+        conflict = self.client.get_conflict(conflict_id)
+        workspace = conflict.workspace or ""
+
+        def work() -> ResolveResult:
+            claim = self.store.resolution(conflict_id)
+            if claim is not None or not conflict.is_open:
+                by = claim["user_id"] if claim else conflict.resolved_by
+                res = claim["resolution"] if claim else conflict.resolution
+                raise AlreadyResolved(
+                    "That conflict is already resolved.",
+                    conflict_id=conflict_id,
+                    by=by,
+                    resolution=res,
+                )
+            if self.policy.is_protected(workspace) and not confirmed:
+                raise Confirm(
+                    f"`{workspace}` is a protected workspace. Resolve its conflict with "
+                    f"{resolution.replace('_', ' ')}?",
+                    action="resolve",
+                    args={"conflict_id": conflict_id, "resolution": resolution},
+                )
+            existing = self.store.claim_resolution(
+                conflict_id, workspace=workspace, resolution=resolution, user_id=user
+            )
+            if existing is not None:
+                raise AlreadyResolved(
+                    "That conflict is already resolved.",
+                    conflict_id=conflict_id,
+                    by=existing["user_id"],
+                    resolution=existing["resolution"],
+                )
+            try:
+                # One key per conflict: a retried or doubled request is a replay, not a second act.
+                result = self.client.resolve_conflict(
+                    conflict_id,
+                    resolution,
+                    resolved_by=user,
+                    idempotency_key=f"resolve-{conflict_id}",
+                )
+            except ConflictAlreadyResolved as exc:
+                other = exc.conflict or {}
+                self.store.finish_resolution(
+                    conflict_id,
+                    user_id=str(other.get("resolved_by")),
+                    resolution=str(other.get("resolution")),
+                )
+                raise AlreadyResolved(
+                    "That conflict is already resolved.",
+                    conflict_id=conflict_id,
+                    by=other.get("resolved_by"),
+                    resolution=other.get("resolution"),
+                ) from exc
+            except BaseException:
+                self.store.release_resolution(conflict_id)
+                raise
+            self.store.finish_resolution(conflict_id)
+            return result
+
+        return self._write(
+            user, "resolve", workspace, {"conflict_id": conflict_id, "resolution": resolution}, work
+        )

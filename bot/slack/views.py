@@ -1,0 +1,399 @@
+"""Pure functions from service results to Slack messages (Block Kit dicts with a text fallback)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.core.authz import Policy, Role
+from bot.core.fleet import FleetView, counts, health, is_problem, ordered
+from bot.core.parser import HELP
+from bot.core.service import AlreadyResolved, ConfigChange, Confirm
+from bot.errors import FsyncError, PermissionDenied
+from bot.firestartr.models import Config, Conflict, Run, Workspace
+from bot.slack.blocks import (
+    Block,
+    actions,
+    ago,
+    button,
+    clip,
+    code,
+    confirm_dialog,
+    context,
+    divider,
+    esc,
+    header,
+    message,
+    pack_lines,
+    section,
+    user,
+)
+from bot.slack.ids import Action, ActionValue
+
+Message = dict[str, Any]
+PAGE_SIZE = 40
+ICONS = {
+    "failed": ":red_circle:",
+    "conflict": ":warning:",
+    "stalled": ":hourglass:",
+    "running": ":arrows_counterclockwise:",
+    "queued": ":arrows_counterclockwise:",
+    "success": ":large_green_circle:",
+    "never_synced": ":white_circle:",
+    "disabled": ":black_circle:",
+    "succeeded": ":large_green_circle:",
+    "canceled": ":black_circle:",
+    "awaiting_resolution": ":warning:",
+}
+RESOLUTION_LABELS = {
+    "apply_desired": "Apply desired state",
+    "accept_remote": "Accept real state",
+    "ignore_once": "Ignore this time",
+    "abort": "Abort the run",
+}
+
+
+def icon(state: str) -> str:
+    return ICONS.get(state, ":grey_question:")
+
+
+def label(resolution: str | None) -> str:
+    return RESOLUTION_LABELS.get(resolution or "", esc(resolution or "unknown"))
+
+
+def help_message() -> Message:
+    lines = [
+        f"`/fsync {esc(usage)}`: {esc(what)}\n      e.g. `{esc(example)}`"
+        for usage, what, example in HELP
+    ]
+    return message(
+        "fsync commands",
+        [
+            header("fsync commands"),
+            *pack_lines(lines),
+            context("Buttons re-check your role on every click."),
+        ],
+    )
+
+
+def error_message(exc: FsyncError) -> Message:
+    text = f":no_entry: {esc(exc.user_message)}"
+    if isinstance(exc, PermissionDenied):
+        who = (
+            "everyone"
+            if exc.holders == ["*"]
+            else ", ".join(user(h) for h in exc.holders[:5]) or "nobody yet (set FSYNC_ADMINS)"
+        )
+        text += f" Ask: {who}."
+    if isinstance(exc, AlreadyResolved):
+        text = (
+            f":information_source: That conflict is already resolved by {user(exc.by)}: "
+            f"{label(exc.resolution).lower()}."
+        )
+    return message(text, [section(text)])
+
+
+def unknown_error(ref: str) -> Message:
+    text = f":boom: Something broke in fsync (ref `{ref}`). The details are in the bot's log."
+    return message(text, [section(text)])
+
+
+def confirm_prompt(exc: Confirm) -> Message:
+    value = ActionValue(
+        w=exc.args.get("workspace"),
+        c=exc.args.get("conflict_id"),
+        r=exc.args.get("resolution"),
+        ch=exc.args.get("changes"),
+    )
+    action_id, yes = {
+        "sync": (Action.SYNC_CONFIRMED, "Start sync"),
+        "resolve": (Action.RESOLVE_CONFIRMED, "Resolve"),
+        "config": (Action.CONFIG_CONFIRMED, "Turn on auto_apply"),
+    }[exc.action]
+    text = f":lock: {esc(exc.user_message)}"
+    dialog = confirm_dialog("Are you sure?", esc(exc.user_message), yes)
+    return message(
+        text,
+        [
+            section(text),
+            actions(button(yes, action_id, value.encode(), style="danger", confirm=dialog)),
+        ],
+    )
+
+
+def _line(ws: Workspace, now: datetime, mutes: dict[str, str]) -> str:
+    state = health(ws, now)
+    line = (
+        f"{icon(state)} *{esc(ws.name)}*  {esc(state)} · last {ago(ws.last_sync, now)}"
+        f" · next {ago(ws.next_sync, now) if ws.sync_enabled else 'off'}"
+    )
+    if ws.name in mutes:
+        line += f" · :no_bell: muted {esc(mutes[ws.name])}"
+    if state in ("failed", "stalled") and ws.message:
+        line += f"\n      {code(clip(ws.message, 150))}"
+    return line
+
+
+def freshness(view: FleetView, now: datetime) -> list[Block]:
+    if view.live:
+        return []
+    why = esc(view.error or "it did not answer")
+    return [
+        section(
+            f":warning: *The Sync API is not answering* ({why}). Showing the last known "
+            f"state, from {ago(view.fetched_at, now)}."
+        )
+    ]
+
+
+def status_overview(
+    view: FleetView, now: datetime, *, page: int = 1, mutes: dict[str, str] | None = None
+) -> Message:
+    mutes = mutes or {}
+    tally = counts(view.workspaces, now)
+    order = ["failed", "conflict", "stalled", "running", "queued", "success"]
+    summary = " · ".join(
+        f"{icon(k)} {tally[k]} {esc(k)}"
+        for k in [*order, *sorted(set(tally) - set(order))]
+        if tally.get(k)
+    )
+    problems = sum(1 for ws in view.workspaces if is_problem(ws, now))
+    total = len(view.workspaces)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    shown = ordered(view.workspaces, now)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    title = f"Sync status: {total} workspaces, {problems} need attention"
+    blocks: list[Block] = [
+        header(title),
+        *freshness(view, now),
+        context(summary or "No workspaces."),
+    ]
+    blocks += pack_lines([_line(ws, now, mutes) for ws in shown])
+    if pages > 1:
+        nav = []
+        if page > 1:
+            nav.append(
+                button("◀ Previous", f"{Action.STATUS_PAGE}_prev", ActionValue(p=page - 1).encode())
+            )
+        if page < pages:
+            nav.append(button("Next ▶", Action.STATUS_PAGE, ActionValue(p=page + 1).encode()))
+        blocks += [context(f"Page {page} of {pages}, problems first."), actions(*nav)]
+    active = sorted(set(mutes) & {ws.name for ws in view.workspaces})
+    if active:
+        blocks.append(context(":no_bell: Muted: " + ", ".join(esc(n) for n in active[:20])))
+    fallback = f"{title}. " + summary.replace(":", "")
+    return message(fallback, blocks)
+
+
+def workspace_detail(
+    ws: Workspace, view: FleetView, conflicts: list[Conflict], now: datetime, policy: Policy
+) -> Message:
+    state = health(ws, now)
+    fields = [
+        f"*Status*\n{icon(state)} {esc(state)}",
+        f"*Sync*\n{'enabled' if ws.sync_enabled else 'disabled'}",
+        f"*Last sync*\n{ago(ws.last_sync, now)}",
+        f"*Next sync*\n{ago(ws.next_sync, now) if ws.sync_enabled else 'off'}",
+        f"*Interval*\n{esc(ws.sync_interval or 'unknown')}",
+        f"*Auto-apply*\n{'on' if ws.auto_apply else 'off' if ws.auto_apply is False else '?'}",
+    ]
+    blocks: list[Block] = [
+        header(f"Workspace {ws.name}"),
+        *freshness(view, now),
+        section(f"{icon(state)} *{esc(ws.name)}* is {esc(state)}", fields=fields),
+    ]
+    if ws.message and state != "success":
+        blocks.append(section(f"*Last error*\n```{esc(clip(ws.message, 2800))}```"))
+    if policy.is_protected(ws.name):
+        blocks.append(context(":lock: Protected: syncs and resolutions ask for confirmation."))
+    blocks.append(actions(*workspace_buttons(ws, policy, len(conflicts) or ws.open_conflicts)))
+    return message(f"Workspace {esc(ws.name)} is {esc(state)}", blocks)
+
+
+def workspace_buttons(ws: Workspace, policy: Policy, open_conflicts: int) -> list[Block]:
+    value = ActionValue(w=ws.name).encode()
+    confirm = None
+    if policy.is_protected(ws.name):
+        confirm = confirm_dialog(
+            "Sync a protected workspace?", f"Start a sync of *{esc(ws.name)}* now?", "Start sync"
+        )
+    elements = [
+        button(
+            "Sync now",
+            Action.SYNC_CONFIRMED if confirm else Action.SYNC,
+            value,
+            style="primary",
+            confirm=confirm,
+        ),
+        button("Edit config", Action.EDIT_CONFIG, value),
+    ]
+    if open_conflicts:
+        elements.append(
+            button(f"Conflicts ({open_conflicts})", Action.SHOW_CONFLICTS, value, style="danger")
+        )
+    return elements
+
+
+def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime) -> Message:
+    head = f"Sync of *{esc(workspace)}* requested by {user(requested_by)}"
+    if run is None:
+        state_line = f"{icon('queued')} requested"
+    else:
+        state_line = f"{icon(run.status)} {esc(run.status)}"
+        if run.finished_at:
+            state_line += f" · finished {ago(run.finished_at, now)}"
+        elif run.started_at:
+            state_line += f" · started {ago(run.started_at, now)}"
+    blocks = [section(f"{head}\n{state_line}")]
+    if run is not None and run.message and run.status != "succeeded":
+        blocks.append(section(f"```{esc(clip(run.message, 2800))}```"))
+    if run is not None:
+        blocks.append(context(f"run {code(run.id)}"))
+    fallback = f"Sync of {esc(workspace)}: {esc(run.status if run else 'requested')}"
+    return message(fallback, blocks)
+
+
+def config_overview(config: Config, *, limit: int = 60) -> Message:
+    glob = (
+        f"*Sync* {'enabled' if config.enabled else ':no_entry: disabled globally'}"
+        f" · *conflict_resolution* {code(config.conflict_resolution)}"
+    )
+    rows = [
+        f"{'✅' if wc.enabled else '⏸'} *{esc(name)}* every {esc(wc.sync_interval)}"
+        f" · auto_apply {'on' if wc.auto_apply else 'off'}"
+        for name, wc in sorted(config.workspaces.items())[:limit]
+    ]
+    if len(config.workspaces) > limit:
+        rows.append(
+            f"…and {len(config.workspaces) - limit} more; `/fsync status <workspace>` shows one."
+        )
+    blocks = [
+        header("Sync config"),
+        section(glob),
+        divider(),
+        *pack_lines(rows),
+        context(
+            "Change it: `/fsync config staging interval=15m auto_apply=off enabled=on`"
+            " or `/fsync config conflict_resolution=manual` (admins)."
+        ),
+    ]
+    return message("Sync config", blocks)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return esc(value)
+
+
+def config_changed(change: ConfigChange, by: str) -> Message:
+    target = f"*{esc(change.workspace)}*" if change.workspace else "the global config"
+    diffs = [
+        f"• {esc(key)}: {_fmt(change.before.get(key))} → *{_fmt(change.after.get(key))}*"
+        for key in change.after
+    ]
+    unchanged = change.before == change.after
+    head = (
+        f"Nothing to change in {target}: it already has these values."
+        if unchanged
+        else f":gear: {user(by)} changed {target}:"
+    )
+    return message(
+        f"Config of {esc(change.workspace or 'fsync')} changed",
+        [section(head + "\n" + "\n".join(diffs))],
+    )
+
+
+def _attribute(attr: Any) -> str:
+    if attr.sensitive:
+        return f"`{esc(attr.path)}`: _(sensitive value hidden)_"
+    desired, actual = code(clip(str(attr.desired), 120)), code(clip(str(attr.actual), 120))
+    return f"`{esc(attr.path)}`: {desired} → {actual}"
+
+
+def conflict_blocks(
+    conflict: Conflict, policy: Policy, *, resolved: str | None = None
+) -> list[Block]:
+    ws = conflict.workspace or "?"
+    lines = [f":warning: *Conflict in {esc(ws)}*: {esc(conflict.summary or conflict.type or '')}"]
+    for resource in conflict.resources[:8]:
+        lines.append(f"• `{esc(resource.address)}` ({esc(resource.action or 'change')})")
+        lines += [f"      {_attribute(a)}" for a in resource.changed_attributes[:6]]
+    if len(conflict.resources) > 8:
+        lines.append(f"…and {len(conflict.resources) - 8} more resources")
+    blocks = pack_lines(lines)
+    blocks.append(context(f"{code(conflict.id)} · {esc(conflict.type or 'conflict')}"))
+    if resolved:
+        blocks.append(section(resolved))
+        return blocks
+    if conflict.is_open and conflict.allowed_resolutions:
+        protected = policy.is_protected(ws)
+        elements = []
+        for resolution in conflict.allowed_resolutions[:5]:
+            value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
+            dialog = None
+            if protected:
+                dialog = confirm_dialog(
+                    "Protected workspace",
+                    f"Resolve the conflict in *{esc(ws)}* with *{label(resolution).lower()}*?",
+                    "Resolve",
+                )
+            elements.append(
+                button(
+                    label(resolution),
+                    Action.RESOLVE_CONFIRMED if protected else Action.RESOLVE,
+                    value,
+                    confirm=dialog,
+                    style="primary" if resolution == "apply_desired" else None,
+                )
+            )
+        blocks.append(actions(*elements, block_id=f"resolve:{conflict.id}"[:255]))
+    return blocks
+
+
+def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str | None) -> Message:
+    where = f" in {esc(workspace)}" if workspace else ""
+    if not conflicts:
+        text = f":white_check_mark: No open conflicts{where}."
+        return message(text, [section(text)])
+    blocks: list[Block] = [header(f"{len(conflicts)} open conflict(s){where}")]
+    for conflict in conflicts[:8]:
+        blocks += [*conflict_blocks(conflict, policy), divider()]
+    if len(conflicts) > 8:
+        blocks.append(
+            context(
+                f"…and {len(conflicts) - 8} more: `/fsync conflicts <workspace>` narrows the list."
+            )
+        )
+    return message(f"{len(conflicts)} open conflicts{where}", blocks)
+
+
+def resolved_text(by: str, resolution: str | None, run: Run | None = None) -> str:
+    text = f":white_check_mark: Resolved by {user(by)}: {label(resolution).lower()}"
+    if run is not None:
+        text += f" (run {code(run.id)} {esc(run.status)})"
+    return text
+
+
+def audit_message(entries: list[dict[str, Any]], workspace: str | None, now: datetime) -> Message:
+    where = f" for {esc(workspace)}" if workspace else ""
+    if not entries:
+        text = f"No actions recorded{where} yet."
+        return message(text, [section(text)])
+    marks = {"ok": ":white_check_mark:", "denied": ":no_entry:", "error": ":x:"}
+    lines = []
+    for entry in entries:
+        at = datetime.fromisoformat(entry["at"])
+        args = ", ".join(
+            f"{esc(k)}={esc(v)}" for k, v in entry["args"].items() if v not in (None, False)
+        )
+        detail = f" — {esc(clip(entry['detail'], 150))}" if entry["detail"] else ""
+        lines.append(
+            f"{marks.get(entry['outcome'], '•')} {ago(at, now)} {user(entry['user_id'])} "
+            f"*{esc(entry['action'])}* {esc(entry['workspace'])} {args}{detail}"
+        )
+    return message(f"Audit log{where}", [header(f"Audit log{where}"), *pack_lines(lines)])
+
+
+def role_context(role: Role) -> Block:
+    return context(f"Your role: *{role.label}*")
