@@ -20,7 +20,6 @@ class Action(StrEnum):
     RESOLVE_CONFIRMED = "fsync_resolve_confirmed"
     CONFIG_CONFIRMED = "fsync_config_confirmed"
     STATUS_PAGE = "fsync_status_page"
-    SHOW_WORKSPACE = "fsync_show_workspace"
     REFRESH_HOME = "fsync_refresh_home"
 
 

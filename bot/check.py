@@ -1,0 +1,83 @@
+"""`fsync-bot check`: every missing or invalid setting in one report, then live checks of the
+Sync API and Slack, each said plainly. Exit 0 only when all is well."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from pydantic import ValidationError
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import SyncAPIError
+from bot.settings import ENV_NAMES, Settings
+
+REQUIRED = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-...) from OAuth & Permissions",
+    "FIRESTARTR_API_KEY": "the Firestartr Pro API key",
+}
+
+
+def describe_settings_errors(exc: Exception) -> str:
+    if not isinstance(exc, ValidationError):
+        return f"Settings could not be read: {exc}"
+    lines = ["Some settings are invalid:"]
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        lines.append(f"  {ENV_NAMES.get(field, field.upper())}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def run_check(settings: Settings | None = None, out: TextIO = sys.stdout) -> int:
+    def say(mark: str, text: str) -> None:
+        print(f"{mark} {text}", file=out)
+
+    try:
+        settings = settings or Settings()
+    except ValidationError as exc:
+        print(describe_settings_errors(exc), file=out)
+        return 1
+    problems = 0
+    for name, what in REQUIRED.items():
+        if getattr(settings, name.lower()) is None:
+            say("✗", f"{name} is not set: {what}.")
+            problems += 1
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        say("✗", "SLACK_SIGNING_SECRET is not set (HTTP mode needs it; or set SLACK_APP_TOKEN "
+                 "for Socket Mode).")
+        problems += 1
+    if not settings.admins:
+        say("!", "FSYNC_ADMINS is empty: nobody can change config or act on protected "
+                 "workspaces.")
+    if not settings.alert_channel:
+        say("!", "FSYNC_ALERT_CHANNEL is empty: alerts go only to channels that /fsync subscribe.")
+    if problems == 0:
+        say("✓", f"Settings complete ({'Socket Mode' if settings.socket_mode else 'HTTP mode'}"
+                 f", database {settings.db_path}).")
+
+    if settings.firestartr_api_key is not None:
+        from bot.firestartr.client import SyncClient
+
+        try:
+            with SyncClient.from_settings(settings, retries=0) as client:
+                count = len(client.list_workspaces())
+            say("✓", f"Sync API at {settings.firestartr_api_url}: {count} workspaces.")
+        except SyncAPIError as exc:
+            say("✗", f"Sync API at {settings.firestartr_api_url}: {exc.user_message}")
+            problems += 1
+    if settings.slack_bot_token is not None:
+        from bot.runtime import slack_web_client
+
+        try:
+            auth = slack_web_client(settings).auth_test()
+            say("✓", f"Slack: connected as @{auth.get('user')} in {auth.get('team')}.")
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown error")
+            hint = " (check SLACK_BOT_TOKEN)" if error in ("invalid_auth", "not_authed") else ""
+            say("✗", f"Slack refused the bot token: {error}{hint}.")
+            problems += 1
+        except Exception as exc:  # connection refused, DNS, TLS: say it, don't crash
+            say("✗", f"Slack at {settings.slack_api_url} is unreachable: {type(exc).__name__}.")
+            problems += 1
+    say("=", "All good." if problems == 0 else f"{problems} problem(s) found.")
+    return 0 if problems == 0 else 1

@@ -1,0 +1,49 @@
+"""HTTP mode: Bolt behind Starlette on uvicorn. `POST /slack/events`, `GET /healthz`."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from slack_bolt import App, BoltRequest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot import __version__
+from bot.runtime import Deps
+
+log = logging.getLogger(__name__)
+
+
+def asgi_app(app: App, deps: Deps) -> Starlette:
+    async def events(request: Request) -> Response:
+        body = (await request.body()).decode("utf-8", errors="replace")
+        bolt_request = BoltRequest(body=body, query=request.url.query,
+                                   headers={k: v for k, v in request.headers.items()})
+        # dispatch() verifies the signature, runs the listener's ack, and returns: off the loop.
+        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        headers = {k: v[0] for k, v in bolt_response.headers.items() if v}
+        return Response(bolt_response.body, status_code=bolt_response.status, headers=headers)
+
+    async def healthz(_: Request) -> Response:
+        last = deps.client.last_ok_at
+        db_ok = await run_in_threadpool(deps.store.ping)
+        return JSONResponse(
+            {"ok": db_ok, "version": __version__, "database": "ok" if db_ok else "unavailable",
+             "sync_api_last_ok": last.isoformat() if last else None},
+            status_code=200 if db_ok else 503,
+        )
+
+    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
+                             Route("/healthz", healthz, methods=["GET"])])
+
+
+def serve(app: App, deps: Deps) -> None:
+    port = deps.settings.port
+    log.info("fsync %s serving HTTP on port %d (POST /slack/events, GET /healthz)", __version__,
+             port)
+    uvicorn.run(asgi_app(app, deps), host="0.0.0.0", port=port, log_level="warning",  # noqa: S104
+                access_log=False, timeout_graceful_shutdown=8)

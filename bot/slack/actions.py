@@ -1,0 +1,118 @@
+"""Button clicks. Every click is re-checked against the clicker's role by the service layer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.core.service import AlreadyResolved
+from bot.firestartr.names import validate_name
+from bot.runtime import Deps
+from bot.slack import modals, reply, views
+from bot.slack.blocks import section
+from bot.slack.commands import start_sync
+from bot.slack.ids import Action, ActionValue
+
+
+def _value(body: dict[str, Any]) -> ActionValue:
+    return ActionValue.decode((body.get("actions") or [{}])[0].get("value"))
+
+
+def _user(body: dict[str, Any]) -> str:
+    return (body.get("user") or {}).get("id", "")
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def mark_resolved(body: dict[str, Any], client: WebClient, conflict_id: str, text: str) -> bool:
+    """Swap the conflict's buttons for `text` in the message that was clicked, keeping the rest."""
+    message = body.get("message") or {}
+    blocks = message.get("blocks")
+    if not blocks:
+        return False
+    block_id = f"resolve:{conflict_id}"
+    new_blocks = [section(text) if b.get("block_id") == block_id else b for b in blocks]
+    if new_blocks == blocks:
+        return False
+    return reply.replace(body, client, {"text": message.get("text") or "Conflict resolved",
+                                        "blocks": new_blocks})
+
+
+def register(app: App, deps: Deps) -> None:
+    def sync(ack: Ack, body: dict[str, Any], client: WebClient, confirmed: bool) -> None:
+        ack()
+        value = _value(body)
+        workspace = validate_name(value.w or "")
+        start_sync(deps, client, _user(body), workspace, channel=_channel(body),
+                   response_url=reply.response_url_of(body), confirmed=confirmed)
+
+    @app.action(Action.SYNC)
+    def on_sync(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        sync(ack, body, client, confirmed=False)
+
+    @app.action(Action.SYNC_CONFIRMED)
+    def on_sync_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        sync(ack, body, client, confirmed=True)
+
+    def resolve(ack: Ack, body: dict[str, Any], client: WebClient, confirmed: bool) -> None:
+        ack()
+        value = _value(body)
+        if not value.c or not value.r:
+            raise AlreadyResolved("That button is out of date.", conflict_id="", by=None,
+                                  resolution=None)
+        user = _user(body)
+        try:
+            result = deps.service.resolve(user, value.c, value.r, confirmed=confirmed)
+        except AlreadyResolved as exc:
+            mark_resolved(body, client, value.c, views.resolved_text(exc.by or "", exc.resolution))
+            raise
+        text = views.resolved_text(user, value.r, result.run)
+        if not mark_resolved(body, client, value.c, text):
+            reply.ephemeral(body, client, {"text": text, "blocks": [section(text)]})
+
+    @app.action(Action.RESOLVE)
+    def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        resolve(ack, body, client, confirmed=False)
+
+    @app.action(Action.RESOLVE_CONFIRMED)
+    def on_resolve_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        resolve(ack, body, client, confirmed=True)
+
+    @app.action(Action.SHOW_CONFLICTS)
+    def on_show_conflicts(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        workspace = validate_name(_value(body).w or "")
+        found = deps.service.conflicts(workspace)
+        reply.ephemeral(body, client, views.conflicts_message(found, deps.policy, workspace))
+
+    @app.action(Action.CONFIG_CONFIRMED)
+    def on_config_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = _value(body)
+        user = _user(body)
+        change = deps.service.change_config(user, value.w, dict(value.ch or {}), confirmed=True)
+        reply.ephemeral(body, client, views.config_changed(change, user))
+
+    @app.action(re.compile(f"^{Action.STATUS_PAGE}(_prev)?$"))
+    def on_status_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        page = _value(body).p or 1
+        overview = views.status_overview(deps.service.fleet(), deps.clock(), page=page,
+                                         mutes=deps.mutes_by_workspace())
+        if not reply.replace(body, client, overview):
+            reply.ephemeral(body, client, overview)
+
+    @app.action(Action.EDIT_CONFIG)
+    def on_edit_config(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        workspace = validate_name(_value(body).w or "")
+        # Refuse before opening the form: a viewer should not fill in a form that cannot be saved.
+        deps.service.require(_user(body), "config", workspace)
+        modals.open_config(deps, client, body, workspace)
+
+    modals.register(app, deps)

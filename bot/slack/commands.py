@@ -1,0 +1,123 @@
+"""The `/fsync` slash command: ack at once, parse, call the service, answer with a view."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.parser import Command, parse
+from bot.errors import UsageError
+from bot.runtime import Deps
+from bot.slack import views
+from bot.slack.followers import Followed
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Deps, Command, "Request"], None]
+
+
+class Request:
+    """Who asked, where, and how to answer: what every command handler needs from Slack."""
+
+    def __init__(self, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        self.body, self.respond, self.client = body, respond, client
+        self.user: str = body.get("user_id", "")
+        self.channel: str = body.get("channel_id", "")
+
+    def answer(self, payload: dict[str, Any]) -> None:
+        self.respond(**payload, response_type="ephemeral")
+
+
+def status(deps: Deps, cmd: Command, req: Request) -> None:
+    now = deps.clock()
+    if cmd.workspace:
+        ws, fleet, conflicts = deps.service.workspace(cmd.workspace)
+        req.answer(views.workspace_detail(ws, fleet, conflicts, now, deps.policy))
+        return
+    req.answer(views.status_overview(deps.service.fleet(), now, mutes=deps.mutes_by_workspace()))
+
+
+def sync(deps: Deps, cmd: Command, req: Request) -> None:
+    assert cmd.workspace is not None
+    start_sync(deps, req.client, req.user, cmd.workspace, channel=req.channel,
+               response_url=req.body.get("response_url"), confirmed=False)
+
+
+def start_sync(deps: Deps, client: WebClient, user: str, workspace: str, *, channel: str | None,
+               response_url: str | None, confirmed: bool) -> None:
+    """Trigger the sync, then post its card in the channel (or via response_url) and follow it."""
+    run = deps.service.sync(user, workspace, confirmed=confirmed)
+    card = views.sync_card(workspace, user, run, deps.clock())
+    item = Followed(workspace=workspace, requested_by=user, run=run) if run else None
+    posted = None
+    if channel:
+        try:
+            posted = client.chat_postMessage(channel=channel, **card)
+        except SlackApiError as exc:
+            log.info("cannot post the sync card in %s (%s); answering in place", channel,
+                     exc.response.get("error"))
+    if posted is not None:
+        if item:
+            item.channel, item.ts = posted["channel"], posted["ts"]
+    elif response_url:
+        from slack_sdk.webhook import WebhookClient
+
+        WebhookClient(response_url).send_dict({**card, "response_type": "in_channel"})
+        if item:
+            item.response_url = response_url
+    if item:
+        deps.follower.follow(item)
+
+
+def config(deps: Deps, cmd: Command, req: Request) -> None:
+    if not cmd.changes:
+        if cmd.workspace:
+            raise UsageError("Say what to change, e.g. `/fsync config "
+                             f"{cmd.workspace} interval=15m auto_apply=off enabled=on`.")
+        req.answer(views.config_overview(deps.service.config()))
+        return
+    change = deps.service.change_config(req.user, cmd.workspace, cmd.changes)
+    req.answer(views.config_changed(change, req.user))
+
+
+def conflicts(deps: Deps, cmd: Command, req: Request) -> None:
+    found = deps.service.conflicts(cmd.workspace)
+    req.answer(views.conflicts_message(found, deps.policy, cmd.workspace))
+
+
+def audit(deps: Deps, cmd: Command, req: Request) -> None:
+    entries = deps.service.audit(cmd.workspace)
+    req.answer(views.audit_message(entries, cmd.workspace, deps.clock()))
+
+
+HANDLERS: dict[str, Handler] = {
+    "status": status,
+    "sync": sync,
+    "config": config,
+    "conflicts": conflicts,
+    "audit": audit,
+}
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/fsync")
+    def fsync_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        try:
+            cmd = parse(body.get("text", ""))
+        except UsageError as exc:
+            ack(response_type="ephemeral", **views.error_message(exc))
+            return
+        if cmd.name == "help":
+            ack(response_type="ephemeral", **views.help_message())
+            return
+        handler = HANDLERS.get(cmd.name) or deps.extra_commands.get(cmd.name)
+        if handler is None:
+            ack(response_type="ephemeral",
+                **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")))
+            return
+        ack()
+        handler(deps, cmd, Request(body, respond, client))

@@ -1,0 +1,77 @@
+"""The App Home tab: the whole fleet at a glance, problems first, with their buttons."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.core.authz import Role
+from bot.core.fleet import FleetView, counts, health, is_problem, ordered
+from bot.errors import SyncAPIError
+from bot.runtime import Deps
+from bot.slack.blocks import (
+    MAX_VIEW_BLOCKS, Block, actions, ago, button, context, divider, esc, header, section,
+)
+from bot.slack.ids import Action
+from bot.slack.views import ICONS, freshness, icon, workspace_buttons
+
+log = logging.getLogger(__name__)
+MAX_PROBLEMS = 25
+
+
+def home_view(view: FleetView | None, now: datetime, role: Role, deps: Deps) -> dict[str, Any]:
+    blocks: list[Block] = [header("fsync: Terraform sync"),
+                           context(f"Your role: *{role.label}* · updated {ago(now, now)}"),
+                           actions(button("Refresh", Action.REFRESH_HOME, "{}"))]
+    if view is None:
+        blocks.append(section(":warning: The Sync API has not answered yet, and fsync has no "
+                              "earlier state to show. Try Refresh in a moment."))
+        return {"type": "home", "blocks": blocks}
+    blocks += freshness(view, now)
+    tally = counts(view.workspaces, now)
+    blocks.append(section(" · ".join(f"{ICONS.get(k, '')} {n} {esc(k)}"
+                                     for k, n in sorted(tally.items(), key=lambda kv: -kv[1]))
+                          or "No workspaces."))
+    problems = [ws for ws in ordered(view.workspaces, now) if is_problem(ws, now)]
+    blocks.append(divider())
+    if not problems:
+        blocks.append(section(":white_check_mark: Nothing needs attention."))
+    for ws in problems[:MAX_PROBLEMS]:
+        state = health(ws, now)
+        text = f"{icon(state)} *{esc(ws.name)}* {esc(state)} · last {ago(ws.last_sync, now)}"
+        if ws.message:
+            text += f"\n`{esc(ws.message[:200])}`"
+        blocks.append(section(text))
+        blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
+    if len(problems) > MAX_PROBLEMS:
+        blocks.append(context(f"…and {len(problems) - MAX_PROBLEMS} more problems: "
+                              "`/fsync status` lists them all."))
+    healthy = len(view.workspaces) - len(problems)
+    blocks.append(context(f"{healthy} other workspaces are fine or busy."))
+    blocks += deps.home_extras()
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+def publish(deps: Deps, client: WebClient, user_id: str) -> None:
+    try:
+        view = deps.service.fleet()
+    except SyncAPIError:
+        view = None
+    client.views_publish(user_id=user_id,
+                         view=home_view(view, deps.clock(), deps.service.role(user_id), deps))
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") == "home":
+            publish(deps, client, event["user"])
+
+    @app.action(Action.REFRESH_HOME)
+    def on_refresh(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        publish(deps, client, body["user"]["id"])

@@ -1,0 +1,154 @@
+"""The Edit config modal: open it, validate it, confirm auto_apply, apply it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.durations import normalise_interval
+from bot.core.service import Confirm
+from bot.errors import FsyncError, UsageError
+from bot.runtime import Deps
+from bot.slack import views
+from bot.slack.blocks import clip, esc, section
+from bot.slack.ids import Block, View
+
+
+class Meta(BaseModel):
+    w: str
+    channel: str | None = None
+    changes: dict[str, Any] | None = None
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _switch(block_id: str, label: str, current: bool | None) -> dict[str, Any]:
+    options = [_option("On", "on"), _option("Off", "off")]
+    element: dict[str, Any] = {"type": "static_select", "action_id": block_id,
+                               "options": options}
+    if current is not None:
+        element["initial_option"] = options[0] if current else options[1]
+    return {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
+            "element": element}
+
+
+def config_view(workspace: str, *, enabled: bool | None, interval: str | None,
+                auto_apply: bool | None, channel: str | None) -> dict[str, Any]:
+    interval_input: dict[str, Any] = {"type": "plain_text_input", "action_id": Block.INTERVAL,
+                                      "placeholder": {"type": "plain_text",
+                                                      "text": "e.g. 15m, 1h30m, 2 hours"}}
+    if interval:
+        interval_input["initial_value"] = interval
+    return {
+        "type": "modal",
+        "callback_id": View.EDIT_CONFIG,
+        "private_metadata": Meta(w=workspace, channel=channel).model_dump_json(),
+        "title": {"type": "plain_text", "text": "Edit sync config"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"Workspace *{esc(workspace)}*"),
+            _switch(Block.ENABLED, "Sync enabled", enabled),
+            {"type": "input", "block_id": Block.INTERVAL,
+             "label": {"type": "plain_text", "text": "Sync interval (1m to 7d)"},
+             "element": interval_input},
+            _switch(Block.AUTO_APPLY, "Auto-apply changes", auto_apply),
+        ],
+    }
+
+
+def confirm_view(meta: Meta) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": View.CONFIRM_AUTO_APPLY,
+        "private_metadata": meta.model_dump_json(),
+        "title": {"type": "plain_text", "text": "Turn on auto-apply?"},
+        "submit": {"type": "plain_text", "text": "Turn it on"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [section(f":warning: With auto-apply on, syncs of *{esc(meta.w)}* change real "
+                           "infrastructure without review. Save these changes?")],
+    }
+
+
+def open_config(deps: Deps, client: WebClient, body: dict[str, Any], workspace: str) -> None:
+    cached = deps.service.cached_fleet()
+    ws = cached.find(workspace) if cached else None
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    view = config_view(workspace, enabled=ws.sync_enabled if ws else None,
+                       interval=ws.sync_interval if ws else None,
+                       auto_apply=ws.auto_apply if ws else None, channel=channel)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _changes(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for block_id, key in ((Block.ENABLED, "enabled"), (Block.AUTO_APPLY, "auto_apply")):
+        selected = (values.get(block_id, {}).get(block_id) or {}).get("selected_option")
+        if selected:
+            changes[key] = selected.get("value") == "on"
+    raw = (values.get(Block.INTERVAL, {}).get(Block.INTERVAL) or {}).get("value") or ""
+    try:
+        changes["sync_interval"] = normalise_interval(raw)
+    except UsageError as exc:
+        errors[Block.INTERVAL] = clip(exc.user_message.replace("`", ""), 150)
+    return changes, errors
+
+
+def _tell(deps: Deps, client: WebClient, user: str, meta: Meta, payload: dict[str, Any]) -> None:
+    try:
+        if meta.channel:
+            client.chat_postEphemeral(channel=meta.channel, user=user, **payload)
+            return
+    except SlackApiError:
+        pass
+    client.chat_postMessage(channel=user, **payload)
+
+
+def _apply(deps: Deps, client: WebClient, user: str, meta: Meta, changes: dict[str, Any],
+           confirmed: bool) -> None:
+    try:
+        change = deps.service.change_config(user, meta.w, changes, confirmed=confirmed)
+    except Confirm as exc:
+        _tell(deps, client, user, meta, views.confirm_prompt(exc))
+        return
+    except FsyncError as exc:
+        _tell(deps, client, user, meta, views.error_message(exc))
+        return
+    _tell(deps, client, user, meta, views.config_changed(change, user))
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(View.EDIT_CONFIG)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        try:
+            meta = Meta.model_validate_json(view.get("private_metadata") or "{}")
+        except (ValidationError, json.JSONDecodeError):
+            ack(response_action="errors", errors={Block.INTERVAL: "This form is out of date."})
+            return
+        changes, errors = _changes(view.get("state", {}).get("values", {}))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        user = (body.get("user") or {}).get("id", "")
+        cached = deps.service.cached_fleet()
+        ws = cached.find(meta.w) if cached else None
+        if changes.get("auto_apply") and not (ws and ws.auto_apply):
+            ack(response_action="update", view=confirm_view(meta.model_copy(update={"changes": changes})))
+            return
+        ack()
+        _apply(deps, client, user, meta, changes, confirmed=False)
+
+    @app.view(View.CONFIRM_AUTO_APPLY)
+    def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        ack()
+        meta = Meta.model_validate_json(view.get("private_metadata") or "{}")
+        user = (body.get("user") or {}).get("id", "")
+        _apply(deps, client, user, meta, dict(meta.changes or {}), confirmed=True)
