@@ -1,0 +1,314 @@
+"""The one client of the Firestartr Pro Terraform Sync API (shared/contract/firestartr-sync-api.md).
+
+Every request first takes a token from the shared RateLimiter; every answer is read tolerantly
+through the models; everything that goes wrong leaves as a bot.errors.SyncAPIError whose
+`user_message` a Slack user can act on. One SyncClient is shared by the Slack listener threads
+and the poller: httpx.Client is thread-safe and the little state kept here is guarded.
+
+Retries: GETs and POSTs (which always carry an Idempotency-Key, reused on every retry) are retried
+on timeouts, connection errors and 5xx; PUT config only when the request was never sent. A 429 is
+handled by waiting (within `max_wait`), except a sync trigger's `sync_rate_limited`, which the
+person is told about.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import SecretStr
+
+from bot import __version__
+from bot.firestartr import failures, reading
+from bot.firestartr.failures import Context
+from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace
+from bot.firestartr.names import validate_id, validate_name
+from bot.firestartr.ratelimit import Priority, RateLimiter
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+API = "/v1/terraform/sync"
+_DEFAULT_429_WAIT = 1.0
+# A server that answers `Retry-After: 0` forever must not turn the client into a busy loop.
+_MIN_429_WAIT = 0.25
+_MAX_BACKOFF = 8.0
+_RETRY_ANY = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# Errors raised before a single byte left: safe to retry even for a non-idempotent PUT.
+_RETRY_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    path: str
+    ctx: Context
+    priority: Priority = Priority.PERSON
+    params: dict[str, str] | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    only_unsent: bool = False  # retry only errors where the request never left
+    feature: str | None = None  # [ASSUMED] endpoint whose 404/405 means "no such feature"
+    sync_trigger: bool = False
+
+
+class SyncClient:
+    """Typed access to Sync API endpoints 1-8; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | SecretStr,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: httpx.Timeout | float = httpx.Timeout(10.0, connect=3.0),  # noqa: B008
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+        self._has_key = bool(key)
+        url = httpx.URL(base_url.rstrip("/"))
+        self._host = url.host + (f":{url.port}" if url.port else "")
+        # Shown in repr and logs: no user:password part, whatever the setting held.
+        self.base_url = f"{url.scheme}://{self._host}{url.path.rstrip('/')}"
+        headers = {"User-Agent": f"fsync-bot/{__version__}", "Accept": "application/json"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        self._http = httpx.Client(
+            base_url=url, headers=headers, transport=transport, timeout=timeout
+        )
+        self._limiter = limiter if limiter is not None else RateLimiter()
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.features: dict[str, bool] = {"runs": True, "conflicts": True}
+        self.last_ok_at: datetime | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kw: Any) -> SyncClient:
+        kw.setdefault("limiter", RateLimiter(per_minute=settings.firestartr_rate_limit))
+        key = settings.firestartr_api_key or SecretStr("")
+        return cls(settings.firestartr_api_url, key, **kw)
+
+    def __repr__(self) -> str:
+        return f"SyncClient(base_url={self.base_url!r}, features={self.features!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- endpoints -------------------------------------------------------------------------------
+
+    def list_workspaces(self, *, priority: Priority = Priority.PERSON) -> list[Workspace]:
+        path = f"{API}/workspaces"
+        response = self._send(_Call("GET", path, self._ctx(path), priority=priority))
+        return reading.read_items(response, "workspaces", Workspace)
+
+    def trigger_sync(
+        self, name: str, *, requested_by: str | None = None, idempotency_key: str | None = None
+    ) -> Run | None:
+        validate_name(name)
+        path = f"{API}/workspaces/{quote(name, safe='')}/sync"
+        call = _Call(
+            "POST",
+            path,
+            self._ctx(path, workspace=name),
+            body={"requested_by": requested_by} if requested_by else None,
+            headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+            sync_trigger=True,
+        )
+        return reading.read_triggered_run(self._send(call), name)
+
+    def get_config(self) -> tuple[Config, str | None]:
+        path = f"{API}/config"
+        response = self._send(_Call("GET", path, self._ctx(path)))
+        return reading.read_model(response, Config), response.headers.get("etag")
+
+    def put_config(self, config: Config, *, etag: str | None) -> Config:
+        path = f"{API}/config"
+        call = _Call(
+            "PUT",
+            path,
+            self._ctx(path),
+            body=config.model_dump(mode="json"),
+            headers={"If-Match": etag} if etag else {},
+            only_unsent=True,
+        )
+        response = self._send(call)
+        # The contract answers with the stored config; a bare 2xx means ours was stored as sent.
+        return reading.read_model(response, Config) if response.content.strip() else config
+
+    def get_run(self, run_id: str) -> Run:
+        validate_id(run_id, "run id")
+        path = f"{API}/runs/{quote(run_id, safe='')}"
+        call = _Call("GET", path, self._ctx(path, run_id=run_id), feature="runs")
+        return reading.read_model(self._send(call), Run)
+
+    def list_conflicts(
+        self,
+        *,
+        workspace: str | None = None,
+        status: str | None = "open",
+        priority: Priority = Priority.PERSON,
+    ) -> list[Conflict]:
+        if workspace is not None:
+            validate_name(workspace)
+        params = {k: v for k, v in (("workspace", workspace), ("status", status)) if v is not None}
+        path = f"{API}/conflicts"
+        call = _Call(
+            "GET",
+            path,
+            self._ctx(path, workspace=workspace),
+            priority=priority,
+            params=params,
+            feature="conflicts",
+        )
+        return reading.read_items(self._send(call), "conflicts", Conflict)
+
+    def get_conflict(self, conflict_id: str) -> Conflict:
+        validate_id(conflict_id, "conflict id")
+        path = f"{API}/conflicts/{quote(conflict_id, safe='')}"
+        call = _Call("GET", path, self._ctx(path, conflict_id=conflict_id), feature="conflicts")
+        return reading.read_model(self._send(call), Conflict)
+
+    def resolve_conflict(
+        self,
+        conflict_id: str,
+        resolution: str,
+        *,
+        resolved_by: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ResolveResult:
+        validate_id(conflict_id, "conflict id")
+        validate_id(resolution, "resolution")
+        path = f"{API}/conflicts/{quote(conflict_id, safe='')}/resolve"
+        body = {"resolution": resolution}
+        if resolved_by:
+            body["resolved_by"] = resolved_by
+        call = _Call(
+            "POST",
+            path,
+            self._ctx(path, conflict_id=conflict_id, resolution=resolution),
+            body=body,
+            headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
+            feature="conflicts",
+        )
+        return reading.read_resolve_result(self._send(call))
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def _ctx(self, path: str, **kw: str | None) -> Context:
+        return Context(path=path, has_key=self._has_key, **kw)
+
+    def _send(
+        self, call: _Call, *, retries: int | None = None, max_wait: float | None = None
+    ) -> httpx.Response:
+        if call.feature and not self.features.get(call.feature, True):
+            raise failures.feature_unavailable(call.feature)
+        retries = self.retries if retries is None else retries
+        budget = self.max_wait if max_wait is None else max_wait
+        clock = self._limiter.clock
+        started = clock()
+        attempt = 0
+        while True:
+            if not self._limiter.acquire(call.priority, timeout=budget - (clock() - started)):
+                raise failures.rate_limited(self._limiter.paused_for() or None)
+            try:
+                response = self._http.request(
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    json=call.body,
+                    headers=call.headers,
+                )
+            except httpx.TransportError as exc:
+                allowed = _RETRY_UNSENT if call.only_unsent else _RETRY_ANY
+                if attempt < retries and isinstance(exc, allowed):
+                    self._backoff(call, attempt, retries, type(exc).__name__)
+                    attempt += 1
+                    continue
+                raise failures.unreachable(self._host, exc) from exc
+            self._limiter.observe_headers(response.headers)
+            if response.is_success:
+                self.last_ok_at = datetime.now(UTC)
+                return response
+            if response.status_code == 429:
+                body = failures.error_body(response)
+                wait = failures.retry_after(response, body, self._limiter.wall())
+                if call.sync_trigger and body is not None and body.error == "sync_rate_limited":
+                    raise failures.rate_limited(wait, workspace=call.ctx.workspace)
+                wait = max(_MIN_429_WAIT, _DEFAULT_429_WAIT if wait is None else wait)
+                self._limiter.pause_until(clock() + wait)
+                if clock() - started + wait > budget:
+                    raise failures.rate_limited(wait)
+                log.info(
+                    "Sync API %s %s: rate limited, waiting %.1f s", call.method, call.path, wait
+                )
+                continue
+            if response.status_code >= 500 and not call.only_unsent and attempt < retries:
+                self._backoff(call, attempt, retries, f"HTTP {response.status_code}")
+                attempt += 1
+                continue
+            raise self._error(call, response)
+
+    def _backoff(self, call: _Call, attempt: int, retries: int, reason: str) -> None:
+        # Full jitter: callers that failed together do not retry together.
+        delay = random.uniform(0.0, min(_MAX_BACKOFF, self.backoff * 2**attempt))
+        log.warning(
+            "Sync API %s %s failed (%s); retry %d of %d in %.2f s",
+            call.method,
+            call.path,
+            reason,
+            attempt + 1,
+            retries,
+            delay,
+        )
+        self._sleep(delay)
+
+    def _error(self, call: _Call, response: httpx.Response) -> Exception:
+        status = response.status_code
+        if call.feature and status in (404, 405):
+            body = failures.error_body(response)
+            if not (status == 404 and body and body.error in failures.KNOWN_NOT_FOUND):
+                with self._lock:
+                    self.features[call.feature] = False
+                log.warning(
+                    "Sync API has no %s (HTTP %d from %s %s); feature turned off",
+                    call.feature,
+                    status,
+                    call.method,
+                    call.path,
+                )
+                return failures.feature_unavailable(call.feature, status)
+        return failures.from_response(response, call.ctx, self._known_names)
+
+    def _known_names(self) -> list[str] | None:
+        """Workspace names for a not-found message: one quick try, never an error."""
+        path = f"{API}/workspaces"
+        try:
+            response = self._send(_Call("GET", path, self._ctx(path)), retries=0, max_wait=2.0)
+            return [w.name for w in reading.read_items(response, "workspaces", Workspace)]
+        except Exception as exc:  # the message is still right without the names
+            log.info("Could not list workspaces for a suggestion: %s", type(exc).__name__)
+            return None

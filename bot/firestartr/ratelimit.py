@@ -1,0 +1,171 @@
+"""Client-side rate limiting for the Sync API: one token bucket shared by every caller.
+
+The API allows 100 requests per minute per key [REF]. People and the poller share that budget and
+people go first: the poller never takes the last `poller_reserve` of the bucket and stands aside
+while a person waits. The server's own signals (a 429's Retry-After, `X-RateLimit-Remaining: 0`
+with `X-RateLimit-Reset`) pause everyone, because the server knows better than our estimate.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from enum import IntEnum
+
+# The longest single sleep: a waiting caller re-checks this often, so a poller notices a person
+# who started waiting and everyone notices a pause that was extended or lifted.
+_SLICE = 0.05
+# `X-RateLimit-Reset` below this is a delta in seconds, above it Unix seconds; some servers send
+# one, some the other, and a Unix time this small would be 1973.
+_UNIX_EPOCH_CUTOFF = 100_000_000.0
+# A per-minute limit never needs a longer pause; a skewed wall clock must not stall fsync for hours.
+_MAX_HEADER_PAUSE = 120.0
+
+
+class Priority(IntEnum):
+    PERSON = 0
+    POLLER = 1
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a `Retry-After` value (delta seconds or an HTTP date), or None.
+
+    `now` is the current Unix time, used only for HTTP dates.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(text).timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+class RateLimiter:
+    """A thread-safe token bucket of `per_minute` tokens that refills continuously."""
+
+    def __init__(
+        self,
+        per_minute: int = 100,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        poller_reserve: float = 0.2,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        if not 0.0 <= poller_reserve < 1.0:
+            raise ValueError("poller_reserve must be in [0, 1)")
+        self.per_minute = per_minute
+        self.clock = clock
+        self.wall = wall
+        self._sleep = sleep
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
+        # The poller needs this many tokens in the bucket to take one, so people always find some.
+        self._poller_needs = min(self._capacity, poller_reserve * per_minute + 1.0)
+        self._lock = threading.Lock()
+        self._tokens = self._capacity
+        self._stamp = clock()
+        self._paused_until = -math.inf
+        self._people_waiting = 0
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(per_minute={self.per_minute})"
+
+    @property
+    def tokens(self) -> float:
+        with self._lock:
+            self._refill(self.clock())
+            return self._tokens
+
+    def paused_for(self) -> float:
+        """Seconds until the current pause ends (0 when not paused)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self.clock())
+
+    def acquire(
+        self, priority: Priority = Priority.PERSON, *, timeout: float | None = None
+    ) -> bool:
+        """Take one token, waiting as long as needed (or `timeout` seconds); False on timeout."""
+        deadline = None if timeout is None else self.clock() + max(0.0, timeout)
+        registered = False
+        try:
+            while True:
+                with self._lock:
+                    now = self.clock()
+                    wait = self._take(priority, now)
+                    if wait == 0.0:
+                        return True
+                    if priority is Priority.PERSON and not registered:
+                        self._people_waiting += 1
+                        registered = True
+                if deadline is not None:
+                    left = deadline - now
+                    # `wait` is a lower bound, so a caller that cannot make it gives up at once.
+                    if left <= 0.0 or wait > left:
+                        return False
+                    wait = min(wait, left)
+                self._sleep(min(wait, _SLICE))
+        finally:
+            if registered:
+                with self._lock:
+                    self._people_waiting -= 1
+
+    def pause_until(self, monotonic_deadline: float) -> None:
+        """Hand out no token before `monotonic_deadline` (on the limiter's clock)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, monotonic_deadline)
+
+    def observe_headers(self, headers: Mapping[str, str]) -> None:
+        """Trust the server's `X-RateLimit-Remaining` when lower than ours; pause on 0 + Reset."""
+        lowered = {str(key).lower(): str(value) for key, value in headers.items()}
+        remaining = _number(lowered.get("x-ratelimit-remaining"))
+        if remaining is None:
+            return
+        with self._lock:
+            self._refill(self.clock())
+            self._tokens = min(self._tokens, max(0.0, remaining))
+        reset = _number(lowered.get("x-ratelimit-reset"))
+        if remaining <= 0 and reset is not None:
+            delay = reset - self.wall() if reset >= _UNIX_EPOCH_CUTOFF else reset
+            self.pause_until(self.clock() + min(max(0.0, delay), _MAX_HEADER_PAUSE))
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self._stamp)
+        self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+        self._stamp = now
+
+    def _take(self, priority: Priority, now: float) -> float:
+        """Take a token and return 0.0, or return a lower bound of the seconds to wait."""
+        self._refill(now)
+        needs = 1.0 if priority is Priority.PERSON else self._poller_needs
+        refill_wait = max(0.0, (needs - self._tokens) / self._rate)
+        if now < self._paused_until:
+            return max(self._paused_until - now, refill_wait, 1e-6)
+        if priority is Priority.POLLER and self._people_waiting:
+            return max(refill_wait, _SLICE)
+        if self._tokens >= needs:
+            self._tokens -= 1.0
+            return 0.0
+        return max(refill_wait, 1e-6)

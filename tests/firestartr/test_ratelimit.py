@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+import pytest
+
+from bot.firestartr.ratelimit import Priority, RateLimiter, parse_retry_after
+
+from .fakes import WALL_START, FakeClock
+
+
+def limiter(clock: FakeClock, per_minute: int = 60, **kw: float) -> RateLimiter:
+    return RateLimiter(per_minute, clock=clock, sleep=clock.sleep, wall=clock.wall, **kw)
+
+
+def drain(bucket: RateLimiter, priority: Priority = Priority.PERSON) -> int:
+    taken = 0
+    while bucket.acquire(priority, timeout=0):
+        taken += 1
+    return taken
+
+
+def test_starts_full_and_never_holds_more_than_capacity(clock: FakeClock) -> None:
+    bucket = limiter(clock, per_minute=10)
+    clock.now += 3600
+    assert drain(bucket) == 10
+    assert clock.slept == []
+
+
+def test_refills_per_minute_over_sixty_seconds(clock: FakeClock) -> None:
+    bucket = limiter(clock, per_minute=10)
+    drain(bucket)
+    clock.now += 5.9
+    assert not bucket.acquire(timeout=0)
+    clock.now += 0.1
+    assert bucket.acquire(timeout=0)
+    assert not bucket.acquire(timeout=0)
+
+
+def test_a_blocked_caller_sleeps_until_the_next_token(clock: FakeClock) -> None:
+    bucket = limiter(clock, per_minute=10)
+    drain(bucket)
+    before = clock.now
+    assert bucket.acquire()
+    assert clock.now - before == pytest.approx(6.0, abs=0.06)
+
+
+def test_timeout_that_cannot_be_met_returns_false_without_waiting(clock: FakeClock) -> None:
+    bucket = limiter(clock, per_minute=10)
+    drain(bucket)
+    assert bucket.acquire(timeout=2.0) is False
+    assert sum(clock.slept) == 0
+
+
+@pytest.mark.parametrize(
+    ("per_minute", "reserve", "poller_gets"),
+    [(10, 0.2, 8), (100, 0.2, 80), (10, 0.0, 10), (1, 0.5, 1)],
+)
+def test_poller_leaves_the_reserve_to_people(
+    clock: FakeClock, per_minute: int, reserve: float, poller_gets: int
+) -> None:
+    bucket = limiter(clock, per_minute=per_minute, poller_reserve=reserve)
+    assert drain(bucket, Priority.POLLER) == poller_gets
+    assert drain(bucket, Priority.PERSON) == per_minute - poller_gets
+
+
+def test_pause_until_holds_everyone_back(clock: FakeClock) -> None:
+    bucket = limiter(clock)
+    bucket.pause_until(clock.now + 5)
+    assert bucket.paused_for() == 5
+    assert not bucket.acquire(timeout=4.9)
+    assert bucket.acquire(Priority.POLLER)
+    assert clock.now >= 1005.0
+    # A shorter pause never shortens a longer one.
+    bucket.pause_until(clock.now + 10)
+    bucket.pause_until(clock.now + 1)
+    assert bucket.paused_for() == 10
+
+
+@pytest.mark.parametrize(
+    ("headers", "tokens_left", "paused_for"),
+    [
+        ({}, 60, 0),
+        ({"X-RateLimit-Remaining": "7"}, 7, 0),
+        ({"x-ratelimit-remaining": "500"}, 60, 0),
+        ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(WALL_START + 12)}, 0, 12),
+        ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "20"}, 0, 20),  # delta seconds
+        ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(WALL_START - 9)}, 0, 0),
+        ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(WALL_START + 9e6)}, 0, 120),
+        ({"X-RateLimit-Remaining": "0"}, 0, 0),
+        ({"X-RateLimit-Remaining": "lots", "X-RateLimit-Reset": "soon"}, 60, 0),
+    ],
+)
+def test_observe_headers(
+    clock: FakeClock, headers: dict[str, str], tokens_left: float, paused_for: float
+) -> None:
+    bucket = limiter(clock)
+    bucket.observe_headers(headers)
+    assert bucket.tokens == tokens_left
+    assert bucket.paused_for() == pytest.approx(paused_for)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("3", 3.0),
+        (" 1.5 ", 1.5),
+        ("-4", 0.0),
+        (format_datetime(datetime.fromtimestamp(WALL_START + 7, UTC), usegmt=True), 7.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # in the past
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+    ],
+)
+def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(value, WALL_START) == seconds
+
+
+@pytest.mark.parametrize(("people", "pollers"), [(1, 1), (3, 2), (2, 4)])
+def test_people_get_tokens_before_the_poller(people: int, pollers: int) -> None:
+    clock = FakeClock()
+    waiting: set[str] = set()
+    guard = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with guard:
+            waiting.add(threading.current_thread().name)
+        time.sleep(0.001)  # real time passes; the fake clock only moves when the test says
+
+    bucket = RateLimiter(60, clock=clock, sleep=sleep, poller_reserve=0.0)
+    drain(bucket)
+    order: list[Priority] = []
+
+    def take(priority: Priority) -> None:
+        assert bucket.acquire(priority, timeout=600)
+        with guard:
+            order.append(priority)
+
+    threads = [
+        threading.Thread(target=take, args=(p,), name=f"{p.name}-{i}")
+        for i, p in enumerate([Priority.POLLER] * pollers + [Priority.PERSON] * people)
+    ]
+    for thread in threads:  # pollers queue first: they must still come last
+        thread.start()
+        deadline = time.monotonic() + 5
+        while thread.name not in waiting and time.monotonic() < deadline:
+            time.sleep(0.001)
+    for granted in range(1, people + pollers + 1):
+        clock.now += 1.0  # exactly one token
+        deadline = time.monotonic() + 5
+        while len(order) < granted and time.monotonic() < deadline:
+            time.sleep(0.001)
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == [Priority.PERSON] * people + [Priority.POLLER] * pollers
+
+
+def test_rejects_nonsense_settings() -> None:
+    with pytest.raises(ValueError, match="per_minute"):
+        RateLimiter(0)
+    with pytest.raises(ValueError, match="poller_reserve"):
+        RateLimiter(10, poller_reserve=1.0)
