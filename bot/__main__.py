@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         level=os.environ.get("FSYNC_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # httpx logs every request at INFO: too chatty for a bot that polls.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "simulator":
         from bot.simulator import serve
 

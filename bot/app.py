@@ -29,7 +29,6 @@ LISTENER_THREADS = 64
 def build_app(deps: Deps, *, token_verification: bool = True) -> App:
     settings = deps.settings
     app = App(
-        token=Settings.secret(settings.slack_bot_token) or None,
         signing_secret=Settings.secret(settings.slack_signing_secret) or None,
         client=deps.web,
         process_before_response=False,
@@ -71,14 +70,22 @@ def run_bot(settings: Settings | None = None) -> int:
     except Exception as exc:  # pydantic's ValidationError: say which settings are wrong
         print(describe_settings_errors(exc), file=sys.stderr)
         return 2
-    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token),
-                                         ("FIRESTARTR_API_KEY", settings.firestartr_api_key))
-               if value is None]
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("FIRESTARTR_API_KEY", settings.firestartr_api_key),
+        )
+        if value is None
+    ]
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
         missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
     if missing:
-        print(f"fsync-bot run: missing settings: {', '.join(missing)}. "
-              "See `fsync-bot check` and the README.", file=sys.stderr)
+        print(
+            f"fsync-bot run: missing settings: {', '.join(missing)}. "
+            "See `fsync-bot check` and the README.",
+            file=sys.stderr,
+        )
         return 2
     try:
         deps = Deps.build(settings)

@@ -43,17 +43,22 @@ def run_check(settings: Settings | None = None, out: TextIO = sys.stdout) -> int
             say("✗", f"{name} is not set: {what}.")
             problems += 1
     if settings.slack_signing_secret is None and settings.slack_app_token is None:
-        say("✗", "SLACK_SIGNING_SECRET is not set (HTTP mode needs it; or set SLACK_APP_TOKEN "
-                 "for Socket Mode).")
+        say(
+            "✗",
+            "SLACK_SIGNING_SECRET is not set (HTTP mode needs it; or set SLACK_APP_TOKEN "
+            "for Socket Mode).",
+        )
         problems += 1
     if not settings.admins:
-        say("!", "FSYNC_ADMINS is empty: nobody can change config or act on protected "
-                 "workspaces.")
+        say("!", "FSYNC_ADMINS is empty: nobody can change config or act on protected workspaces.")
     if not settings.alert_channel:
         say("!", "FSYNC_ALERT_CHANNEL is empty: alerts go only to channels that /fsync subscribe.")
     if problems == 0:
-        say("✓", f"Settings complete ({'Socket Mode' if settings.socket_mode else 'HTTP mode'}"
-                 f", database {settings.db_path}).")
+        say(
+            "✓",
+            f"Settings complete ({'Socket Mode' if settings.socket_mode else 'HTTP mode'}"
+            f", database {settings.db_path}).",
+        )
 
     if settings.firestartr_api_key is not None:
         from bot.firestartr.client import SyncClient

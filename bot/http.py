@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 def asgi_app(app: App, deps: Deps) -> Starlette:
     async def events(request: Request) -> Response:
         body = (await request.body()).decode("utf-8", errors="replace")
-        bolt_request = BoltRequest(body=body, query=request.url.query,
-                                   headers={k: v for k, v in request.headers.items()})
+        bolt_request = BoltRequest(
+            body=body, query=request.url.query, headers={k: v for k, v in request.headers.items()}
+        )
         # dispatch() verifies the signature, runs the listener's ack, and returns: off the loop.
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         headers = {k: v[0] for k, v in bolt_response.headers.items() if v}
@@ -32,18 +33,33 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
         last = deps.client.last_ok_at
         db_ok = await run_in_threadpool(deps.store.ping)
         return JSONResponse(
-            {"ok": db_ok, "version": __version__, "database": "ok" if db_ok else "unavailable",
-             "sync_api_last_ok": last.isoformat() if last else None},
+            {
+                "ok": db_ok,
+                "version": __version__,
+                "database": "ok" if db_ok else "unavailable",
+                "sync_api_last_ok": last.isoformat() if last else None,
+            },
             status_code=200 if db_ok else 503,
         )
 
-    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route("/slack/events", events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
 
 
 def serve(app: App, deps: Deps) -> None:
     port = deps.settings.port
-    log.info("fsync %s serving HTTP on port %d (POST /slack/events, GET /healthz)", __version__,
-             port)
-    uvicorn.run(asgi_app(app, deps), host="0.0.0.0", port=port, log_level="warning",  # noqa: S104
-                access_log=False, timeout_graceful_shutdown=8)
+    log.info(
+        "fsync %s serving HTTP on port %d (POST /slack/events, GET /healthz)", __version__, port
+    )
+    uvicorn.run(
+        asgi_app(app, deps),
+        host="0.0.0.0",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=8,
+    )

@@ -138,6 +138,21 @@ class FsyncService:
         return self.store.audit_entries(workspace=workspace, limit=limit)
 
     # --- writing --------------------------------------------------------------------------
+    def require(self, user: str, action: str, workspace: str | None = None) -> Role:
+        """The user's role if it allows `action`; a refusal is audited and raised."""
+        try:
+            return self.policy.check(user, action, workspace)
+        except PermissionDenied as exc:
+            self.store.audit(
+                user_id=user,
+                action=action,
+                workspace=workspace,
+                args={},
+                outcome="denied",
+                detail=exc.user_message,
+            )
+            raise
+
     def _write(
         self,
         user: str,
@@ -147,7 +162,7 @@ class FsyncService:
         work: Callable[[], T],
     ) -> T:
         try:
-            self.policy.check(user, "auto_apply" if action == "auto_apply" else action, workspace)
+            self.policy.check(user, action, workspace)
             result = work()
         except Confirm:
             raise

@@ -39,8 +39,9 @@ def mark_resolved(body: dict[str, Any], client: WebClient, conflict_id: str, tex
     new_blocks = [section(text) if b.get("block_id") == block_id else b for b in blocks]
     if new_blocks == blocks:
         return False
-    return reply.replace(body, client, {"text": message.get("text") or "Conflict resolved",
-                                        "blocks": new_blocks})
+    return reply.replace(
+        body, client, {"text": message.get("text") or "Conflict resolved", "blocks": new_blocks}
+    )
 
 
 def register(app: App, deps: Deps) -> None:
@@ -48,8 +49,15 @@ def register(app: App, deps: Deps) -> None:
         ack()
         value = _value(body)
         workspace = validate_name(value.w or "")
-        start_sync(deps, client, _user(body), workspace, channel=_channel(body),
-                   response_url=reply.response_url_of(body), confirmed=confirmed)
+        start_sync(
+            deps,
+            client,
+            _user(body),
+            workspace,
+            channel=_channel(body),
+            response_url=reply.response_url_of(body),
+            confirmed=confirmed,
+        )
 
     @app.action(Action.SYNC)
     def on_sync(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -63,8 +71,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         value = _value(body)
         if not value.c or not value.r:
-            raise AlreadyResolved("That button is out of date.", conflict_id="", by=None,
-                                  resolution=None)
+            raise AlreadyResolved(
+                "That button is out of date.", conflict_id="", by=None, resolution=None
+            )
         user = _user(body)
         try:
             result = deps.service.resolve(user, value.c, value.r, confirmed=confirmed)
@@ -102,8 +111,9 @@ def register(app: App, deps: Deps) -> None:
     def on_status_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         page = _value(body).p or 1
-        overview = views.status_overview(deps.service.fleet(), deps.clock(), page=page,
-                                         mutes=deps.mutes_by_workspace())
+        overview = views.status_overview(
+            deps.service.fleet(), deps.clock(), page=page, mutes=deps.mutes_by_workspace()
+        )
         if not reply.replace(body, client, overview):
             reply.ephemeral(body, client, overview)
 

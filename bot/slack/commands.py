@@ -43,12 +43,27 @@ def status(deps: Deps, cmd: Command, req: Request) -> None:
 
 def sync(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.workspace is not None
-    start_sync(deps, req.client, req.user, cmd.workspace, channel=req.channel,
-               response_url=req.body.get("response_url"), confirmed=False)
+    start_sync(
+        deps,
+        req.client,
+        req.user,
+        cmd.workspace,
+        channel=req.channel,
+        response_url=req.body.get("response_url"),
+        confirmed=False,
+    )
 
 
-def start_sync(deps: Deps, client: WebClient, user: str, workspace: str, *, channel: str | None,
-               response_url: str | None, confirmed: bool) -> None:
+def start_sync(
+    deps: Deps,
+    client: WebClient,
+    user: str,
+    workspace: str,
+    *,
+    channel: str | None,
+    response_url: str | None,
+    confirmed: bool,
+) -> None:
     """Trigger the sync, then post its card in the channel (or via response_url) and follow it."""
     run = deps.service.sync(user, workspace, confirmed=confirmed)
     card = views.sync_card(workspace, user, run, deps.clock())
@@ -58,8 +73,11 @@ def start_sync(deps: Deps, client: WebClient, user: str, workspace: str, *, chan
         try:
             posted = client.chat_postMessage(channel=channel, **card)
         except SlackApiError as exc:
-            log.info("cannot post the sync card in %s (%s); answering in place", channel,
-                     exc.response.get("error"))
+            log.info(
+                "cannot post the sync card in %s (%s); answering in place",
+                channel,
+                exc.response.get("error"),
+            )
     if posted is not None:
         if item:
             item.channel, item.ts = posted["channel"], posted["ts"]
@@ -76,8 +94,10 @@ def start_sync(deps: Deps, client: WebClient, user: str, workspace: str, *, chan
 def config(deps: Deps, cmd: Command, req: Request) -> None:
     if not cmd.changes:
         if cmd.workspace:
-            raise UsageError("Say what to change, e.g. `/fsync config "
-                             f"{cmd.workspace} interval=15m auto_apply=off enabled=on`.")
+            raise UsageError(
+                "Say what to change, e.g. `/fsync config "
+                f"{cmd.workspace} interval=15m auto_apply=off enabled=on`."
+            )
         req.answer(views.config_overview(deps.service.config()))
         return
     change = deps.service.change_config(req.user, cmd.workspace, cmd.changes)
@@ -116,8 +136,10 @@ def register(app: App, deps: Deps) -> None:
             return
         handler = HANDLERS.get(cmd.name) or deps.extra_commands.get(cmd.name)
         if handler is None:
-            ack(response_type="ephemeral",
-                **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")))
+            ack(
+                response_type="ephemeral",
+                **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")),
+            )
             return
         ack()
         handler(deps, cmd, Request(body, respond, client))

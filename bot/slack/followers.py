@@ -101,15 +101,18 @@ class RunFollower:
             self._runs.pop(item.run.id, None)
 
     def _show(self, item: Followed) -> None:
-        payload: dict[str, Any] = sync_card(item.workspace, item.requested_by, item.run, self.clock())
+        payload: dict[str, Any] = sync_card(
+            item.workspace, item.requested_by, item.run, self.clock()
+        )
         try:
             if item.channel and item.ts:
                 self.web.chat_update(channel=item.channel, ts=item.ts, **payload)
             elif item.response_url:
                 WebhookClient(item.response_url).send_dict({**payload, "replace_original": True})
         except SlackApiError as exc:
-            log.warning("could not update the card of run %s: %s", item.run.id,
-                        exc.response.get("error"))
+            log.warning(
+                "could not update the card of run %s: %s", item.run.id, exc.response.get("error")
+            )
 
     @property
     def following(self) -> int:

@@ -14,7 +14,16 @@ from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.errors import SyncAPIError
 from bot.runtime import Deps
 from bot.slack.blocks import (
-    MAX_VIEW_BLOCKS, Block, actions, ago, button, context, divider, esc, header, section,
+    MAX_VIEW_BLOCKS,
+    Block,
+    actions,
+    ago,
+    button,
+    context,
+    divider,
+    esc,
+    header,
+    section,
 )
 from bot.slack.ids import Action
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons
@@ -24,18 +33,30 @@ MAX_PROBLEMS = 25
 
 
 def home_view(view: FleetView | None, now: datetime, role: Role, deps: Deps) -> dict[str, Any]:
-    blocks: list[Block] = [header("fsync: Terraform sync"),
-                           context(f"Your role: *{role.label}* · updated {ago(now, now)}"),
-                           actions(button("Refresh", Action.REFRESH_HOME, "{}"))]
+    blocks: list[Block] = [
+        header("fsync: Terraform sync"),
+        context(f"Your role: *{role.label}* · updated {ago(now, now)}"),
+        actions(button("Refresh", Action.REFRESH_HOME, "{}")),
+    ]
     if view is None:
-        blocks.append(section(":warning: The Sync API has not answered yet, and fsync has no "
-                              "earlier state to show. Try Refresh in a moment."))
+        blocks.append(
+            section(
+                ":warning: The Sync API has not answered yet, and fsync has no "
+                "earlier state to show. Try Refresh in a moment."
+            )
+        )
         return {"type": "home", "blocks": blocks}
     blocks += freshness(view, now)
     tally = counts(view.workspaces, now)
-    blocks.append(section(" · ".join(f"{ICONS.get(k, '')} {n} {esc(k)}"
-                                     for k, n in sorted(tally.items(), key=lambda kv: -kv[1]))
-                          or "No workspaces."))
+    blocks.append(
+        section(
+            " · ".join(
+                f"{ICONS.get(k, '')} {n} {esc(k)}"
+                for k, n in sorted(tally.items(), key=lambda kv: -kv[1])
+            )
+            or "No workspaces."
+        )
+    )
     problems = [ws for ws in ordered(view.workspaces, now) if is_problem(ws, now)]
     blocks.append(divider())
     if not problems:
@@ -48,8 +69,12 @@ def home_view(view: FleetView | None, now: datetime, role: Role, deps: Deps) -> 
         blocks.append(section(text))
         blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
     if len(problems) > MAX_PROBLEMS:
-        blocks.append(context(f"…and {len(problems) - MAX_PROBLEMS} more problems: "
-                              "`/fsync status` lists them all."))
+        blocks.append(
+            context(
+                f"…and {len(problems) - MAX_PROBLEMS} more problems: "
+                "`/fsync status` lists them all."
+            )
+        )
     healthy = len(view.workspaces) - len(problems)
     blocks.append(context(f"{healthy} other workspaces are fine or busy."))
     blocks += deps.home_extras()
@@ -61,8 +86,9 @@ def publish(deps: Deps, client: WebClient, user_id: str) -> None:
         view = deps.service.fleet()
     except SyncAPIError:
         view = None
-    client.views_publish(user_id=user_id,
-                         view=home_view(view, deps.clock(), deps.service.role(user_id), deps))
+    client.views_publish(
+        user_id=user_id, view=home_view(view, deps.clock(), deps.service.role(user_id), deps)
+    )
 
 
 def register(app: App, deps: Deps) -> None:

@@ -31,19 +31,30 @@ def _option(text: str, value: str) -> dict[str, Any]:
 
 def _switch(block_id: str, label: str, current: bool | None) -> dict[str, Any]:
     options = [_option("On", "on"), _option("Off", "off")]
-    element: dict[str, Any] = {"type": "static_select", "action_id": block_id,
-                               "options": options}
+    element: dict[str, Any] = {"type": "static_select", "action_id": block_id, "options": options}
     if current is not None:
         element["initial_option"] = options[0] if current else options[1]
-    return {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
-            "element": element}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
 
 
-def config_view(workspace: str, *, enabled: bool | None, interval: str | None,
-                auto_apply: bool | None, channel: str | None) -> dict[str, Any]:
-    interval_input: dict[str, Any] = {"type": "plain_text_input", "action_id": Block.INTERVAL,
-                                      "placeholder": {"type": "plain_text",
-                                                      "text": "e.g. 15m, 1h30m, 2 hours"}}
+def config_view(
+    workspace: str,
+    *,
+    enabled: bool | None,
+    interval: str | None,
+    auto_apply: bool | None,
+    channel: str | None,
+) -> dict[str, Any]:
+    interval_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": Block.INTERVAL,
+        "placeholder": {"type": "plain_text", "text": "e.g. 15m, 1h30m, 2 hours"},
+    }
     if interval:
         interval_input["initial_value"] = interval
     return {
@@ -56,9 +67,12 @@ def config_view(workspace: str, *, enabled: bool | None, interval: str | None,
         "blocks": [
             section(f"Workspace *{esc(workspace)}*"),
             _switch(Block.ENABLED, "Sync enabled", enabled),
-            {"type": "input", "block_id": Block.INTERVAL,
-             "label": {"type": "plain_text", "text": "Sync interval (1m to 7d)"},
-             "element": interval_input},
+            {
+                "type": "input",
+                "block_id": Block.INTERVAL,
+                "label": {"type": "plain_text", "text": "Sync interval (1m to 7d)"},
+                "element": interval_input,
+            },
             _switch(Block.AUTO_APPLY, "Auto-apply changes", auto_apply),
         ],
     }
@@ -72,18 +86,28 @@ def confirm_view(meta: Meta) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": "Turn on auto-apply?"},
         "submit": {"type": "plain_text", "text": "Turn it on"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [section(f":warning: With auto-apply on, syncs of *{esc(meta.w)}* change real "
-                           "infrastructure without review. Save these changes?")],
+        "blocks": [
+            section(
+                f":warning: With auto-apply on, syncs of *{esc(meta.w)}* change real "
+                "infrastructure without review. Save these changes?"
+            )
+        ],
     }
 
 
 def open_config(deps: Deps, client: WebClient, body: dict[str, Any], workspace: str) -> None:
     cached = deps.service.cached_fleet()
     ws = cached.find(workspace) if cached else None
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-    view = config_view(workspace, enabled=ws.sync_enabled if ws else None,
-                       interval=ws.sync_interval if ws else None,
-                       auto_apply=ws.auto_apply if ws else None, channel=channel)
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
+        "id"
+    )
+    view = config_view(
+        workspace,
+        enabled=ws.sync_enabled if ws else None,
+        interval=ws.sync_interval if ws else None,
+        auto_apply=ws.auto_apply if ws else None,
+        channel=channel,
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -112,8 +136,9 @@ def _tell(deps: Deps, client: WebClient, user: str, meta: Meta, payload: dict[st
     client.chat_postMessage(channel=user, **payload)
 
 
-def _apply(deps: Deps, client: WebClient, user: str, meta: Meta, changes: dict[str, Any],
-           confirmed: bool) -> None:
+def _apply(
+    deps: Deps, client: WebClient, user: str, meta: Meta, changes: dict[str, Any], confirmed: bool
+) -> None:
     try:
         change = deps.service.change_config(user, meta.w, changes, confirmed=confirmed)
     except Confirm as exc:
@@ -141,7 +166,10 @@ def register(app: App, deps: Deps) -> None:
         cached = deps.service.cached_fleet()
         ws = cached.find(meta.w) if cached else None
         if changes.get("auto_apply") and not (ws and ws.auto_apply):
-            ack(response_action="update", view=confirm_view(meta.model_copy(update={"changes": changes})))
+            ack(
+                response_action="update",
+                view=confirm_view(meta.model_copy(update={"changes": changes})),
+            )
             return
         ack()
         _apply(deps, client, user, meta, changes, confirmed=False)

@@ -121,6 +121,14 @@ def confirm_prompt(exc: Confirm) -> Message:
     )
 
 
+def next_sync(ws: Workspace, now: datetime) -> str:
+    if not ws.sync_enabled:
+        return "off"
+    if ws.next_sync is None:
+        return "waiting for a decision" if ws.status == "conflict" else "not scheduled"
+    return ago(ws.next_sync, now)
+
+
 def _line(ws: Workspace, now: datetime, mutes: dict[str, str]) -> str:
     state = health(ws, now)
     line = (
@@ -181,7 +189,7 @@ def status_overview(
     active = sorted(set(mutes) & {ws.name for ws in view.workspaces})
     if active:
         blocks.append(context(":no_bell: Muted: " + ", ".join(esc(n) for n in active[:20])))
-    fallback = f"{title}. " + summary.replace(":", "")
+    fallback = f"{title}. " + ", ".join(f"{n} {esc(k)}" for k, n in tally.most_common())
     return message(fallback, blocks)
 
 
@@ -193,7 +201,7 @@ def workspace_detail(
         f"*Status*\n{icon(state)} {esc(state)}",
         f"*Sync*\n{'enabled' if ws.sync_enabled else 'disabled'}",
         f"*Last sync*\n{ago(ws.last_sync, now)}",
-        f"*Next sync*\n{ago(ws.next_sync, now) if ws.sync_enabled else 'off'}",
+        f"*Next sync*\n{next_sync(ws, now)}",
         f"*Interval*\n{esc(ws.sync_interval or 'unknown')}",
         f"*Auto-apply*\n{'on' if ws.auto_apply else 'off' if ws.auto_apply is False else '?'}",
     ]

@@ -27,8 +27,9 @@ def free_port() -> int:
 
 
 class BotProcess:
-    def __init__(self, slack: FakeSlack, sim_url: str, sim_key: str, workdir: Path,
-                 **env: str) -> None:
+    def __init__(
+        self, slack: FakeSlack, sim_url: str, sim_key: str, workdir: Path, **env: str
+    ) -> None:
         self.slack, self.port = slack, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = workdir / "fsync.db"
@@ -54,8 +55,9 @@ class BotProcess:
 
     def start(self, timeout: float = 15.0) -> BotProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -88,28 +90,55 @@ class BotProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     # --- Slack requests ----------------------------------------------------------------------
-    def post(self, body: str, *, headers: dict[str, str] | None = None,
-             content_type: str = "application/x-www-form-urlencoded") -> httpx.Response:
+    def post(
+        self,
+        body: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> httpx.Response:
         signed = headers if headers is not None else slackreq.sign(body)
-        return self.http.post("/slack/events", content=body,
-                              headers={**signed, "Content-Type": content_type})
+        return self.http.post(
+            "/slack/events", content=body, headers={**signed, "Content-Type": content_type}
+        )
 
-    def command(self, text: str, *, user: str = ADMIN, channel: str = "CCHAN0001") -> tuple[httpx.Response, str]:
+    def command(
+        self, text: str, *, user: str = ADMIN, channel: str = "CCHAN0001"
+    ) -> tuple[httpx.Response, str]:
         """Send `/fsync text`; returns the HTTP answer and the response_url name to wait on."""
         name = f"cmd-{uuid.uuid4().hex[:8]}"
-        body = slackreq.command_body(text, user=user, channel=channel,
-                                     response_url=self.slack.response_url(name))
+        body = slackreq.command_body(
+            text, user=user, channel=channel, response_url=self.slack.response_url(name)
+        )
         return self.post(body), name
 
-    def click(self, action_id: str, value: str, *, user: str = ADMIN, channel: str = "CCHAN0001",
-              message: dict[str, Any] | None = None) -> tuple[httpx.Response, str]:
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = ADMIN,
+        channel: str = "CCHAN0001",
+        message: dict[str, Any] | None = None,
+    ) -> tuple[httpx.Response, str]:
         name = f"act-{uuid.uuid4().hex[:8]}"
-        payload = slackreq.action_payload(action_id, value, user=user, channel=channel,
-                                          response_url=self.slack.response_url(name),
-                                          message=message)
+        payload = slackreq.action_payload(
+            action_id,
+            value,
+            user=user,
+            channel=channel,
+            response_url=self.slack.response_url(name),
+            message=message,
+        )
         return self.post(slackreq.interactive_body(payload)), name
 
-    def responses(self, name: str, *, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-        calls = self.slack.wait_for("response_url", lambda c: c.args["_path"].endswith("/" + name),
-                                    count=count, timeout=timeout)
+    def responses(
+        self, name: str, *, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        calls = self.slack.wait_for(
+            "response_url",
+            lambda c: c.args["_path"].endswith("/" + name),
+            count=count,
+            timeout=timeout,
+        )
         return [call.args for call in calls]

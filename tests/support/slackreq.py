@@ -20,7 +20,9 @@ def sample(name: str) -> Any:
     return json.loads(path.read_text()) if path.suffix == ".json" else path.read_text()
 
 
-def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def sign(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
@@ -28,44 +30,84 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
 
 def command_body(text: str, *, user: str, channel: str, response_url: str) -> str:
     fields = sample("slash_command.parsed.json")
-    fields.update({"command": "/fsync", "text": text, "user_id": user, "channel_id": channel,
-                   "response_url": response_url, "user_name": user.lower()})
+    fields.update(
+        {
+            "command": "/fsync",
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "response_url": response_url,
+            "user_name": user.lower(),
+        }
+    )
     return urlencode(fields)
 
 
-def action_payload(action_id: str, value: str, *, user: str, channel: str, response_url: str,
-                   message: dict[str, Any] | None = None, ephemeral: bool = False) -> dict[str, Any]:
+def action_payload(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel: str,
+    response_url: str,
+    message: dict[str, Any] | None = None,
+    ephemeral: bool = False,
+) -> dict[str, Any]:
     payload = copy.deepcopy(sample("block_actions.message.json"))
     payload["user"]["id"] = user
     payload["channel"]["id"] = channel
     payload["response_url"] = response_url
-    payload["container"] = {"type": "message", "message_ts": (message or {}).get("ts", "1.1"),
-                            "channel_id": channel, "is_ephemeral": ephemeral}
+    payload["container"] = {
+        "type": "message",
+        "message_ts": (message or {}).get("ts", "1.1"),
+        "channel_id": channel,
+        "is_ephemeral": ephemeral,
+    }
     if message is not None:
         payload["message"] = copy.deepcopy(message)
     else:
         payload.pop("message", None)
-    payload["actions"] = [{"action_id": action_id, "block_id": "b", "value": value,
-                           "type": "button", "action_ts": str(time.time()),
-                           "text": {"type": "plain_text", "text": "x"}}]
+    payload["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": "b",
+            "value": value,
+            "type": "button",
+            "action_ts": str(time.time()),
+            "text": {"type": "plain_text", "text": "x"},
+        }
+    ]
     return payload
 
 
 def home_action_payload(action_id: str, value: str, *, user: str) -> dict[str, Any]:
     payload = copy.deepcopy(sample("block_actions.home_tab.json"))
     payload["user"]["id"] = user
-    payload["actions"] = [{"action_id": action_id, "block_id": "b", "value": value,
-                           "type": "button", "action_ts": str(time.time()),
-                           "text": {"type": "plain_text", "text": "x"}}]
+    payload["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": "b",
+            "value": value,
+            "type": "button",
+            "action_ts": str(time.time()),
+            "text": {"type": "plain_text", "text": "x"},
+        }
+    ]
     return payload
 
 
-def view_submission(callback_id: str, values: dict[str, Any], private_metadata: str, *,
-                    user: str) -> dict[str, Any]:
+def view_submission(
+    callback_id: str, values: dict[str, Any], private_metadata: str, *, user: str
+) -> dict[str, Any]:
     payload = copy.deepcopy(sample("view_submission.json"))
     payload["user"]["id"] = user
-    payload["view"].update({"callback_id": callback_id, "private_metadata": private_metadata,
-                            "state": {"values": values}})
+    payload["view"].update(
+        {
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+        }
+    )
     payload.pop("response_urls", None)
     payload["view"].pop("response_urls", None)
     return payload

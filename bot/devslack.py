@@ -1,0 +1,285 @@
+"""A stand-in Slack on loopback for the demo console and the tests: the Web API
+(`SLACK_API_URL=<url>/api/`) and response_url endpoints.
+
+It records every call, validates every blocks payload with `slack_sdk.models.blocks` (an invalid
+one is answered `invalid_blocks`, as Slack does), keeps posted messages so updates and thread
+replies can be checked, and can be told to fail: Slack errors, 429 with Retry-After, 5xx.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_sdk.models.blocks import Block
+
+BLOCK_LIMIT = {"home": 100, "modal": 100, "message": 50}
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+    auth: str = ""
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    times: int = 1
+    channel: str | None = None
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    # Slack allows about one message per second per channel; 0 disables the check.
+    post_interval: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._last_post: dict[str, float] = {}
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- control ---------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                status, body, headers = fake._handle(self.path, raw, self.headers)
+                data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        return f"{self.url}/response/{name}"
+
+    def fail(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+        channel: str | None = None,
+    ) -> None:
+        with self.lock:
+            self.failures.append(Failure(method, status, error, retry_after, times, channel))
+
+    def reset(self) -> None:
+        with self.lock:
+            self.calls.clear()
+            self.invalid.clear()
+            self.messages.clear()
+            self.failures.clear()
+            self._last_post.clear()
+
+    # --- reading ---------------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        with self.lock:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(
+        self, method: str, predicate: Any = None, *, count: int = 1, timeout: float = 10.0
+    ) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.of(method) if predicate is None or predicate(c)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                seen = [(c.method, str(c.args)[:300]) for c in self.calls[-15:]]
+                raise AssertionError(f"no {count}x {method} within {timeout}s; last calls: {seen}")
+            time.sleep(0.02)
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [m for (ch, _), m in self.messages.items() if ch == channel]
+
+    def everything_sent(self) -> str:
+        with self.lock:
+            return "\n".join(json.dumps(c.args, default=str) + c.auth for c in self.calls)
+
+    # --- serving ---------------------------------------------------------------------------
+    def _handle(self, path: str, raw: str, headers: Any) -> tuple[int, Any, dict[str, str]]:
+        if headers.get("Content-Type", "").startswith("application/json"):
+            args = json.loads(raw or "{}")
+        else:
+            args = dict(parse_qsl(raw))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except json.JSONDecodeError:
+                    pass
+        method = path.split("/api/", 1)[1] if "/api/" in path else "response_url"
+        method = method.split("?")[0]
+        call = Call(method, args, time.time(), headers.get("Authorization", ""))
+        if method == "response_url":
+            call.args["_path"] = path
+        with self.lock:
+            self.calls.append(call)
+            failure = self._take_failure(method, args)
+        if failure is not None:
+            extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            if failure.status != 200:
+                return failure.status, {"ok": False, "error": failure.error or "ratelimited"}, extra
+            return 200, {"ok": False, "error": failure.error}, extra
+        problem = self._validate(method, args)
+        if problem:
+            with self.lock:
+                self.invalid.append(f"{method}: {problem}")
+            return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}, {}
+        return self._answer(method, args)
+
+    def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
+        for failure in self.failures:
+            if (
+                failure.method in (method, "*")
+                and failure.times > 0
+                and (failure.channel is None or failure.channel == args.get("channel"))
+            ):
+                failure.times -= 1
+                return failure
+        return None
+
+    def _validate(self, method: str, args: dict[str, Any]) -> str | None:
+        blocks = args.get("blocks")
+        kind = "message"
+        if isinstance(args.get("view"), dict):
+            blocks, kind = args["view"].get("blocks"), args["view"].get("type", "modal")
+        if blocks is None:
+            if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and not (
+                args.get("text")
+            ):
+                return "no text"
+            return None
+        if method.startswith("chat.") and not args.get("text"):
+            return "blocks without a text fallback"
+        if len(blocks) > BLOCK_LIMIT.get(kind, 50):
+            return f"{len(blocks)} blocks in a {kind}"
+        try:
+            for block in Block.parse_all(blocks):
+                block.validate_json()
+                if block.to_dict() is None:
+                    return "unparseable block"
+        except Exception as exc:  # slack_sdk raises SlackObjectFormationError and friends
+            return f"{type(exc).__name__}: {exc}"
+        parsed = Block.parse_all(blocks)
+        if any(b is None for b in parsed) or len(parsed) != len(blocks):
+            return "unknown block type"
+        return None
+
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        if method == "response_url":
+            return 200, b"ok", {}
+        if method == "auth.test":
+            return (
+                200,
+                {
+                    "ok": True,
+                    "url": "https://example.slack.com/",
+                    "team": "Example",
+                    "user": "fsync",
+                    "team_id": "T0001",
+                    "user_id": "UBOT",
+                    "bot_id": "BBOT",
+                },
+                {},
+            )
+        if method in ("chat.postMessage", "chat.update"):
+            channel = str(args.get("channel", ""))
+            if method == "chat.postMessage":
+                now = time.monotonic()
+                with self.lock:
+                    last = self._last_post.get(channel)
+                    if self.post_interval and last is not None and now - last < self.post_interval:
+                        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+                    self._last_post[channel] = now
+                    ts = f"1700000000.{next(self._ts):06d}"
+            else:
+                ts = str(args.get("ts", ""))
+                with self.lock:
+                    if (channel, ts) not in self.messages:
+                        return 200, {"ok": False, "error": "message_not_found"}, {}
+            with self.lock:
+                previous = self.messages.get((channel, ts), {})
+                self.messages[(channel, ts)] = {
+                    **previous,
+                    **args,
+                    "ts": ts,
+                    "updates": previous.get("updates", -1) + 1,
+                }
+            return (
+                200,
+                {
+                    "ok": True,
+                    "channel": channel,
+                    "ts": ts,
+                    "message": {"text": args.get("text"), "ts": ts},
+                },
+                {},
+            )
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": "1700000000.999999"}, {}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            return 200, {"ok": True, "view": {"id": "V0FAKE", **(args.get("view") or {})}}, {}
+        if method == "conversations.join":
+            return 200, {"ok": True, "channel": {"id": args.get("channel")}}, {}
+        if method == "conversations.info":
+            return (
+                200,
+                {
+                    "ok": True,
+                    "channel": {
+                        "id": args.get("channel"),
+                        "is_private": False,
+                        "is_archived": False,
+                        "is_member": True,
+                    },
+                },
+                {},
+            )
+        return 200, {"ok": True}, {}

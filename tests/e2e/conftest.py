@@ -1,0 +1,45 @@
+"""Real processes on loopback: the simulator, a fake Slack, and `fsync-bot run`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeSlack
+from tests.support.botproc import BotProcess
+from tests.support.simproc import SimProcess
+
+SIM_KEY = "sim-key-e2e-not-a-secret"
+
+
+@pytest.fixture(scope="session")
+def e2e_sim() -> Iterator[SimProcess]:
+    with SimProcess(key=SIM_KEY, extra=["--sync-seconds", "0.6"]) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    slack = FakeSlack().start()
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_bot(
+    tmp_path_factory: pytest.TempPathFactory, e2e_sim: SimProcess, fake_slack: FakeSlack
+) -> Iterator[BotProcess]:
+    workdir = Path(tmp_path_factory.mktemp("bot"))
+    bot = BotProcess(fake_slack, e2e_sim.url, e2e_sim.key, workdir).start()
+    yield bot
+    bot.stop()
+
+
+@pytest.fixture()
+def bot(e2e_bot: BotProcess, e2e_sim: SimProcess, fake_slack: FakeSlack) -> BotProcess:
+    """The shared bot, with the simulator back at its start-up state and Slack's record empty."""
+    e2e_sim.reset()
+    fake_slack.reset()
+    return e2e_bot
