@@ -57,7 +57,7 @@ def serve(app: App, deps: Deps) -> None:
     )
     uvicorn.run(
         asgi_app(app, deps),
-        host="0.0.0.0",
+        host="0.0.0.0",  # noqa: S104 - Slack must reach it
         port=port,
         log_level="warning",
         access_log=False,

@@ -61,7 +61,7 @@ def test_status_of_unknown_workspace_suggests_near_names(bot: BotProcess) -> Non
 
 
 def test_sync_posts_a_card_that_follows_the_run_to_success(bot: BotProcess) -> None:
-    _, name = bot.command("sync staging", user=OPERATOR)
+    bot.command("sync staging", user=OPERATOR)
     (post,) = bot.slack.wait_for("chat.postMessage")
     assert "Sync of *staging* requested by <@UOPER0001>" in texts(post.args)
     bot.slack.wait_for("chat.update", lambda c: "succeeded" in texts(c.args), timeout=15)
