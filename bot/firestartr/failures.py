@@ -261,8 +261,9 @@ def from_response(
     if code == "validation_error":
         problems = _problems(body.details if body else None)
         said = "; ".join(problems[:MAX_PROBLEMS_SHOWN]) or (body.message if body else None)
+        what = "the config change" if ctx.path.endswith("/config") else "the request"
         return ValidationFailed(
-            f"The Sync API refused the change: {said or 'invalid values'}.",
+            f"The Sync API refused {what}: {said or 'invalid values'}.",
             details=body.details if body else None,
             **kw,
         )
@@ -282,8 +283,11 @@ def _resolution_not_allowed(
         f"`{shown(ctx.resolution or '?')}` is not allowed for conflict "
         f"`{shown(ctx.conflict_id or '?')}`."
     )
+    problems = _problems(details) if not isinstance(details, dict) else []
     if isinstance(allowed, list) and allowed:
         message += " Allowed: " + ", ".join(str(a) for a in allowed) + "."
+    elif problems:
+        message = message[:-1] + f" ({'; '.join(problems[:MAX_PROBLEMS_SHOWN])})."
     elif body and body.message:
         message += f" The Sync API said: {body.message}"
     return ResolutionNotAllowed(message, details=details, **kw)

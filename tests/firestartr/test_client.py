@@ -11,14 +11,14 @@ import httpx
 import pytest
 
 from bot import __version__
-from bot.errors import UnexpectedResponse
+from bot.errors import Unauthorized, UnexpectedResponse
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Config, WorkspaceConfig
 from bot.firestartr.ratelimit import RateLimiter
 from bot.settings import Settings
 
 from .conftest import MakeClient
-from .fakes import API_KEY, Script, reply
+from .fakes import API_KEY, Script, api_error, reply
 
 API = "/v1/terraform/sync"
 REFERENCE_WORKSPACES = {
@@ -240,7 +240,7 @@ def test_from_settings_uses_url_key_and_rate_limit() -> None:
 
 
 def test_without_a_key_no_authorization_header_is_sent() -> None:
-    server = Script(reply(200, {"workspaces": []}))
+    server = Script(reply(200, {"workspaces": []}), api_error(401, "unauthorized"))
     client = SyncClient(
         "https://api.example.test",
         "",
@@ -249,3 +249,8 @@ def test_without_a_key_no_authorization_header_is_sent() -> None:
     )
     client.list_workspaces()
     assert "authorization" not in server.requests[0].headers
+    with pytest.raises(Unauthorized) as info:
+        client.list_workspaces()
+    assert info.value.user_message == (
+        "fsync has no API key for the Sync API. Set FIRESTARTR_API_KEY."
+    )
