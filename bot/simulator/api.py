@@ -1,0 +1,138 @@
+"""Endpoints 1 to 8 of the Sync API (shared/contract/firestartr-sync-api.md)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+
+from bot.simulator import conflicts
+from bot.simulator.config import config_now, put_config
+from bot.simulator.context import Simulator
+from bot.simulator.errors import ApiError, validation_error
+from bot.simulator.pipeline import Handler, ok, read_json, serve_v1
+
+V1 = "/v1/terraform/sync"
+SYNC_TRIGGERS_PER_MINUTE = 10
+
+
+def _text(body: dict[str, Any], key: str, default: str) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str) or not 0 < len(value) <= 200:
+        raise validation_error([(key, "must be a string of 1 to 200 characters")])
+    return value
+
+
+async def list_workspaces(sim: Simulator, request: Request) -> Response:
+    with sim.engine.store.lock:
+        return ok(sim.engine.store.list_bytes())
+
+
+async def trigger_sync(sim: Simulator, request: Request) -> Response:
+    name = request.path_params["name"]
+    sim.engine.require_workspace(name)
+    body = await read_json(request, optional=True)
+    if not isinstance(body, dict):
+        raise validation_error([("body", "must be a JSON object")])
+    requested_by = _text(body, "requested_by", "api")
+    verdict = sim.sync_limiter.hit(name, SYNC_TRIGGERS_PER_MINUTE, time.time())
+    if not verdict.allowed:
+        raise ApiError(
+            429,
+            "sync_rate_limited",
+            f"At most {SYNC_TRIGGERS_PER_MINUTE} syncs per minute for workspace '{name}';"
+            f" retry in {verdict.retry_after}s",
+            headers={"Retry-After": str(verdict.retry_after)},
+            retry_after=verdict.retry_after,
+        )
+    run = sim.engine.trigger(name, requested_by)
+    return ok(run, 202, {"Location": f"{V1}/runs/{run['id']}"})
+
+
+async def get_config(sim: Simulator, request: Request) -> Response:
+    body, etag = config_now(sim.engine)
+    return ok(body, headers={"ETag": etag})
+
+
+async def replace_config(sim: Simulator, request: Request) -> Response:
+    body = await read_json(request)
+    stored, etag = put_config(sim.engine, body, request.headers.get("if-match"))
+    return ok(stored, headers={"ETag": etag})
+
+
+async def get_run(sim: Simulator, request: Request) -> Response:
+    return ok(sim.engine.run_json(request.path_params["run_id"]))
+
+
+async def list_conflicts(sim: Simulator, request: Request) -> Response:
+    query = request.query_params
+    return ok(conflicts.list_conflicts(sim.engine, query.get("workspace"), query.get("status")))
+
+
+async def get_conflict(sim: Simulator, request: Request) -> Response:
+    return ok(conflicts.conflict_json(sim.engine, request.path_params["conflict_id"]))
+
+
+async def resolve_conflict(sim: Simulator, request: Request) -> Response:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise validation_error([("body", "must be a JSON object")])
+    resolution = body.get("resolution")
+    if not isinstance(resolution, str):
+        raise validation_error([("resolution", "is required and must be a string")])
+    resolved_by = _text(body, "resolved_by", "api")
+    cid = request.path_params["conflict_id"]
+    return ok(conflicts.resolve(sim.engine, cid, resolution, resolved_by))
+
+
+ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
+    ("GET", "/workspaces", list_workspaces),
+    ("POST", "/workspaces/{name}/sync", trigger_sync),
+    ("GET", "/config", get_config),
+    ("PUT", "/config", replace_config),
+    ("GET", "/runs/{run_id}", get_run),
+    ("GET", "/conflicts", list_conflicts),
+    ("GET", "/conflicts/{conflict_id}", get_conflict),
+    ("POST", "/conflicts/{conflict_id}/resolve", resolve_conflict),
+)
+
+
+def v1_routes(sim: Simulator) -> list[Route]:
+    routes = []
+    for method, path, handler in ENDPOINTS:
+
+        async def endpoint(request: Request, handler: Handler = handler) -> Response:
+            return await serve_v1(sim, request, handler)
+
+        routes.append(Route(V1 + path, endpoint, methods=[method], name=handler.__name__))
+
+    async def unknown(sim: Simulator, request: Request) -> Response:
+        # A known path with the wrong method is a 405, so a client can tell "no such feature"
+        # from "wrong verb"; both mean this server does not offer what was asked.
+        allowed = sorted(
+            {
+                m
+                for route in routes
+                if route.methods
+                for m in route.methods
+                if route.matches({**request.scope, "method": m})[0] is Match.FULL
+            }
+            - {"HEAD"}
+        )
+        if allowed:
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.url.path}",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        raise ApiError(404, "not_found", f"No endpoint at {request.url.path}")
+
+    async def catch_all(request: Request) -> Response:
+        return await serve_v1(sim, request, unknown)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return [*routes, Route("/v1/{rest:path}", catch_all, methods=methods)]

@@ -1,0 +1,132 @@
+"""What the /_sim control API does to the simulated fleet (add, remove, force a state)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from bot.simulator import conflicts
+from bot.simulator.errors import ApiError, validation_error
+from bot.simulator.model import OUTCOMES, WORKSPACE_STATUSES, WorkspaceState
+from bot.simulator.scenarios import failure_message
+from bot.simulator.wire import NAME_PATTERN, interval_seconds
+
+if TYPE_CHECKING:
+    from bot.simulator.engine import Engine
+
+STEERED_BY = "simulator"
+
+
+def _field(body: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = body.get(key, default)
+    if value is not default and not isinstance(value, kind):
+        raise validation_error([(key, f"must be a {kind.__name__}")])
+    return value
+
+
+def add_workspace(engine: Engine, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise validation_error([("body", "must be a JSON object")])
+    name = body.get("name")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise validation_error([("name", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,89}$")])
+    # Seconds are allowed here (not in PUT config) so tests can watch the scheduler work.
+    interval = _field(body, "sync_interval", str, "10m")
+    if interval_seconds(interval) is None:
+        raise validation_error([("sync_interval", "must look like 30s, 10m, 1h or 1d")])
+    auto_apply = _field(body, "auto_apply", bool, False)
+    enabled = _field(body, "sync_enabled", bool, True)
+    status = _field(body, "status", str, None)
+    if status is not None and status not in WORKSPACE_STATUSES:
+        raise validation_error([("status", f"must be one of {', '.join(WORKSPACE_STATUSES)}")])
+    store = engine.store
+    with store.lock:
+        if name in store.workspaces:
+            raise ApiError(409, "workspace_exists", f"Workspace '{name}' already exists")
+        now = time.time()
+        ws = WorkspaceState(
+            name=name, sync_interval=interval, enabled=enabled, auto_apply=auto_apply
+        )
+        store.put_workspace(ws)
+        engine.settle(ws, now)
+        if status is not None and status != ws.status:
+            _force_status(engine, ws, status, None, now)
+        store.config_changed()
+        return ws.wire(store.enabled)
+
+
+def delete_workspace(engine: Engine, name: str) -> None:
+    store = engine.store
+    with store.lock:
+        ws = engine.workspace(name)
+        now = time.time()
+        engine.cancel_active_run(ws, now, "Workspace deleted")
+        for cid in [c.id for c in store.conflicts.values() if c.workspace == name]:
+            del store.conflicts[cid]
+        del store.workspaces[name]
+        store.touch(ws)
+        store.config_changed()
+
+
+def set_state(engine: Engine, name: str, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise validation_error([("body", "must be a JSON object")])
+    status = body.get("status")
+    if status not in WORKSPACE_STATUSES:
+        raise validation_error([("status", f"must be one of {', '.join(WORKSPACE_STATUSES)}")])
+    message = _field(body, "message", str, None)
+    with engine.store.lock:
+        ws = engine.workspace(name)
+        _force_status(engine, ws, status, message, time.time())
+        return ws.wire(engine.store.enabled)
+
+
+def set_next_outcome(engine: Engine, name: str, body: Any) -> dict[str, Any]:
+    outcome = body.get("outcome") if isinstance(body, dict) else None
+    if outcome not in OUTCOMES:
+        raise validation_error([("outcome", f"must be one of {', '.join(OUTCOMES)}")])
+    with engine.store.lock:
+        engine.workspace(name).next_outcome = outcome
+    return {"workspace": name, "next_outcome": outcome}
+
+
+def _force_status(
+    engine: Engine, ws: WorkspaceState, status: str, message: str | None, now: float
+) -> None:
+    """Make `status` true now, keeping runs and conflicts consistent with it (lock held)."""
+    store = engine.store
+    if status in ("queued", "running"):
+        if ws.current_run_id is None:
+            engine.start_run(ws, "manual", STEERED_BY, now)
+        run = store.runs[ws.current_run_id or ""]
+        if status == "running" and run.status == "queued":
+            run.status, run.started_at = "running", now
+        ws.status = run.status
+        store.touch(ws)
+        return
+    engine.cancel_active_run(ws, now, f"Canceled by the simulator (state set to {status})")
+    if status == "conflict":
+        run = engine.new_run(ws, "schedule", "scheduler", now)
+        conflict = conflicts.open_conflict(engine, ws, run, now)
+        ws.message = message or conflict.summary
+        store.touch(ws)
+        return
+    # Keep "status conflict <=> an open conflict" true: forcing another state sets them aside.
+    for conflict in store.conflicts.values():
+        if conflict.workspace == ws.name and conflict.status == "open":
+            conflicts.close(engine, conflict, "ignored", None, STEERED_BY, now)
+    ws.open_conflicts = 0
+    if status == "disabled":
+        ws.enabled = False
+        store.config_changed()
+    elif status == "success":
+        ws.last_sync = now
+    elif status == "never_synced":
+        ws.last_sync = None
+    elif status == "failed" and message is None:
+        engine.message_seq += 1
+        message = failure_message(engine.message_seq, ws.name)
+    if status != "disabled":
+        ws.status = status
+    ws.message = message
+    engine.settle(ws, now)
