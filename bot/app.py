@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import __version__
@@ -39,20 +39,23 @@ def build_app(deps: Deps, *, token_verification: bool = True) -> App:
     )
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse | None:
-        if isinstance(error, Confirm):
-            payload = views.confirm_prompt(error)
-        elif isinstance(error, FsyncError):
-            payload = views.error_message(error)
-        else:
-            ref = secrets.token_hex(3)
-            log.error("unhandled error (ref %s)", ref, exc_info=error)
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+        ref = secrets.token_hex(3)
+        try:
+            if isinstance(error, Confirm):
+                payload = views.confirm_prompt(error)
+            elif isinstance(error, FsyncError):
+                payload = views.error_message(error)
+            else:
+                log.error("unhandled error (ref %s)", ref, exc_info=error)
+                payload = views.unknown_error(ref)
+        except Exception:
+            log.exception("could not render an error (ref %s)", ref)
             payload = views.unknown_error(ref)
         try:
             reply.ephemeral(body or {}, client, payload)
         except Exception:
-            log.exception("could not tell the user about an error")
-        return None
+            log.exception("could not tell the user about an error (ref %s)", ref)
 
     from bot.slack import actions, commands, home
 

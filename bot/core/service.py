@@ -47,10 +47,10 @@ class ConfigChange:
 class Confirm(ConfirmationRequired):
     """A protected action: the Slack layer shows a confirmation dialog, then calls again."""
 
-    def __init__(self, user_message: str, *, action: str, args: dict[str, Any]) -> None:
+    def __init__(self, user_message: str, *, action: str, params: dict[str, Any]) -> None:
         super().__init__(user_message)
         self.action = action
-        self.args = args
+        self.params = params
 
 
 class AlreadyResolved(FsyncError):
@@ -196,7 +196,7 @@ class FsyncService:
                 raise Confirm(
                     f"`{name}` is a protected workspace. Start a sync of it now?",
                     action="sync",
-                    args={"workspace": name},
+                    params={"workspace": name},
                 )
             self._throttle(user)
             return self.client.trigger_sync(name, requested_by=user)
@@ -244,7 +244,7 @@ class FsyncService:
                             f"Turn on auto_apply for `{workspace}`? Its syncs will then apply "
                             "changes to real infrastructure without review.",
                             action="config",
-                            args={"workspace": workspace, "changes": changes},
+                            params={"workspace": workspace, "changes": changes},
                         )
                     config.workspaces[workspace] = WorkspaceConfig.model_validate(
                         {**current.model_dump(), **changes}
@@ -291,7 +291,7 @@ class FsyncService:
                     f"`{workspace}` is a protected workspace. Resolve its conflict with "
                     f"{resolution.replace('_', ' ')}?",
                     action="resolve",
-                    args={"conflict_id": conflict_id, "resolution": resolution},
+                    params={"conflict_id": conflict_id, "resolution": resolution},
                 )
             existing = self.store.claim_resolution(
                 conflict_id, workspace=workspace, resolution=resolution, user_id=user

@@ -110,13 +110,18 @@ class WorkspaceList(_Model):
     workspaces: list[Workspace] = Field(default_factory=list)
 
 
-class WorkspaceConfig(_Model):
+class _Kept(BaseModel):
+    # PUT replaces the whole config: fields fsync does not know must survive read-modify-write.
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class WorkspaceConfig(_Kept):
     enabled: bool = True
     sync_interval: str = "10m"
     auto_apply: bool = False
 
 
-class Config(_Model):
+class Config(_Kept):
     enabled: bool = True
     workspaces: dict[str, WorkspaceConfig] = Field(default_factory=dict)
     conflict_resolution: str = ConflictResolution.MANUAL.value

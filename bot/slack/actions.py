@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.core.service import AlreadyResolved
+from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
 from bot.runtime import Deps
 from bot.slack import modals, reply, views
@@ -39,9 +40,26 @@ def mark_resolved(body: dict[str, Any], client: WebClient, conflict_id: str, tex
     new_blocks = [section(text) if b.get("block_id") == block_id else b for b in blocks]
     if new_blocks == blocks:
         return False
-    return reply.replace(
-        body, client, {"text": message.get("text") or "Conflict resolved", "blocks": new_blocks}
-    )
+    payload = {"text": message.get("text") or "Conflict resolved", "blocks": new_blocks}
+    return reply.replace(body, client, payload)
+
+
+def show_resolved(
+    deps: Deps,
+    body: dict[str, Any],
+    client: WebClient,
+    conflict: Conflict | None,
+    conflict_id: str,
+    text: str,
+) -> None:
+    """Update the card that was clicked; an ephemeral list is redrawn through its response_url."""
+    if mark_resolved(body, client, conflict_id, text):
+        return
+    if conflict is not None and (body.get("container") or {}).get("is_ephemeral"):
+        blocks = views.conflict_blocks(conflict, deps.policy, resolved=text)
+        if reply.replace(body, client, {"text": "Conflict resolved", "blocks": blocks}):
+            return
+    reply.ephemeral(body, client, {"text": text, "blocks": [section(text)]})
 
 
 def register(app: App, deps: Deps) -> None:
@@ -78,11 +96,11 @@ def register(app: App, deps: Deps) -> None:
         try:
             result = deps.service.resolve(user, value.c, value.r, confirmed=confirmed)
         except AlreadyResolved as exc:
+            # The card was stale: bring it up to date, then tell the clicker who was first.
             mark_resolved(body, client, value.c, views.resolved_text(exc.by or "", exc.resolution))
             raise
         text = views.resolved_text(user, value.r, result.run)
-        if not mark_resolved(body, client, value.c, text):
-            reply.ephemeral(body, client, {"text": text, "blocks": [section(text)]})
+        show_resolved(deps, body, client, result.conflict, value.c, text)
 
     @app.action(Action.RESOLVE)
     def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -47,5 +47,9 @@ def replace(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) ->
             return False
         WebhookClient(url).send_dict({**payload, "replace_original": True})
         return True
-    client.chat_update(channel=channel, ts=ts, **payload)
+    try:
+        client.chat_update(channel=channel, ts=ts, **payload)
+    except SlackApiError as exc:
+        log.info("could not update %s/%s: %s", channel, ts, exc.response.get("error"))
+        return False
     return True

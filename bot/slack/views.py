@@ -100,10 +100,10 @@ def unknown_error(ref: str) -> Message:
 
 def confirm_prompt(exc: Confirm) -> Message:
     value = ActionValue(
-        w=exc.args.get("workspace"),
-        c=exc.args.get("conflict_id"),
-        r=exc.args.get("resolution"),
-        ch=exc.args.get("changes"),
+        w=exc.params.get("workspace"),
+        c=exc.params.get("conflict_id"),
+        r=exc.params.get("resolution"),
+        ch=exc.params.get("changes"),
     )
     action_id, yes = {
         "sync": (Action.SYNC_CONFIRMED, "Start sync"),

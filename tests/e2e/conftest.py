@@ -16,7 +16,7 @@ SIM_KEY = "sim-key-e2e-not-a-secret"
 
 @pytest.fixture(scope="session")
 def e2e_sim() -> Iterator[SimProcess]:
-    with SimProcess(key=SIM_KEY, extra=["--sync-seconds", "0.6"]) as sim:
+    with SimProcess(extra_args=["--sync-seconds", "0.6"], key=SIM_KEY) as sim:
         yield sim
 
 
@@ -43,3 +43,12 @@ def bot(e2e_bot: BotProcess, e2e_sim: SimProcess, fake_slack: FakeSlack) -> BotP
     e2e_sim.reset()
     fake_slack.reset()
     return e2e_bot
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    bot = item.funcargs.get("bot") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(bot, BotProcess):
+        report.sections.append(("bot log (tail)", bot.log()[-4000:]))

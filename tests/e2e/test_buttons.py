@@ -57,25 +57,78 @@ def test_turning_on_auto_apply_asks_first(bot: BotProcess, e2e_sim: SimProcess) 
     assert "off → *on*" in texts(done)
 
 
-def test_conflict_resolved_by_button_then_second_click_is_refused(
+def post_card(bot: BotProcess, payload: dict, channel: str = "CCHAN0001") -> dict:
+    """Put `payload` in a channel of the fake Slack, as a card the bot posted."""
+    from slack_sdk import WebClient
+
+    posted = WebClient(base_url=bot.slack.api_url, token="xoxb-x").chat_postMessage(
+        channel=channel, text=payload["text"], blocks=payload["blocks"]
+    )
+    return {"ts": posted["ts"], "text": payload["text"], "blocks": payload["blocks"]}
+
+
+def test_conflict_card_resolved_by_button_then_second_click_is_refused(
     bot: BotProcess, e2e_sim: SimProcess
 ) -> None:
     _, name = bot.command("conflicts networking", user=OPERATOR)
     (listing,) = bot.responses(name)
     labels = [b["text"]["text"] for b in buttons(listing)]
     assert "Apply desired state" in labels and "Abort the run" in labels
+    assert "sensitive value hidden" in texts(listing)
+    assert "hunter2" not in texts(listing)
     apply = next(b for b in buttons(listing) if b["text"]["text"] == "Apply desired state")
-    message = {"ts": "1700000000.000500", "text": listing["text"], "blocks": listing["blocks"]}
-    bot.click(apply["action_id"], apply["value"], user=OPERATOR, message=message)
+    card = post_card(bot, listing)
+    bot.click(apply["action_id"], apply["value"], user=OPERATOR, message=card)
     (update,) = bot.slack.wait_for("chat.update")
     assert "Resolved by <@UOPER0001>: apply desired state" in texts(update.args)
     assert not buttons(update.args)
     resolves = [r for r in e2e_sim.requests() if r["path"].endswith("/resolve")]
     assert len(resolves) == 1
-    _, name = bot.click(apply["action_id"], apply["value"], user=ADMIN, message=message)
+    _, name = bot.click(apply["action_id"], apply["value"], user=ADMIN, message=card)
     (again,) = bot.responses(name)
     assert "already resolved by <@UOPER0001>" in again["text"]
     assert len([r for r in e2e_sim.requests() if r["path"].endswith("/resolve")]) == 1
+
+
+def test_double_click_sends_one_resolution(bot: BotProcess, e2e_sim: SimProcess) -> None:
+    import threading
+
+    _, name = bot.command("conflicts networking", user=OPERATOR)
+    (listing,) = bot.responses(name)
+    ignore = next(b for b in buttons(listing) if b["text"]["text"] == "Ignore this time")
+    clicks = [
+        threading.Thread(
+            target=bot.click, args=(ignore["action_id"], ignore["value"]), kwargs={"user": OPERATOR}
+        )
+        for _ in range(3)
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    time.sleep(1.5)
+    assert len([r for r in e2e_sim.requests() if r["path"].endswith("/resolve")]) == 1
+
+
+def test_ephemeral_conflict_list_is_redrawn_after_a_click(bot: BotProcess) -> None:
+    _, name = bot.command("conflicts", user=OPERATOR)
+    (listing,) = bot.responses(name)
+    abort = next(b for b in buttons(listing) if b["text"]["text"] == "Abort the run")
+    from tests.support import slackreq as req
+
+    payload = req.action_payload(
+        abort["action_id"],
+        abort["value"],
+        user=OPERATOR,
+        channel="CCHAN0001",
+        response_url=bot.slack.response_url("eph"),
+        ephemeral=True,
+    )
+    bot.post(req.interactive_body(payload))
+    (redrawn,) = bot.responses("eph")
+    assert redrawn["replace_original"] is True
+    assert "Resolved by <@UOPER0001>: abort the run" in texts(redrawn)
+    assert not buttons(redrawn)
 
 
 def test_viewer_clicking_a_resolve_button_is_refused(bot: BotProcess, e2e_sim: SimProcess) -> None:
