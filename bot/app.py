@@ -7,26 +7,26 @@ Socket Mode is used when SLACK_APP_TOKEN is set.
 from __future__ import annotations
 
 import logging
-import secrets
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import __version__
-from bot.core.service import Confirm
 from bot.errors import FsyncError
 from bot.runtime import Deps
 from bot.settings import Settings
-from bot.slack import reply, views
+from bot.slack import reply
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 64
 
 
-def build_app(deps: Deps, *, token_verification: bool = True) -> App:
+def build_app(
+    deps: Deps, *, token_verification: bool = True, executor: Executor | None = None
+) -> App:
     settings = deps.settings
     app = App(
         signing_secret=Settings.secret(settings.slack_signing_secret) or None,
@@ -34,28 +34,14 @@ def build_app(deps: Deps, *, token_verification: bool = True) -> App:
         process_before_response=False,
         token_verification_enabled=token_verification,
         # Listeners ack at once and then wait on the Sync API: size the pool for many at a time.
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor
+        or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         raise_error_for_unhandled_request=False,
     )
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-        ref = secrets.token_hex(3)
-        try:
-            if isinstance(error, Confirm):
-                payload = views.confirm_prompt(error)
-            elif isinstance(error, FsyncError):
-                payload = views.error_message(error)
-            else:
-                log.error("unhandled error (ref %s)", ref, exc_info=error)
-                payload = views.unknown_error(ref)
-        except Exception:
-            log.exception("could not render an error (ref %s)", ref)
-            payload = views.unknown_error(ref)
-        try:
-            reply.ephemeral(body or {}, client, payload)
-        except Exception:
-            log.exception("could not tell the user about an error (ref %s)", ref)
+        reply.report_error(error, body, client)
 
     from bot.slack import actions, commands, home
 

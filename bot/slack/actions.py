@@ -12,10 +12,11 @@ from bot.core.service import AlreadyResolved
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
 from bot.runtime import Deps
-from bot.slack import modals, reply, views
+from bot.slack import home, modals, reply, views
 from bot.slack.blocks import section
 from bot.slack.commands import start_sync
 from bot.slack.ids import Action, ActionValue
+from bot.slack.reply import guarded
 
 
 def _value(body: dict[str, Any]) -> ActionValue:
@@ -62,26 +63,36 @@ def show_resolved(
     reply.ephemeral(body, client, {"text": text, "blocks": [section(text)]})
 
 
+def refresh_home(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
+    """A click in the Home tab redraws it, so what it shows follows what was just done."""
+    if (body.get("view") or {}).get("type") == "home":
+        home.publish(deps, client, _user(body))
+
+
 def register(app: App, deps: Deps) -> None:
     def sync(ack: Ack, body: dict[str, Any], client: WebClient, confirmed: bool) -> None:
         ack()
         value = _value(body)
         workspace = validate_name(value.w or "")
+        # From the Home tab there is no channel: the card goes to the person's DM with fsync.
         start_sync(
             deps,
             client,
             _user(body),
             workspace,
-            channel=_channel(body),
+            channel=_channel(body) or _user(body),
             response_url=reply.response_url_of(body),
             confirmed=confirmed,
         )
+        refresh_home(deps, body, client)
 
     @app.action(Action.SYNC)
+    @guarded
     def on_sync(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         sync(ack, body, client, confirmed=False)
 
     @app.action(Action.SYNC_CONFIRMED)
+    @guarded
     def on_sync_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         sync(ack, body, client, confirmed=True)
 
@@ -101,16 +112,20 @@ def register(app: App, deps: Deps) -> None:
             raise
         text = views.resolved_text(user, value.r, result.run)
         show_resolved(deps, body, client, result.conflict, value.c, text)
+        refresh_home(deps, body, client)
 
     @app.action(Action.RESOLVE)
+    @guarded
     def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         resolve(ack, body, client, confirmed=False)
 
     @app.action(Action.RESOLVE_CONFIRMED)
+    @guarded
     def on_resolve_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         resolve(ack, body, client, confirmed=True)
 
     @app.action(Action.SHOW_CONFLICTS)
+    @guarded
     def on_show_conflicts(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         workspace = validate_name(_value(body).w or "")
@@ -118,6 +133,7 @@ def register(app: App, deps: Deps) -> None:
         reply.ephemeral(body, client, views.conflicts_message(found, deps.policy, workspace))
 
     @app.action(Action.CONFIG_CONFIRMED)
+    @guarded
     def on_config_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         value = _value(body)
@@ -126,6 +142,7 @@ def register(app: App, deps: Deps) -> None:
         reply.ephemeral(body, client, views.config_changed(change, user))
 
     @app.action(re.compile(f"^{Action.STATUS_PAGE}(_prev)?$"))
+    @guarded
     def on_status_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         page = _value(body).p or 1
@@ -136,6 +153,7 @@ def register(app: App, deps: Deps) -> None:
             reply.ephemeral(body, client, overview)
 
     @app.action(Action.EDIT_CONFIG)
+    @guarded
     def on_edit_config(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         workspace = validate_name(_value(body).w or "")

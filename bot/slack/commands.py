@@ -15,6 +15,7 @@ from bot.errors import UsageError
 from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.followers import Followed
+from bot.slack.reply import guarded
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Deps, Command, "Request"], None]
@@ -125,6 +126,7 @@ HANDLERS: dict[str, Handler] = {
 
 def register(app: App, deps: Deps) -> None:
     @app.command("/fsync")
+    @guarded
     def fsync_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         try:
             cmd = parse(body.get("text", ""))

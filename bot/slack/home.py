@@ -26,6 +26,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.ids import Action
+from bot.slack.reply import guarded
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,13 @@ def publish(deps: Deps, client: WebClient, user_id: str) -> None:
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+    @guarded
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             publish(deps, client, event["user"])
 
     @app.action(Action.REFRESH_HOME)
+    @guarded
     def on_refresh(ack: Any, body: dict[str, Any], client: WebClient) -> None:
         ack()
         publish(deps, client, body["user"]["id"])

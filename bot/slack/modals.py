@@ -17,6 +17,7 @@ from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.blocks import clip, esc, section
 from bot.slack.ids import Block, View
+from bot.slack.reply import guarded
 
 
 class Meta(BaseModel):
@@ -152,6 +153,7 @@ def _apply(
 
 def register(app: App, deps: Deps) -> None:
     @app.view(View.EDIT_CONFIG)
+    @guarded
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         try:
             meta = Meta.model_validate_json(view.get("private_metadata") or "{}")
@@ -175,6 +177,7 @@ def register(app: App, deps: Deps) -> None:
         _apply(deps, client, user, meta, changes, confirmed=False)
 
     @app.view(View.CONFIRM_AUTO_APPLY)
+    @guarded
     def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         ack()
         meta = Meta.model_validate_json(view.get("private_metadata") or "{}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -53,3 +56,45 @@ def replace(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) ->
         log.info("could not update %s/%s: %s", channel, ts, exc.response.get("error"))
         return False
     return True
+
+
+def report_error(error: BaseException, body: dict[str, Any], client: WebClient) -> None:
+    """Tell the person what went wrong: known errors plainly, unknown ones as a reference id."""
+    from bot.core.service import Confirm
+    from bot.errors import FsyncError
+    from bot.slack import views
+
+    ref = secrets.token_hex(3)
+    try:
+        if isinstance(error, Confirm):
+            payload = views.confirm_prompt(error)
+        elif isinstance(error, FsyncError):
+            payload = views.error_message(error)
+        else:
+            log.error("unhandled error (ref %s)", ref, exc_info=error)
+            payload = views.unknown_error(ref)
+    except Exception:
+        log.exception("could not render an error (ref %s)", ref)
+        payload = views.unknown_error(ref)
+    try:
+        ephemeral(body or {}, client, payload)
+    except Exception:
+        log.exception("could not tell the user about an error (ref %s)", ref)
+
+
+def guarded(listener: Callable[..., None]) -> Callable[..., None]:
+    """Run a listener and report its errors ourselves.
+
+    Bolt's own error path races with an early ack(): a listener that acks and then fails within
+    ~10 ms can have its ack discarded, so Slack gets a 404 after 3 s. Listeners therefore never
+    let an error escape; `@app.error` stays as the last resort for anything outside them.
+    """
+
+    @functools.wraps(listener)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            listener(*args, **kwargs)
+        except Exception as exc:
+            report_error(exc, kwargs.get("body") or {}, kwargs["client"])
+
+    return wrapper

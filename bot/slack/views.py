@@ -133,7 +133,7 @@ def _line(ws: Workspace, now: datetime, mutes: dict[str, str]) -> str:
     state = health(ws, now)
     line = (
         f"{icon(state)} *{esc(ws.name)}*  {esc(state)} · last {ago(ws.last_sync, now)}"
-        f" · next {ago(ws.next_sync, now) if ws.sync_enabled else 'off'}"
+        f" · next {next_sync(ws, now)}"
     )
     if ws.name in mutes:
         line += f" · :no_bell: muted {esc(mutes[ws.name])}"
@@ -208,7 +208,7 @@ def workspace_detail(
     blocks: list[Block] = [
         header(f"Workspace {ws.name}"),
         *freshness(view, now),
-        section(f"{icon(state)} *{esc(ws.name)}* is {esc(state)}", fields=fields),
+        section(f"{icon(state)} *{esc(ws.name)}*: {esc(state)}", fields=fields),
     ]
     if ws.message and state != "success":
         blocks.append(section(f"*Last error*\n```{esc(clip(ws.message, 2800))}```"))

@@ -1,0 +1,66 @@
+"""`fsync-bot demo` driven through piped input, as a script or a newcomer would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def demo(script: str, *args: str, timeout: float = 90) -> str:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIRESTARTR_", "FSYNC_"))
+    }
+    env["COLUMNS"] = "120"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
+    out = demo(
+        "/fsync status\n/fsync sync staging\nwait 4\n/fsync conflicts networking\nclick 1\nquit\n"
+    )
+    assert "Sync status: 8 workspaces, 2 need attention" in out
+    assert out.index("billing-api") < out.index("production")
+    assert "Sync of staging requested by" in out
+    assert "card updated in place" in out and "succeeded" in out
+    assert "[1] Apply desired state" in out and "(sensitive value hidden)" in out
+    assert "Resolved by @UDEMOADMN: apply desired state" in out
+    assert out.rstrip().endswith("bye")
+
+
+def test_viewer_is_refused_and_told_why() -> None:
+    out = demo("/fsync sync staging\nquit\n", "--as", "viewer")
+    assert "You are a viewer" in out and "operator role" in out
+
+
+def test_protected_sync_asks_for_confirmation_and_the_modal_is_filled_in() -> None:
+    out = demo(
+        "/fsync sync production\nclick 1\ny\n/fsync status staging\nclick 3\n"
+        "on\n2 hours\noff\n/fsync help\nquit\n"
+    )
+    assert "protected workspace" in out and "Confirm? [y/N] y" in out
+    assert "Sync of production requested by" in out
+    assert "Form: Edit sync config" in out
+    assert "5m → 2h" in out
+    assert "/fsync subscribe" in out
+
+
+def test_simulator_commands_and_home() -> None:
+    out = demo("sim fail dev\nhome\n/fsync status\nsim down\n/fsync status\nsim up\nbogus\nquit\n")
+    assert "App Home" in out and "dev failed" in out
+    assert "not answering" in out and "last known state" in out
+    assert "Not understood" in out
+
+
+def test_end_of_input_leaves_cleanly() -> None:
+    assert demo("/fsync help\n").rstrip().endswith("bye")
