@@ -10,6 +10,8 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -34,6 +36,8 @@ from bot.store import Store, utcnow
 T = TypeVar("T")
 FLEET_KEY = "fleet"
 SYNCS_PER_USER_PER_MINUTE = 5
+# How long a person waits for a live fleet listing before seeing the last known one instead.
+FLEET_WAIT = 4.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class FsyncService:
         self._fleet: FleetView | None = None
         self._fleet_lock = threading.Lock()
         self._sync_times: dict[str, deque[float]] = defaultdict(deque)
+        self._fetcher = ThreadPoolExecutor(8, thread_name_prefix="fleet-fetch")
 
     # --- reading --------------------------------------------------------------------------
     def role(self, user_id: str) -> Role:
@@ -96,10 +101,26 @@ class FsyncService:
         items, at = stored
         return FleetView([Workspace.model_validate(item) for item in items], at, live=True)
 
-    def fleet(self) -> FleetView:
-        """The fleet now, or the last known state (marked not live) when the API fails."""
+    def _fetch_fleet(self) -> list[Workspace]:
+        workspaces = self.client.list_workspaces()
+        self.remember_fleet(workspaces)
+        return workspaces
+
+    def fleet(self, *, wait: float = FLEET_WAIT) -> FleetView:
+        """The fleet now; or, when the API fails or is slower than `wait` seconds and fsync has
+        seen the fleet before, the last known state marked not live (the fetch goes on and
+        refreshes the cache when it lands)."""
+        future = self._fetcher.submit(self._fetch_fleet)
         try:
-            workspaces = self.client.list_workspaces()
+            workspaces = future.result(timeout=wait)
+        except FutureTimeout:
+            cached = self.cached_fleet()
+            if cached is None:
+                workspaces = future.result()  # nothing else to show: wait for the API after all
+            else:
+                return FleetView(
+                    cached.workspaces, cached.fetched_at, live=False, error="it is slow to answer"
+                )
         except SyncAPIError as exc:
             cached = self.cached_fleet()
             if cached is None:
@@ -107,7 +128,6 @@ class FsyncService:
             return FleetView(
                 cached.workspaces, cached.fetched_at, live=False, error=exc.user_message
             )
-        self.remember_fleet(workspaces)
         return FleetView(workspaces, self.clock(), live=True)
 
     def workspace(self, name: str) -> tuple[Workspace, FleetView, list[Conflict]]:

@@ -259,3 +259,40 @@ def test_no_secret_reaches_slack_or_the_log(bot: BotProcess, e2e_sim: SimProcess
     for secret in (e2e_sim.key, slackreq.SIGNING_SECRET):
         assert secret not in sent and secret not in log
     assert "xoxb-test-bot-token" not in log
+
+
+def test_slow_api_answers_from_the_last_known_state_and_says_so(
+    bot: BotProcess, e2e_sim: SimProcess
+) -> None:
+    _, name = bot.command("status")
+    bot.responses(name)
+    e2e_sim.control("POST", "/_sim/faults", {"latency_ms": 7000})
+    try:
+        started = time.monotonic()
+        _, name = bot.command("status")
+        (reply,) = bot.responses(name, timeout=15)
+        assert time.monotonic() - started < 6
+        assert "slow to answer" in texts(reply) and "billing-api" in texts(reply)
+    finally:
+        e2e_sim.control("POST", "/_sim/faults", {})
+
+
+def test_fifty_concurrent_commands_against_a_slow_api_are_all_acked_fast(
+    bot: BotProcess, e2e_sim: SimProcess
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    e2e_sim.control("POST", "/_sim/faults", {"latency_ms": 2000})
+    try:
+
+        def one(i: int) -> tuple[int, float]:
+            started = time.monotonic()
+            answer, _ = bot.command("status" if i % 2 else "conflicts", user=VIEWER)
+            return answer.status_code, time.monotonic() - started
+
+        with ThreadPoolExecutor(50) as pool:
+            results = list(pool.map(one, range(50)))
+        assert all(status == 200 for status, _ in results)
+        assert max(elapsed for _, elapsed in results) < 3.0
+    finally:
+        e2e_sim.control("POST", "/_sim/faults", {})
