@@ -146,3 +146,22 @@ def test_bad_signature_and_stale_timestamp_are_refused(
     time.sleep(0.3)
     assert bot.slack.calls == []
     assert [r for r in e2e_sim.requests() if r["method"] == "POST"] == []
+
+
+def test_slack_rate_limits_and_errors_are_retried(bot: BotProcess) -> None:
+    bot.slack.fail("chat.postMessage", status=429, retry_after=1, times=1)
+    bot.slack.fail("chat.postMessage", status=500, error="internal_error", times=1)
+    bot.command("sync staging", user=OPERATOR)
+    posts = bot.slack.wait_for("chat.postMessage", count=3, timeout=15)
+    assert len(posts) == 3
+    assert posts[1].at - posts[0].at >= 0.9  # Retry-After: 1 was honoured
+    (card,) = bot.slack.channel_messages("CCHAN0001")
+    assert "staging" in texts(card)
+
+
+def test_healthz_reports_version_database_and_api(bot: BotProcess) -> None:
+    _, name = bot.command("status")
+    bot.responses(name)
+    health = bot.http.get("/healthz").json()
+    assert health["ok"] is True and health["database"] == "ok"
+    assert health["version"] and health["sync_api_last_ok"]
