@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.slack import reply
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 64
+SHUTDOWN_GRACE = 6.0
 
 
 def build_app(
@@ -81,7 +83,8 @@ def run_bot(settings: Settings | None = None) -> int:
     except FsyncError as exc:
         print(f"fsync-bot run: {exc.user_message}", file=sys.stderr)
         return 2
-    app = build_app(deps)
+    executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener")
+    app = build_app(deps, executor=executor)
     deps.start_background()
     try:
         if settings.socket_mode:
@@ -94,5 +97,19 @@ def run_bot(settings: Settings | None = None) -> int:
 
             serve(app, deps)
     finally:
+        # In-flight listeners (already acked) finish their answers before the process leaves.
+        drain(executor, timeout=SHUTDOWN_GRACE)
         deps.stop_background()
     return 0
+
+
+def drain(executor: ThreadPoolExecutor, *, timeout: float) -> None:
+    done = threading.Event()
+
+    def wait() -> None:
+        executor.shutdown(wait=True)
+        done.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    if not done.wait(timeout):
+        log.warning("stopping with listeners still running after %.0f s", timeout)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+from collections.abc import Iterator
 
 import uvicorn
 from slack_bolt import App, BoltRequest
@@ -16,6 +19,7 @@ from bot import __version__
 from bot.runtime import Deps
 
 log = logging.getLogger(__name__)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def asgi_app(app: App, deps: Deps) -> Starlette:
@@ -55,11 +59,26 @@ def serve(app: App, deps: Deps) -> None:
     log.info(
         "fsync %s serving HTTP on port %d (POST /slack/events, GET /healthz)", __version__, port
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         asgi_app(app, deps),
         host="0.0.0.0",  # noqa: S104 - Slack must reach it
         port=port,
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=8,
+        timeout_graceful_shutdown=3,
     )
+    _Server(config).run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after a graceful shutdown, so the process would end 'killed';
+    a deliberate stop is a clean exit (0) for process managers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
