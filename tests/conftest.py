@@ -24,3 +24,23 @@ def sim(simulator: SimProcess) -> Iterator[SimProcess]:
     simulator.reset()
     simulator.control("POST", "/_sim/faults", json={}).raise_for_status()
     yield simulator
+
+
+# -- the secrets scan (tests/support/secrets_scan.py) --------------------------------------------
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After the whole suite: no secret in any bot log or any message sent to a fake Slack."""
+    from tests.support import secrets_scan
+
+    found = secrets_scan.hits()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if found:
+        if reporter:
+            reporter.write_line(f"SECRETS FOUND in logs or Slack messages: {found}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif reporter and secrets_scan.SECRETS:
+        reporter.write_line(
+            f"secrets scan: {len(secrets_scan.SECRETS)} secrets, {len(secrets_scan.LOGS)} bot "
+            f"logs, {len(secrets_scan.SLACKS)} fake Slacks: no hits"
+        )

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from tests.fakes import FakeSlack
-from tests.support import slackreq
+from tests.support import secrets_scan, slackreq
 
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
@@ -52,6 +52,14 @@ class BotProcess:
             **env,
         }
         self.env.pop("SLACK_APP_TOKEN", None)
+        secrets_scan.remember(
+            secrets=[
+                self.env["SLACK_BOT_TOKEN"],
+                self.env["SLACK_SIGNING_SECRET"],
+                self.env["FIRESTARTR_API_KEY"],
+            ],
+            log=self.log_path,
+        )
         self.proc: subprocess.Popen[bytes] | None = None
         self.http = httpx.Client(base_url=self.url, timeout=10)
 
