@@ -19,7 +19,7 @@ from tests.support import secrets_scan, slackreq
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
 # Spare holders of each role, so tests that act a lot stay under the per-user sync budget.
-ADMIN2, OPERATOR2 = "UADMIN002", "UOPER0002"
+ADMIN2, OPERATOR2, OPERATOR3 = "UADMIN002", "UOPER0002", "UOPER0003"
 
 
 def free_port() -> int:
@@ -46,7 +46,7 @@ class BotProcess:
             "FIRESTARTR_API_KEY": sim_key,
             "FSYNC_DB_PATH": str(self.db),
             "FSYNC_ADMINS": f"{ADMIN},{ADMIN2}",
-            "FSYNC_OPERATORS": f"{OPERATOR},{OPERATOR2}",
+            "FSYNC_OPERATORS": f"{OPERATOR},{OPERATOR2},{OPERATOR3}",
             "FSYNC_POLL_INTERVAL": "3600",
             "FSYNC_LOG_LEVEL": "INFO",
             **env,
