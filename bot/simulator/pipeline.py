@@ -79,11 +79,14 @@ async def _guarded(sim: Simulator, request: Request, handler: Handler, key: str 
         ).response()
     elif faults.error_rate and sim.fault_rng.random() < faults.error_rate:
         status = faults.error_status
+        # 429 and 503 say when to come back, as real throttles and maintenance pages do.
+        retry = {"retry_after": 1} if status in (429, 503) else {}
         response = ApiError(
             status,
             FAULT_ERRORS.get(status, f"http_{status}"),
             f"Simulated fault: the API answered {status}",
-            headers={"Retry-After": "1"} if status in (429, 503) else None,
+            headers={"Retry-After": "1"} if retry else None,
+            **retry,
         ).response()
     elif faults.malformed_rate and sim.fault_rng.random() < faults.malformed_rate:
         response = Response(GARBLED_BODY, status_code=200, media_type="application/json")

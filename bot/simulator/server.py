@@ -56,7 +56,10 @@ def serve(
         failure_rate=failure_rate,
     )
     sim = Simulator.create(options)
-    sock = _bind(host, port)
+    try:
+        sock = _bind(host, port)
+    except OSError as error:
+        raise SystemExit(f"fsync-bot simulator: cannot listen on {host}:{port}: {error}") from None
     shown_host = f"[{host}]" if ":" in host else host
     config = uvicorn.Config(
         build_app(sim),

@@ -16,7 +16,7 @@ from tests.support.simproc import SimProcess
 @pytest.mark.parametrize("header", [None, "Bearer wrong-key", "Basic dGVzdA==", "Bearer"])
 def test_every_endpoint_wants_the_bearer_key(
     sim: SimProcess, anon: httpx.Client, path: str, header: str | None
-):
+) -> None:
     headers = {"Authorization": header} if header else {}
     response = anon.get(sim.url + path, headers=headers)
     assert response.status_code == 401
@@ -27,7 +27,7 @@ def test_every_endpoint_wants_the_bearer_key(
     }
 
 
-def test_the_default_fleet(api: httpx.Client):
+def test_the_default_fleet(api: httpx.Client) -> None:
     response = api.get(f"{V1}/workspaces")
     assert response.status_code == 200
     fleet = {ws["name"]: ws for ws in response.json()["workspaces"]}
@@ -50,7 +50,7 @@ def test_the_default_fleet(api: httpx.Client):
     assert all(ws["current_run_id"] is None for ws in fleet.values())
 
 
-def test_rate_limit_headers_on_every_v1_answer(api: httpx.Client):
+def test_rate_limit_headers_on_every_v1_answer(api: httpx.Client) -> None:
     first = api.get(f"{V1}/workspaces")
     second = api.get(f"{V1}/nothing-here")
     assert first.headers["X-RateLimit-Limit"] == "100"
@@ -59,7 +59,7 @@ def test_rate_limit_headers_on_every_v1_answer(api: httpx.Client):
     assert 0 < int(first.headers["X-RateLimit-Reset"]) - time.time() <= 61
 
 
-def test_unknown_paths_and_methods(api: httpx.Client):
+def test_unknown_paths_and_methods(api: httpx.Client) -> None:
     assert error_of(api.get(f"{V1}/nope")) == "not_found"
     wrong = api.delete(f"{V1}/config")
     assert wrong.status_code == 405 and error_of(wrong) == "method_not_allowed"
@@ -67,7 +67,7 @@ def test_unknown_paths_and_methods(api: httpx.Client):
     assert api.get("/elsewhere").status_code == 404
 
 
-def test_trigger_sync_queues_a_run(api: httpx.Client):
+def test_trigger_sync_queues_a_run(api: httpx.Client) -> None:
     response = api.post(f"{V1}/workspaces/production/sync", json={"requested_by": "U123"})
     assert response.status_code == 202
     run = response.json()
@@ -79,11 +79,11 @@ def test_trigger_sync_queues_a_run(api: httpx.Client):
     assert ws["current_run_id"] == run["id"] and ws["status"] in ("queued", "running")
 
 
-def test_trigger_sync_without_a_body_is_requested_by_api(api: httpx.Client):
+def test_trigger_sync_without_a_body_is_requested_by_api(api: httpx.Client) -> None:
     assert api.post(f"{V1}/workspaces/dev/sync").json()["requested_by"] == "api"
 
 
-def test_trigger_sync_errors(api: httpx.Client):
+def test_trigger_sync_errors(api: httpx.Client) -> None:
     missing = api.post(f"{V1}/workspaces/invalid-name/sync")
     assert missing.status_code == 404
     assert missing.json() == {
@@ -101,7 +101,7 @@ def test_trigger_sync_errors(api: httpx.Client):
     assert bad.status_code == 422 and error_of(bad) == "validation_error"
 
 
-def test_sync_triggers_are_limited_per_workspace(api: httpx.Client):
+def test_sync_triggers_are_limited_per_workspace(api: httpx.Client) -> None:
     codes = [api.post(f"{V1}/workspaces/production/sync").status_code for _ in range(11)]
     assert codes == [202] + [409] * 9 + [429]
     limited = api.post(f"{V1}/workspaces/production/sync")
@@ -111,12 +111,12 @@ def test_sync_triggers_are_limited_per_workspace(api: httpx.Client):
     assert api.post(f"{V1}/workspaces/dev/sync").status_code == 202
 
 
-def test_run_not_found(api: httpx.Client):
+def test_run_not_found(api: httpx.Client) -> None:
     response = api.get(f"{V1}/runs/run_nope")
     assert response.status_code == 404 and error_of(response) == "run_not_found"
 
 
-def test_rate_limit_per_key_and_recovery_signals(sim: SimProcess, api: httpx.Client):
+def test_rate_limit_per_key_and_recovery_signals(sim: SimProcess, api: httpx.Client) -> None:
     sim.control("POST", "/_sim/faults", json={"rate_limit_per_minute": 3})
     codes = [api.get(f"{V1}/workspaces").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
@@ -132,7 +132,7 @@ def test_rate_limit_per_key_and_recovery_signals(sim: SimProcess, api: httpx.Cli
     assert api.get(f"{V1}/workspaces").status_code == 200
 
 
-def test_error_fault_answers_json_5xx_and_clears(sim: SimProcess, api: httpx.Client):
+def test_error_fault_answers_json_5xx_and_clears(sim: SimProcess, api: httpx.Client) -> None:
     sim.control("POST", "/_sim/faults", json={"error_rate": 1.0})
     failing = api.get(f"{V1}/workspaces")
     assert failing.status_code == 503 and error_of(failing) == "service_unavailable"
@@ -142,7 +142,7 @@ def test_error_fault_answers_json_5xx_and_clears(sim: SimProcess, api: httpx.Cli
     assert api.get(f"{V1}/workspaces").status_code == 200
 
 
-def test_malformed_fault_garbles_the_body(sim: SimProcess, api: httpx.Client):
+def test_malformed_fault_garbles_the_body(sim: SimProcess, api: httpx.Client) -> None:
     sim.control("POST", "/_sim/faults", json={"malformed_rate": 1})
     response = api.get(f"{V1}/workspaces")
     assert response.status_code == 200
@@ -150,7 +150,7 @@ def test_malformed_fault_garbles_the_body(sim: SimProcess, api: httpx.Client):
         response.json()
 
 
-def test_latency_fault_does_not_block_other_requests(sim: SimProcess):
+def test_latency_fault_does_not_block_other_requests(sim: SimProcess) -> None:
     sim.control("POST", "/_sim/faults", json={"latency_ms": 400})
     codes: list[int] = []
 
@@ -169,7 +169,7 @@ def test_latency_fault_does_not_block_other_requests(sim: SimProcess):
     assert 0.4 <= elapsed < 1.5
 
 
-def test_idempotent_replay_does_not_act_twice(sim: SimProcess, api: httpx.Client):
+def test_idempotent_replay_does_not_act_twice(sim: SimProcess, api: httpx.Client) -> None:
     headers = {"Idempotency-Key": "retry-me-1"}
     first = api.post(f"{V1}/workspaces/production/sync", headers=headers)
     again = api.post(f"{V1}/workspaces/production/sync", headers=headers)
@@ -188,7 +188,7 @@ def test_idempotent_replay_does_not_act_twice(sim: SimProcess, api: httpx.Client
     assert keys == ["retry-me-1", "retry-me-1", "other"]
 
 
-def test_failed_answers_are_not_replayed(sim: SimProcess, api: httpx.Client):
+def test_failed_answers_are_not_replayed(sim: SimProcess, api: httpx.Client) -> None:
     headers = {"Idempotency-Key": "after-outage"}
     sim.control("POST", "/_sim/faults", json={"error_rate": 1})
     assert api.post(f"{V1}/workspaces/dev/sync", headers=headers).status_code == 503
@@ -196,7 +196,7 @@ def test_failed_answers_are_not_replayed(sim: SimProcess, api: httpx.Client):
     assert api.post(f"{V1}/workspaces/dev/sync", headers=headers).status_code == 202
 
 
-def test_an_idempotency_key_belongs_to_one_operation(api: httpx.Client):
+def test_an_idempotency_key_belongs_to_one_operation(api: httpx.Client) -> None:
     headers = {"Idempotency-Key": "k-1"}
     assert api.post(f"{V1}/workspaces/dev/sync", headers=headers).status_code == 202
     reused = api.post(f"{V1}/workspaces/staging/sync", headers=headers)

@@ -17,7 +17,7 @@ def read(api: httpx.Client) -> tuple[dict[str, Any], str]:
     return response.json(), response.headers["ETag"]
 
 
-def test_config_shape_and_quoted_etag(api: httpx.Client):
+def test_config_shape_and_quoted_etag(api: httpx.Client) -> None:
     config, etag = read(api)
     assert etag.startswith('"') and etag.endswith('"')
     assert config["enabled"] is True and config["conflict_resolution"] == "manual"
@@ -29,7 +29,7 @@ def test_config_shape_and_quoted_etag(api: httpx.Client):
     assert config["workspaces"]["sandbox"]["enabled"] is False
 
 
-def test_put_replaces_and_changes_the_etag_every_time(api: httpx.Client):
+def test_put_replaces_and_changes_the_etag_every_time(api: httpx.Client) -> None:
     config, etag = read(api)
     config["workspaces"]["production"]["sync_interval"] = "30m"
     config["conflict_resolution"] = "apply_desired"
@@ -41,19 +41,19 @@ def test_put_replaces_and_changes_the_etag_every_time(api: httpx.Client):
     assert read(api) == (config, same.headers["ETag"])
 
 
-def test_stale_if_match_is_refused(api: httpx.Client):
+def test_stale_if_match_is_refused(api: httpx.Client) -> None:
     config, etag = read(api)
     assert api.put(f"{V1}/config", json=config, headers={"If-Match": etag}).status_code == 200
     stale = api.put(f"{V1}/config", json=config, headers={"If-Match": etag})
     assert stale.status_code == 412 and error_of(stale) == "config_version_mismatch"
 
 
-def test_missing_if_match_is_accepted(api: httpx.Client):
+def test_missing_if_match_is_accepted(api: httpx.Client) -> None:
     config, _ = read(api)
     assert api.put(f"{V1}/config", json=config).status_code == 200
 
 
-def test_the_workspace_list_reflects_the_config(api: httpx.Client):
+def test_the_workspace_list_reflects_the_config(api: httpx.Client) -> None:
     config, etag = read(api)
     before = workspace(api, "production")
     config["workspaces"]["production"].update(sync_interval="2h", auto_apply=True)
@@ -72,7 +72,7 @@ def test_the_workspace_list_reflects_the_config(api: httpx.Client):
     assert error_of(api.post(f"{V1}/workspaces/staging/sync")) == "sync_disabled"
 
 
-def test_global_disable_stops_every_sync(api: httpx.Client):
+def test_global_disable_stops_every_sync(api: httpx.Client) -> None:
     config, _ = read(api)
     config["enabled"] = False
     api.put(f"{V1}/config", json=config).raise_for_status()
@@ -111,7 +111,7 @@ BAD_CONFIGS = [
 
 
 @pytest.mark.parametrize(("field", "mutate"), BAD_CONFIGS)
-def test_invalid_config_is_refused_with_details(api: httpx.Client, field: str, mutate: Any):
+def test_invalid_config_is_refused_with_details(api: httpx.Client, field: str, mutate: Any) -> None:
     config, etag = read(api)
     bad = copy.deepcopy(config)
     mutate(bad)
@@ -121,13 +121,13 @@ def test_invalid_config_is_refused_with_details(api: httpx.Client, field: str, m
     assert read(api) == (config, etag)
 
 
-def test_every_problem_is_listed_at_once(api: httpx.Client):
+def test_every_problem_is_listed_at_once(api: httpx.Client) -> None:
     response = api.put(f"{V1}/config", json={"enabled": 1, "workspaces": {"x": {}}})
     fields = {d["field"] for d in response.json()["details"]}
     assert fields == {"enabled", "workspaces.x", "conflict_resolution"}
 
 
 @pytest.mark.parametrize("body", [b"", b"{not json", b"[1, 2]"])
-def test_a_config_body_must_be_a_json_object(api: httpx.Client, body: bytes):
+def test_a_config_body_must_be_a_json_object(api: httpx.Client, body: bytes) -> None:
     response = api.put(f"{V1}/config", content=body)
     assert response.status_code == 422 and error_of(response) == "validation_error"

@@ -20,7 +20,7 @@ def resolve(api: httpx.Client, conflict_id: str, **body: Any) -> httpx.Response:
     return api.post(f"{V1}/conflicts/{conflict_id}/resolve", json=body)
 
 
-def test_the_fleet_starts_with_one_open_conflict(api: httpx.Client):
+def test_the_fleet_starts_with_one_open_conflict(api: httpx.Client) -> None:
     conflicts = api.get(f"{V1}/conflicts").json()["conflicts"]
     assert [(c["workspace"], c["status"]) for c in conflicts] == [("networking", "open")]
     conflict = conflicts[0]
@@ -51,17 +51,17 @@ def test_the_fleet_starts_with_one_open_conflict(api: httpx.Client):
         ({"workspace": "ghost"}, 0),
     ],
 )
-def test_conflict_filters(api: httpx.Client, query: dict[str, str], count: int):
+def test_conflict_filters(api: httpx.Client, query: dict[str, str], count: int) -> None:
     assert len(api.get(f"{V1}/conflicts", params=query).json()["conflicts"]) == count
 
 
-def test_conflict_not_found(api: httpx.Client):
+def test_conflict_not_found(api: httpx.Client) -> None:
     assert error_of(api.get(f"{V1}/conflicts/cfl_nope")) == "conflict_not_found"
     assert error_of(resolve(api, "cfl_nope", resolution="abort")) == "conflict_not_found"
 
 
 @pytest.mark.parametrize("resolution", ["apply_desired", "accept_remote"])
-def test_resolutions_that_start_a_run(api: httpx.Client, resolution: str):
+def test_resolutions_that_start_a_run(api: httpx.Client, resolution: str) -> None:
     conflict = open_conflict(api)
     response = resolve(api, conflict["id"], resolution=resolution, resolved_by="U42")
     assert response.status_code == 200
@@ -78,7 +78,7 @@ def test_resolutions_that_start_a_run(api: httpx.Client, resolution: str):
     assert waiting["status"] == "succeeded"
 
 
-def test_ignore_once_puts_the_workspace_back_to_success(api: httpx.Client):
+def test_ignore_once_puts_the_workspace_back_to_success(api: httpx.Client) -> None:
     conflict = open_conflict(api)
     result = resolve(api, conflict["id"], resolution="ignore_once").json()
     assert result["run"] is None
@@ -88,7 +88,9 @@ def test_ignore_once_puts_the_workspace_back_to_success(api: httpx.Client):
     assert ws["next_sync"] is not None
 
 
-def test_abort_cancels_the_waiting_run_and_restores_the_state(sim: SimProcess, api: httpx.Client):
+def test_abort_cancels_the_waiting_run_and_restores_the_state(
+    sim: SimProcess, api: httpx.Client
+) -> None:
     sim.control("POST", "/_sim/workspaces/billing-api/state", json={"status": "conflict"})
     before = "failed"
     conflict = open_conflict(api, "billing-api")
@@ -99,7 +101,7 @@ def test_abort_cancels_the_waiting_run_and_restores_the_state(sim: SimProcess, a
     assert ws["status"] == before and ws["message"].startswith("Error")
 
 
-def test_a_decided_conflict_cannot_be_decided_again(api: httpx.Client):
+def test_a_decided_conflict_cannot_be_decided_again(api: httpx.Client) -> None:
     conflict = open_conflict(api)
     resolve(api, conflict["id"], resolution="ignore_once").raise_for_status()
     again = resolve(api, conflict["id"], resolution="apply_desired")
@@ -108,17 +110,17 @@ def test_a_decided_conflict_cannot_be_decided_again(api: httpx.Client):
 
 
 @pytest.mark.parametrize("resolution", ["delete_everything", "APPLY_DESIRED"])
-def test_unknown_resolutions_are_not_allowed(api: httpx.Client, resolution: str):
+def test_unknown_resolutions_are_not_allowed(api: httpx.Client, resolution: str) -> None:
     response = resolve(api, open_conflict(api)["id"], resolution=resolution)
     assert response.status_code == 422 and error_of(response) == "resolution_not_allowed"
 
 
-def test_a_resolve_body_needs_a_resolution(api: httpx.Client):
+def test_a_resolve_body_needs_a_resolution(api: httpx.Client) -> None:
     response = resolve(api, open_conflict(api)["id"], resolved_by="U1")
     assert response.status_code == 422 and error_of(response) == "validation_error"
 
 
-def test_a_run_starting_resolution_waits_for_the_current_run(api: httpx.Client):
+def test_a_run_starting_resolution_waits_for_the_current_run(api: httpx.Client) -> None:
     conflict = open_conflict(api)
     running = api.post(f"{V1}/workspaces/networking/sync").json()
     refused = resolve(api, conflict["id"], resolution="apply_desired")

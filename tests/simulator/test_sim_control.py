@@ -13,7 +13,7 @@ def names(api: httpx.Client) -> list[str]:
     return [ws["name"] for ws in api.get(f"{V1}/workspaces").json()["workspaces"]]
 
 
-def test_add_a_workspace(sim: SimProcess, api: httpx.Client):
+def test_add_a_workspace(sim: SimProcess, api: httpx.Client) -> None:
     created = sim.control(
         "POST",
         "/_sim/workspaces",
@@ -28,7 +28,7 @@ def test_add_a_workspace(sim: SimProcess, api: httpx.Client):
     assert config["workspaces"]["payments"]["sync_interval"] == "15m"
 
 
-def test_add_a_disabled_or_failed_workspace(sim: SimProcess, api: httpx.Client):
+def test_add_a_disabled_or_failed_workspace(sim: SimProcess, api: httpx.Client) -> None:
     sim.control("POST", "/_sim/workspaces", json={"name": "off", "sync_enabled": False})
     assert workspace(api, "off")["status"] == "disabled"
     sim.control("POST", "/_sim/workspaces", json={"name": "broken", "status": "failed"})
@@ -46,18 +46,18 @@ def test_add_a_disabled_or_failed_workspace(sim: SimProcess, api: httpx.Client):
         ({"name": "ok", "auto_apply": "yes"}, 422),
     ],
 )
-def test_add_workspace_errors(sim: SimProcess, body: dict[str, object], status: int):
+def test_add_workspace_errors(sim: SimProcess, body: dict[str, object], status: int) -> None:
     assert sim.control("POST", "/_sim/workspaces", json=body).status_code == status
 
 
-def test_delete_a_workspace(sim: SimProcess, api: httpx.Client):
+def test_delete_a_workspace(sim: SimProcess, api: httpx.Client) -> None:
     assert sim.control("DELETE", "/_sim/workspaces/networking").status_code == 204
     assert "networking" not in names(api)
     assert api.get(f"{V1}/conflicts").json()["conflicts"] == []
     assert sim.control("DELETE", "/_sim/workspaces/networking").status_code == 404
 
 
-def test_force_failed_then_recover(sim: SimProcess, api: httpx.Client):
+def test_force_failed_then_recover(sim: SimProcess, api: httpx.Client) -> None:
     before = workspace(api, "production")
     failed = sim.control(
         "POST",
@@ -72,12 +72,12 @@ def test_force_failed_then_recover(sim: SimProcess, api: httpx.Client):
     assert ws["last_sync"] >= before["last_sync"]
 
 
-def test_force_failed_without_a_message_gets_a_terraform_one(sim: SimProcess):
+def test_force_failed_without_a_message_gets_a_terraform_one(sim: SimProcess) -> None:
     ws = sim.control("POST", "/_sim/workspaces/dev/state", json={"status": "failed"}).json()
     assert ws["message"].startswith("Error")
 
 
-def test_force_conflict_opens_a_realistic_conflict(sim: SimProcess, api: httpx.Client):
+def test_force_conflict_opens_a_realistic_conflict(sim: SimProcess, api: httpx.Client) -> None:
     sim.control("POST", "/_sim/workspaces/production/state", json={"status": "conflict"})
     ws = workspace(api, "production")
     assert (ws["status"], ws["open_conflicts"]) == ("conflict", 1)
@@ -87,14 +87,16 @@ def test_force_conflict_opens_a_realistic_conflict(sim: SimProcess, api: httpx.C
     assert all(r["address"].count(".") >= 1 for r in conflict["resources"])
 
 
-def test_forcing_another_state_sets_open_conflicts_aside(sim: SimProcess, api: httpx.Client):
+def test_forcing_another_state_sets_open_conflicts_aside(
+    sim: SimProcess, api: httpx.Client
+) -> None:
     sim.control("POST", "/_sim/workspaces/networking/state", json={"status": "success"})
     ws = workspace(api, "networking")
     assert (ws["status"], ws["open_conflicts"]) == ("success", 0)
     assert api.get(f"{V1}/conflicts", params={"status": "open"}).json()["conflicts"] == []
 
 
-def test_force_running_starts_a_run(sim: SimProcess, api: httpx.Client):
+def test_force_running_starts_a_run(sim: SimProcess, api: httpx.Client) -> None:
     ws = sim.control("POST", "/_sim/workspaces/production/state", json={"status": "running"}).json()
     assert ws["status"] == "running" and ws["current_run_id"]
     run = api.get(f"{V1}/runs/{ws['current_run_id']}").json()
@@ -113,20 +115,20 @@ def test_force_running_starts_a_run(sim: SimProcess, api: httpx.Client):
         ("/_sim/nothing", {}, 404),
     ],
 )
-def test_control_errors(sim: SimProcess, path: str, body: dict[str, object], status: int):
+def test_control_errors(sim: SimProcess, path: str, body: dict[str, object], status: int) -> None:
     response = sim.control("POST", path, json=body)
     assert response.status_code == status
     assert response.json()["code"] == status
 
 
-def test_next_outcome_is_accepted(sim: SimProcess):
+def test_next_outcome_is_accepted(sim: SimProcess) -> None:
     response = sim.control(
         "POST", "/_sim/workspaces/dev/next_outcome", json={"outcome": "conflict"}
     )
     assert response.json() == {"workspace": "dev", "next_outcome": "conflict"}
 
 
-def test_faults_echo_and_clear(sim: SimProcess):
+def test_faults_echo_and_clear(sim: SimProcess) -> None:
     set_ = sim.control("POST", "/_sim/faults", json={"latency_ms": 5, "error_rate": 0.5})
     assert set_.json()["faults"]["latency_ms"] == 5
     assert set_.json()["faults"]["error_status"] == 503
@@ -134,7 +136,7 @@ def test_faults_echo_and_clear(sim: SimProcess):
     assert cleared["latency_ms"] == 0 and cleared["error_rate"] == 0
 
 
-def test_the_request_log(sim: SimProcess, api: httpx.Client):
+def test_the_request_log(sim: SimProcess, api: httpx.Client) -> None:
     api.get(f"{V1}/workspaces", params={"page": 2})
     api.post(f"{V1}/workspaces/dev/sync", headers={"Idempotency-Key": "abc"})
     api.get(f"{V1}/runs/run_nope")
@@ -149,7 +151,7 @@ def test_the_request_log(sim: SimProcess, api: httpx.Client):
     assert log == sorted(log, key=lambda r: r["at"])
 
 
-def test_reset_returns_to_the_start_up_state(sim: SimProcess, api: httpx.Client):
+def test_reset_returns_to_the_start_up_state(sim: SimProcess, api: httpx.Client) -> None:
     start = sorted(names(api))
     sim.control("POST", "/_sim/workspaces", json={"name": "extra"})
     sim.control("DELETE", "/_sim/workspaces/production")

@@ -182,14 +182,14 @@ def test_every_documented_answer_matches_the_spec(
     template: str,
     url: str,
     provoke: Provoke,
-):
+) -> None:
     answers = provoke(sim) + _generic(sim, anon, method, url)
     seen = {check(spec, method, template, answer) for answer in answers}
     documented = set(spec["paths"][template][method.lower()]["responses"])
     assert seen == documented
 
 
-def test_the_spec_covers_exactly_endpoints_1_to_8(spec: dict[str, Any]):
+def test_the_spec_covers_exactly_endpoints_1_to_8(spec: dict[str, Any]) -> None:
     served = {(method.lower(), template) for method, template, _, _ in OPERATIONS}
     documented = {(m, path) for path, item in spec["paths"].items() for m in item}
     assert documented == served

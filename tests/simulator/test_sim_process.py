@@ -12,7 +12,7 @@ from tests.support.simproc import SimProcess
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_starts_fast_and_stops_cleanly(sig: signal.Signals):
+def test_starts_fast_and_stops_cleanly(sig: signal.Signals) -> None:
     with SimProcess(extra_args=["--failure-rate", "1", "--sync-seconds", "0.2"]) as sim:
         assert sim.startup_seconds < 2.0
         assert sim.url.startswith("http://127.0.0.1:") and sim.key not in sim.url
@@ -29,7 +29,7 @@ def test_starts_fast_and_stops_cleanly(sig: signal.Signals):
         assert "Traceback" not in sim.stderr()
 
 
-def test_a_fleet_of_50000_workspaces():
+def test_a_fleet_of_50000_workspaces() -> None:
     with SimProcess(extra_args=["--workspaces", "50000", "--seed", "7"]) as sim:
         assert sim.startup_seconds < 5.0
         started = time.monotonic()

@@ -27,7 +27,7 @@ def add(fast: SimProcess, name: str, **fields: Any) -> None:
     fast.control("POST", "/_sim/workspaces", json={"name": name, **fields}).raise_for_status()
 
 
-def test_a_manual_run_goes_queued_running_succeeded(fast: SimProcess):
+def test_a_manual_run_goes_queued_running_succeeded(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "app", sync_interval="1m")
     run = api.post(f"{V1}/workspaces/app/sync").json()
@@ -41,7 +41,7 @@ def test_a_manual_run_goes_queued_running_succeeded(fast: SimProcess):
     assert (at(ws["next_sync"]) - at(ws["last_sync"])).total_seconds() == 60
 
 
-def test_next_outcome_failed_is_one_shot(fast: SimProcess):
+def test_next_outcome_failed_is_one_shot(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "app", sync_interval="1m")
     fast.control("POST", "/_sim/workspaces/app/next_outcome", json={"outcome": "failed"})
@@ -54,7 +54,7 @@ def test_next_outcome_failed_is_one_shot(fast: SimProcess):
     assert workspace(api, "app")["message"] is None
 
 
-def test_a_conflict_outcome_waits_for_a_person(fast: SimProcess):
+def test_a_conflict_outcome_waits_for_a_person(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "app", sync_interval="1m")
     fast.control("POST", "/_sim/workspaces/app/next_outcome", json={"outcome": "conflict"})
@@ -73,7 +73,7 @@ def test_a_conflict_outcome_waits_for_a_person(fast: SimProcess):
     assert (ws["status"], ws["open_conflicts"]) == ("success", 0) and ws["next_sync"]
 
 
-def test_an_automatic_policy_resolves_conflicts_itself(fast: SimProcess):
+def test_an_automatic_policy_resolves_conflicts_itself(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "app", sync_interval="1m")
     config = api.get(f"{V1}/config").json()
@@ -87,7 +87,7 @@ def test_an_automatic_policy_resolves_conflicts_itself(fast: SimProcess):
     assert workspace(api, "app")["status"] == "success"
 
 
-def test_the_scheduler_runs_workspaces_when_due(fast: SimProcess):
+def test_the_scheduler_runs_workspaces_when_due(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "tick", sync_interval="1s")
     run_id = wait_for(lambda: workspace(api, "tick")["current_run_id"])
@@ -100,7 +100,7 @@ def test_the_scheduler_runs_workspaces_when_due(fast: SimProcess):
     wait_for(lambda: workspace(api, "tick")["current_run_id"] not in (None, run_id))
 
 
-def test_disabled_workspaces_are_not_scheduled(fast: SimProcess):
+def test_disabled_workspaces_are_not_scheduled(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "quiet", sync_interval="1s", sync_enabled=False)
     add(fast, "busy", sync_interval="1s")
