@@ -27,13 +27,14 @@ def demo(script: str, *args: str, timeout: float = 90) -> str:
 
 def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
     out = demo(
-        "/fsync status\n/fsync sync staging\nwait 4\n/fsync conflicts networking\nclick 1\nquit\n"
+        "/fsync status\n/fsync sync staging\nwait 4\n/fsync conflicts networking\n"
+        "click Apply desired\nquit\n"
     )
     assert "Sync status: 8 workspaces, 2 need attention" in out
     assert out.index("billing-api") < out.index("production")
     assert "Sync of staging requested by" in out
     assert "card updated in place" in out and "succeeded" in out
-    assert "[1] Apply desired state" in out and "(sensitive value hidden)" in out
+    assert "] Apply desired state" in out and "(sensitive value hidden)" in out
     assert "Resolved by @UDEMOADMN: apply desired state" in out
     assert out.rstrip().endswith("bye")
 
@@ -45,7 +46,7 @@ def test_viewer_is_refused_and_told_why() -> None:
 
 def test_protected_sync_asks_for_confirmation_and_the_modal_is_filled_in() -> None:
     out = demo(
-        "/fsync sync production\nclick 1\ny\n/fsync status staging\nclick 3\n"
+        "/fsync sync production\nclick Start sync\ny\n/fsync status staging\nclick Edit config\n"
         "on\n2 hours\noff\n/fsync help\nquit\n"
     )
     assert "protected workspace" in out and "Confirm? [y/N] y" in out

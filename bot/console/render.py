@@ -52,6 +52,7 @@ def mrkdwn(text: str) -> str:
     """Slack mrkdwn to rich markup: emoji, *bold*, `code`, ```blocks```, mentions, entities."""
     text = re.sub(r":([a-z0-9_+-]+):", lambda m: EMOJI.get(m.group(1), m.group(0)), text)
     text = re.sub(r"<@([A-Z0-9]+)>", r"@\1", text)
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = html.unescape(text)  # &lt; &gt; &amp; are shown as the characters they stand for
     text = escape(text)
@@ -69,6 +70,14 @@ class Renderer:
         self.console = console
         self.buttons: dict[int, Button] = {}
         self._next = 1
+
+    def find(self, label: str) -> int | None:
+        """The newest button whose label starts with `label` (case-insensitive)."""
+        wanted = label.strip().lower()
+        for number in sorted(self.buttons, reverse=True):
+            if self.buttons[number].label.lower().startswith(wanted):
+                return number
+        return None
 
     def _button(self, element: dict[str, Any], source: dict[str, Any]) -> str:
         number = self._next

@@ -37,7 +37,8 @@ NAMES = {CHANNEL: "#demo", ALERTS: "#fsync-alerts"}
 FORM = "application/x-www-form-urlencoded"
 HELP = """[bold]In this demo you type what you would type in Slack:[/bold]
   /fsync help | status [ws] | sync <ws> | config [...] | conflicts [ws] | audit | subscribe ...
-  click N         press button [N] (confirmation dialogs and forms are asked here)
+  click N         press button [N] (or: click Edit config, the newest button so named);
+                  confirmation dialogs and forms are asked here
   home            open the App Home tab
   sim fail <ws>   make a workspace fail      sim conflict <ws>  open a conflict
   sim recover <ws>  bring it back            sim down | sim up  the whole Sync API
@@ -371,6 +372,12 @@ def handle(demo: Demo, line: str) -> bool:
         demo.command(line.strip().split(maxsplit=1)[1] if len(words) > 1 else "")
     elif head == "click" and len(words) == 2 and words[1].isdigit():
         demo.click(int(words[1]))
+    elif head == "click" and len(words) > 1:
+        number = demo.render.find(line.strip().split(maxsplit=1)[1])
+        if number is None:
+            demo.console.print("[yellow]No button with that label on screen.[/yellow]")
+        else:
+            demo.click(number)
     elif head == "home":
         demo.home()
     elif head == "sim":
@@ -404,6 +411,8 @@ def run_demo(db: str | None = None, role: str = "admin") -> int:
             f"[bold]{role}[/bold]. Type [bold]help[/bold], or try /fsync status."
         )
         demo = Demo(console, db=path, role=role, interactive=interactive)
+        if not interactive:
+            demo.settle(quiet=1.5, limit=6.0)  # the first poll's alerts, before the first command
         try:
             while True:
                 try:

@@ -296,19 +296,21 @@ def _fmt(value: object) -> str:
 
 def config_changed(change: ConfigChange, by: str) -> Message:
     target = f"*{esc(change.workspace)}*" if change.workspace else "the global config"
-    diffs = [
+    changed = [key for key in change.after if change.before.get(key) != change.after.get(key)]
+    same = [key for key in change.after if key not in changed]
+    if not changed:
+        text = f"Nothing to change in {target}: it already has these values."
+        return message(text, [section(text)])
+    lines = [
         f"• {esc(key)}: {_fmt(change.before.get(key))} → *{_fmt(change.after.get(key))}*"
-        for key in change.after
+        for key in changed
     ]
-    unchanged = change.before == change.after
-    head = (
-        f"Nothing to change in {target}: it already has these values."
-        if unchanged
-        else f":gear: {user(by)} changed {target}:"
-    )
+    if same:
+        lines.append(f"_unchanged: {', '.join(esc(key) for key in same)}_")
+    head = f":gear: {user(by)} changed {target}:"
     return message(
         f"Config of {esc(change.workspace or 'fsync')} changed",
-        [section(head + "\n" + "\n".join(diffs))],
+        [section(head + "\n" + "\n".join(lines))],
     )
 
 
