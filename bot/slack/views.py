@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.core.authz import Policy, Role
+from bot.core.authz import Policy
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.core.parser import HELP
 from bot.core.service import AlreadyResolved, ConfigChange, Confirm
@@ -28,6 +28,12 @@ from bot.slack.blocks import (
     section,
     user,
 )
+from bot.slack.conflict_views import (  # noqa: F401 - views is the one place listeners import
+    conflict_blocks,
+    conflicts_message,
+    label,
+    resolved_text,
+)
 from bot.slack.ids import Action, ActionValue
 
 Message = dict[str, Any]
@@ -45,20 +51,10 @@ ICONS = {
     "canceled": ":black_circle:",
     "awaiting_resolution": ":warning:",
 }
-RESOLUTION_LABELS = {
-    "apply_desired": "Apply desired state",
-    "accept_remote": "Accept real state",
-    "ignore_once": "Ignore this time",
-    "abort": "Abort the run",
-}
 
 
 def icon(state: str) -> str:
     return ICONS.get(state, ":grey_question:")
-
-
-def label(resolution: str | None) -> str:
-    return RESOLUTION_LABELS.get(resolution or "", esc(resolution or "unknown"))
 
 
 def help_message() -> Message:
@@ -314,77 +310,6 @@ def config_changed(change: ConfigChange, by: str) -> Message:
     )
 
 
-def _attribute(attr: Any) -> str:
-    if attr.sensitive:
-        return f"`{esc(attr.path)}`: _(sensitive value hidden)_"
-    desired, actual = code(clip(str(attr.desired), 120)), code(clip(str(attr.actual), 120))
-    return f"`{esc(attr.path)}`: {desired} → {actual}"
-
-
-def conflict_blocks(
-    conflict: Conflict, policy: Policy, *, resolved: str | None = None
-) -> list[Block]:
-    ws = conflict.workspace or "?"
-    lines = [f":warning: *Conflict in {esc(ws)}*: {esc(conflict.summary or conflict.type or '')}"]
-    for resource in conflict.resources[:8]:
-        lines.append(f"• `{esc(resource.address)}` ({esc(resource.action or 'change')})")
-        lines += [f"      {_attribute(a)}" for a in resource.changed_attributes[:6]]
-    if len(conflict.resources) > 8:
-        lines.append(f"…and {len(conflict.resources) - 8} more resources")
-    blocks = pack_lines(lines)
-    blocks.append(context(f"{code(conflict.id)} · {esc(conflict.type or 'conflict')}"))
-    if resolved:
-        blocks.append(section(resolved))
-        return blocks
-    if conflict.is_open and conflict.allowed_resolutions:
-        protected = policy.is_protected(ws)
-        elements = []
-        for resolution in conflict.allowed_resolutions[:5]:
-            value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
-            dialog = None
-            if protected:
-                dialog = confirm_dialog(
-                    "Protected workspace",
-                    f"Resolve the conflict in *{esc(ws)}* with *{label(resolution).lower()}*?",
-                    "Resolve",
-                )
-            elements.append(
-                button(
-                    label(resolution),
-                    Action.RESOLVE_CONFIRMED if protected else Action.RESOLVE,
-                    value,
-                    confirm=dialog,
-                    style="primary" if resolution == "apply_desired" else None,
-                )
-            )
-        blocks.append(actions(*elements, block_id=f"resolve:{conflict.id}"[:255]))
-    return blocks
-
-
-def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str | None) -> Message:
-    where = f" in {esc(workspace)}" if workspace else ""
-    if not conflicts:
-        text = f":white_check_mark: No open conflicts{where}."
-        return message(text, [section(text)])
-    blocks: list[Block] = [header(f"{len(conflicts)} open conflict(s){where}")]
-    for conflict in conflicts[:8]:
-        blocks += [*conflict_blocks(conflict, policy), divider()]
-    if len(conflicts) > 8:
-        blocks.append(
-            context(
-                f"…and {len(conflicts) - 8} more: `/fsync conflicts <workspace>` narrows the list."
-            )
-        )
-    return message(f"{len(conflicts)} open conflicts{where}", blocks)
-
-
-def resolved_text(by: str, resolution: str | None, run: Run | None = None) -> str:
-    text = f":white_check_mark: Resolved by {user(by)}: {label(resolution).lower()}"
-    if run is not None:
-        text += f" (run {code(run.id)} {esc(run.status)})"
-    return text
-
-
 def audit_message(entries: list[dict[str, Any]], workspace: str | None, now: datetime) -> Message:
     where = f" for {esc(workspace)}" if workspace else ""
     if not entries:
@@ -403,7 +328,3 @@ def audit_message(entries: list[dict[str, Any]], workspace: str | None, now: dat
             f"*{esc(entry['action'])}* {esc(entry['workspace'])} {args}{detail}"
         )
     return message(f"Audit log{where}", [header(f"Audit log{where}"), *pack_lines(lines)])
-
-
-def role_context(role: Role) -> Block:
-    return context(f"Your role: *{role.label}*")
