@@ -75,7 +75,7 @@ class Deps:
         client = SyncClient.from_settings(settings)
         policy = Policy.from_settings(settings)
         web = web or slack_web_client(settings)
-        return cls(
+        deps = cls(
             settings=settings,
             store=store,
             client=client,
@@ -84,3 +84,7 @@ class Deps:
             web=web,
             follower=RunFollower(client, web),
         )
+        from bot.alerts.wiring import install
+
+        install(deps)
+        return deps

@@ -204,3 +204,96 @@ class Store:
         if not rows:
             return None
         return json.loads(rows[0]["value"]), datetime.fromisoformat(rows[0]["updated_at"])
+
+
+@migrations()
+def m002_alerts(db: sqlite_utils.Database) -> None:
+    """The alert pipeline (bot/alerts): snapshot, episodes, cards, outbox, routes, mutes, lease."""
+    # The last poll, one row per workspace: what the next poll is compared with.
+    db["alert_snapshot"].create(
+        {
+            "name": str,
+            "status": str,
+            "message": str,
+            "last_sync": str,
+            "open_conflicts": int,
+            "stalled": int,
+            "episode": str,
+        },
+        pk="name",
+    )
+    # One stretch of a workspace (or the Sync API) being broken, from first news to recovery.
+    db["alert_episodes"].create(
+        {
+            "id": str,
+            "workspace": str,
+            "kind": str,
+            "opened_at": str,
+            "status": str,
+            "message": str,
+            "first_message": str,
+            "failures": int,
+            "conflicts": str,
+            "closed_at": str,
+            "closed_how": str,
+        },
+        pk="id",
+    )
+    db["alert_episodes"].create_index(["closed_at"])
+    # Slack messages fsync keeps up to date (cards and digests); ts is set once posted.
+    db["alert_cards"].create(
+        {"key": str, "channel": str, "kind": str, "ts": str, "created_at": str}, pk="key"
+    )
+    # Which card carries an episode in a channel: one card per (episode, channel).
+    db["alert_links"].create(
+        {"episode": str, "channel": str, "card": str}, pk=("episode", "channel")
+    )
+    db["alert_links"].create_index(["card"])
+    db["alert_outbox"].create(
+        {
+            "id": int,
+            "key": str,
+            "channel": str,
+            "op": str,
+            "card": str,
+            "payload": str,
+            "state": str,
+            "kind": str,
+            "episode": str,
+            "attempts": int,
+            "next_at": float,
+            "ambiguous": int,
+            "claimed_by": str,
+            "claimed_until": float,
+            "error": str,
+            "ts": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"attempts": 0, "next_at": 0.0, "ambiguous": 0},
+        not_null={"key", "channel", "op", "state"},
+    )
+    db["alert_outbox"].create_index(["key"], unique=True)
+    db["alert_outbox"].create_index(["state", "channel", "id"])
+    db["alert_routes"].create(
+        {"channel": str, "glob": str, "events": str, "created_by": str, "created_at": str},
+        pk=("channel", "glob"),
+    )
+    db["alert_channels"].create(
+        {"channel": str, "disabled_reason": str, "disabled_at": str}, pk="channel"
+    )
+    db["alert_mutes"].create(
+        {
+            "glob": str,
+            "until": str,
+            "reason": str,
+            "user_id": str,
+            "created_at": str,
+            "reminded": int,
+        },
+        pk="glob",
+        defaults={"reminded": 0},
+    )
+    db["alert_lease"].create({"name": str, "holder": str, "expires_at": float}, pk="name")
+    db["alert_state"].create({"key": str, "value": str}, pk="key")

@@ -1,0 +1,253 @@
+"""Block Kit for alerts: episode cards, thread replies, digests, notices. Pure functions.
+
+Every text that came from the API (workspace names, error messages, conflict summaries) goes
+through `esc`, in the blocks and in the `text` fallback alike, so `<!channel> disk full` notifies
+no one. Conflict cards reuse the Slack app's `conflict_blocks`, so their resolution buttons work
+and a click swaps them for "Resolved by ..." like everywhere else.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.alerts.fingerprint import fingerprint
+from bot.alerts.model import Episode, Event
+from bot.core.authz import Policy
+from bot.core.durations import humanize
+from bot.firestartr.models import Conflict, Workspace
+from bot.slack.blocks import (
+    Block,
+    actions,
+    clip,
+    code,
+    context,
+    esc,
+    message,
+    pack_lines,
+    section,
+    user,
+)
+from bot.slack.views import conflict_blocks, icon, resolved_text, workspace_buttons
+
+Message = dict[str, Any]
+# Who resolved a conflict through fsync: conflict id -> (user id, resolution).
+Resolutions = Mapping[str, tuple[str, str | None]]
+MAX_THREAD_MESSAGES = 20
+MIN_LINES_PER_MESSAGE = 100
+MAX_GROUPS_SHOWN = 12
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+BROKEN_WORDS = {"failed": "failing", "conflict": "in conflict", "stalled": "stalled"}
+PROBLEM_WORDS = {
+    "failed": "failed",
+    "conflict": "has a conflict waiting for a decision",
+    "stalled": "has stalled: its scheduled sync is long overdue",
+}
+
+
+def channel(channel_id: str) -> str:
+    return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id) else esc(channel_id)
+
+
+def when(moment: datetime) -> str:
+    """A time every reader sees in their own time zone (falls back to UTC text)."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def lasted(episode: Episode) -> str:
+    end = episode.closed_at or episode.opened_at
+    return humanize((end - episode.opened_at).total_seconds())
+
+
+def error_text(text: str) -> str:
+    return "```" + esc(clip(text, 2800)).replace("```", "ˋˋˋ") + "```"
+
+
+# --- one episode ------------------------------------------------------------------------------
+def headline(episode: Episode) -> str:
+    name = f"*{esc(episode.workspace)}*"
+    if episode.is_api:
+        if episode.closed_at:
+            return f":large_green_circle: *The Sync API is back* after {lasted(episode)} down"
+        return (
+            f":rotating_light: *The Sync API is not answering*: "
+            f"{episode.failures} polls in a row failed"
+        )
+    if episode.closed_how == "recovered":
+        how = BROKEN_WORDS.get(episode.kind, "broken")
+        return f":large_green_circle: {name} is back to success after {lasted(episode)} {how}"
+    if episode.closed_how == "gone":
+        why = "sync is disabled" if episode.status == "disabled" else "it left the fleet"
+        return f":white_circle: {name} is no longer watched: {why}"
+    state = episode.problem
+    text = f"{icon(state)} {name} {PROBLEM_WORDS.get(state, esc(state))}"
+    if episode.failures > 1:
+        text += f" ({episode.failures} failures)"
+    return text
+
+
+def episode_card(
+    episode: Episode,
+    policy: Policy,
+    *,
+    note: str = "",
+    resolutions: Resolutions | None = None,
+) -> Message:
+    resolutions = resolutions or {}
+    blocks: list[Block] = [section(headline(episode))]
+    if episode.message and episode.closed_at is None and episode.kind != "conflict":
+        blocks.append(section(error_text(episode.message)))
+    for raw in episode.conflicts[:2]:
+        conflict = Conflict.model_validate(raw)
+        done = None
+        if conflict.id in resolutions:
+            who, resolution = resolutions[conflict.id]
+            done = resolved_text(who, resolution)
+        elif not conflict.is_open or episode.closed_at:
+            done = ":white_check_mark: Resolved" + (
+                f" by {user(conflict.resolved_by)}" if conflict.resolved_by else ""
+            )
+        blocks += conflict_blocks(conflict, policy, resolved=done)
+    if episode.kind == "conflict" and not episode.conflicts and episode.closed_at is None:
+        blocks.append(
+            section(
+                f"The conflict details are not available here: "
+                f"`/fsync conflicts {esc(episode.workspace)}` shows them with their buttons."
+            )
+        )
+    facts = [f"since {when(episode.opened_at)}"]
+    if episode.closed_at:
+        facts.append(f"back {when(episode.closed_at)}")
+    if note:
+        facts.insert(0, esc(note))
+    blocks.append(context(" · ".join(facts)))
+    if episode.closed_at is None and not episode.is_api and not episode.conflicts:
+        ws = Workspace(name=episode.workspace)
+        blocks.append(actions(*workspace_buttons(ws, policy, 0)))
+    return message(_plain(headline(episode)), blocks)
+
+
+def news_line(event: Event) -> str:
+    episode = event.episode
+    name = f"*{esc(episode.workspace)}*" if not episode.is_api else "The Sync API"
+    if event.kind == "recovered":
+        return headline(episode)
+    if event.kind == "failed" and not event.opens:
+        return (
+            f":red_circle: {name} failed with a new error: {code(clip(episode.message or '', 200))}"
+        )
+    if event.kind == "repeat":
+        return f":red_circle: {name} failed again with the same error ({episode.failures} failures)"
+    if event.kind == "conflict" and not event.opens:
+        return f":warning: {name} now has a conflict waiting for a decision"
+    if event.kind == "resolved":
+        return f":white_check_mark: {name}: the conflict was resolved, a sync is on its way"
+    if event.kind == "stalled" and not event.opens:
+        return f":hourglass: {name} has stalled: its scheduled sync is long overdue"
+    if event.kind == "reminder":
+        return f":bell: {name}: {esc(event.note)}"
+    return headline(episode)
+
+
+def reply(event: Event) -> Message:
+    line = news_line(event)
+    return message(_plain(line), [section(line)])
+
+
+# --- many episodes at once --------------------------------------------------------------------
+def groups(episodes: Sequence[Episode]) -> list[tuple[str, str, list[Episode]]]:
+    """(kind, fingerprint, members), biggest first: the digest's structure."""
+    found: dict[tuple[str, str], list[Episode]] = {}
+    for episode in episodes:
+        key = (episode.kind, fingerprint(episode.first_message, episode.workspace))
+        found.setdefault(key, []).append(episode)
+    ordered = sorted(found.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [
+        (kind, fp, sorted(members, key=lambda e: e.workspace)) for (kind, fp), members in ordered
+    ]
+
+
+def _names(members: Sequence[Episode], limit: int = 8) -> str:
+    names = ", ".join(esc(m.workspace) for m in members[:limit])
+    return names + (f" and {len(members) - limit} more" if len(members) > limit else "")
+
+
+def digest(episodes: Sequence[Episode]) -> Message:
+    total = len(episodes)
+    title = f":rotating_light: *{total} workspaces need attention*"
+    lines = []
+    grouped = groups(episodes)
+    for kind, fp, members in grouped[:MAX_GROUPS_SHOWN]:
+        what = code(clip(fp, 200)) if fp else esc(PROBLEM_WORDS.get(kind, kind))
+        lines.append(f"{icon(kind)} *{len(members)} {esc(kind)}*: {what}\n      {_names(members)}")
+    if len(grouped) > MAX_GROUPS_SHOWN:
+        rest = sum(len(m) for _, _, m in grouped[MAX_GROUPS_SHOWN:])
+        lines.append(f"…and {rest} more in {len(grouped) - MAX_GROUPS_SHOWN} smaller groups")
+    blocks: list[Block] = [section(title), *pack_lines(lines)]
+    back = sum(1 for e in episodes if e.closed_at is not None)
+    if back:
+        blocks.append(context(f":large_green_circle: {back} of {total} are back since."))
+    blocks.append(
+        context("One line per workspace in the thread · `/fsync status` shows the whole fleet")
+    )
+    return message(f"{total} workspaces need attention", blocks)
+
+
+def digest_details(episodes: Sequence[Episode]) -> list[Message]:
+    """The per-workspace detail of a digest: many workspaces per message, at most 20 messages."""
+    lines = []
+    for kind, fp, members in groups(episodes):
+        lines.append(f"{icon(kind)} *{len(members)} {esc(kind)}*: {code(clip(fp or kind, 120))}")
+        for member in members:
+            detail = code(clip(member.first_message, 110)) if member.first_message else ""
+            lines.append(f"• *{esc(member.workspace)}* {detail}")
+    return paged(lines, "Details")
+
+
+def paged(lines: list[str], title: str) -> list[Message]:
+    per_message = max(MIN_LINES_PER_MESSAGE, math.ceil(len(lines) / MAX_THREAD_MESSAGES))
+    pages = [lines[i : i + per_message] for i in range(0, len(lines), per_message)]
+    return [
+        message(f"{title} {n}/{len(pages)}", pack_lines(page)) for n, page in enumerate(pages, 1)
+    ]
+
+
+def news(events: Sequence[Event], title: str) -> list[Message]:
+    """Several pieces of news as few messages (a digest's thread, or one channel post)."""
+    lines = [news_line(event) for event in sorted(events, key=lambda e: e.episode.workspace)]
+    head = f"*{esc(title)}*"
+    pages = paged(lines, title)
+    if pages:
+        first = pages[0]
+        first["blocks"] = [section(head), *first["blocks"]][:50]
+    return pages
+
+
+# --- notices ----------------------------------------------------------------------------------
+def channel_disabled(channel_id: str, error: str, admins: Sequence[str]) -> Message:
+    who = ", ".join(user(a) for a in admins[:5]) or "Admins"
+    text = (
+        f":warning: fsync cannot post alerts in {channel(channel_id)}: Slack answers "
+        f"{code(error)}. Its alert routes are turned off; the alerts are kept. {who}: invite "
+        "fsync there (or move the routes), then run `/fsync subscribe` in that channel again."
+    )
+    return message(_plain(text), [section(text)])
+
+
+def test_line(glob: str, events: Sequence[str], by: str) -> Message:
+    what = ", ".join(esc(e) for e in events) if events else "all events"
+    text = (
+        f":white_check_mark: fsync will post alerts for {code(glob)} here ({what}). "
+        f"Set up by {user(by)}; `/fsync unsubscribe {esc(glob)}` stops them."
+    )
+    return message(_plain(text), [section(text)])
+
+
+def _plain(text: str) -> str:
+    """The notification text: the same words without emoji codes or date markup."""
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
+    return re.sub(r":[a-z_]+: ", "", text).replace("*", "")

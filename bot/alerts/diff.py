@@ -1,0 +1,257 @@
+"""The previous snapshot and a new listing -> events, each tied to an episode. Pure functions.
+
+An episode is one stretch of a workspace being broken. It opens when the workspace enters
+`failed` or `conflict`, or stalls (its next sync far overdue); later news (a new error, another
+failure, a conflict opening or being resolved) belongs to the same episode; it closes when the
+workspace is back to `success` (recovered) or leaves the fleet or is disabled (gone).
+
+Episode ids and event anchors come from what the API said (the failing sync's time, the conflict
+ids), never from when fsync looked, so two pollers that see the same change derive the same keys.
+
+The tick must stay cheap at 10,000 workspaces: an unchanged workspace costs one tuple comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from bot.alerts.fingerprint import fingerprint
+from bot.alerts.model import API, Episode, Event, Mute, Seen, digest_of
+from bot.core.fleet import STALL_FLOOR, is_stalled
+from bot.firestartr.models import Workspace
+
+API_FAILURES_TO_ALERT = 3
+
+
+@dataclass
+class Diff:
+    seen: dict[str, Seen] = field(default_factory=dict)  # new or changed rows
+    removed: list[str] = field(default_factory=list)
+    episodes: dict[str, Episode] = field(default_factory=dict)  # opened, changed or closed
+    events: list[Event] = field(default_factory=list)
+
+
+def needs_conflicts(prev: Mapping[str, Seen], workspaces: Iterable[Workspace]) -> list[str]:
+    """Workspaces in conflict whose conflicts the last poll did not already read."""
+    names = []
+    for ws in workspaces:
+        if ws.status != "conflict":
+            continue
+        before = prev.get(ws.name)
+        if (
+            before is None
+            or before.status != "conflict"
+            or before.open_conflicts != ws.open_conflicts
+        ):
+            names.append(ws.name)
+    return names
+
+
+def diff(
+    prev: Mapping[str, Seen],
+    open_episodes: Mapping[str, Episode],
+    workspaces: Sequence[Workspace],
+    now: datetime,
+    conflicts: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+) -> Diff:
+    """What changed since `prev`. `conflicts` holds the conflicts read for `needs_conflicts()`."""
+    conflicts = conflicts or {}
+    out = Diff()
+    # Stalling needs next_sync at least STALL_FLOOR in the past: one comparison rules most out.
+    overdue = now - STALL_FLOOR
+    for ws in workspaces:
+        stalled = ws.next_sync is not None and ws.next_sync < overdue and is_stalled(ws, now)
+        before = prev.get(ws.name)
+        if (
+            before is not None
+            and before.status == ws.status
+            and before.message == ws.message
+            and before.last_sync == ws.last_sync
+            and before.open_conflicts == ws.open_conflicts
+            and before.stalled == stalled
+        ):
+            continue
+        episode = open_episodes.get(before.episode) if before and before.episode else None
+        event, after = _transition(ws, before, episode, stalled, now, conflicts.get(ws.name))
+        still_open = after is not None and after.closed_at is None
+        out.seen[ws.name] = Seen(
+            ws.status,
+            ws.message,
+            ws.last_sync,
+            ws.open_conflicts,
+            stalled,
+            after.id if still_open and after else None,
+        )
+        if after is not None and after != episode:
+            out.episodes[after.id] = after
+        if event is not None:
+            out.events.append(event)
+    if len(prev) + len(out.seen) > len(workspaces):
+        listed = {ws.name for ws in workspaces}
+        for name in prev.keys() - listed:
+            out.removed.append(name)
+            episode = open_episodes.get(prev[name].episode or "")
+            if episode is not None:
+                closed = replace(episode, closed_at=now, closed_how="gone")
+                out.episodes[closed.id] = closed
+                out.events.append(Event("gone", closed, anchor="removed"))
+    return out
+
+
+def _opening(
+    ws: Workspace, problem: str, found: tuple[dict[str, Any], ...], now: datetime
+) -> Event:
+    if problem == "conflict" and found:
+        anchor = ",".join(sorted(str(c.get("id")) for c in found))
+    elif problem == "stalled":
+        anchor = ws.next_sync.isoformat() if ws.next_sync else ""
+    else:
+        anchor = ws.last_sync.isoformat() if ws.last_sync else fingerprint(ws.message, ws.name)
+    message = ws.message or (str(found[0].get("summary") or "") if found else None)
+    episode = Episode(
+        id="ep_" + digest_of(ws.name, problem, anchor),
+        workspace=ws.name,
+        kind=problem,
+        opened_at=now,
+        status=ws.status,
+        message=message,
+        first_message=message,
+        failures=1 if problem == "failed" else 0,
+        conflicts=found,
+    )
+    return Event(problem, episode, opens=True, anchor=anchor)
+
+
+def _transition(
+    ws: Workspace,
+    before: Seen | None,
+    episode: Episode | None,
+    stalled: bool,
+    now: datetime,
+    fetched: Sequence[dict[str, Any]] | None,
+) -> tuple[Event | None, Episode | None]:
+    status = ws.status
+    problem = status if status in ("failed", "conflict") else "stalled" if stalled else None
+    found = tuple(fetched) if fetched is not None else ()
+    if episode is None:
+        if problem is None:
+            return None, None
+        event = _opening(ws, problem, found, now)
+        return event, event.episode
+    assert before is not None  # an open episode is only known through the previous snapshot
+    if status == "success" and not stalled:
+        closed = replace(
+            episode,
+            status=status,
+            conflicts=settled(episode.conflicts),
+            closed_at=now,
+            closed_how="recovered",
+        )
+        return Event("recovered", closed), closed
+    if status == "disabled":
+        closed = replace(episode, status=status, closed_at=now, closed_how="gone")
+        return Event("gone", closed, anchor="disabled"), closed
+    sync = ws.last_sync.isoformat() if ws.last_sync else ""
+    if status == "failed":
+        new = fingerprint(ws.message, ws.name)
+        if new != fingerprint(episode.message, ws.name):
+            after = replace(
+                episode, status=status, message=ws.message, failures=episode.failures + 1
+            )
+            return Event("failed", after, anchor=f"{digest_of(new)}:{sync}"), after
+        if before.status != "failed" or before.last_sync != ws.last_sync:
+            after = replace(episode, status=status, failures=episode.failures + 1)
+            return Event("repeat", after, anchor=sync), after
+        return None, replace(episode, message=ws.message)
+    if status == "conflict":
+        ids = ",".join(sorted(str(c.get("id")) for c in found))
+        known = ",".join(sorted(str(c.get("id")) for c in episode.conflicts))
+        if before.status != "conflict" or (fetched is not None and ids != known):
+            after = replace(
+                episode,
+                status=status,
+                conflicts=found or episode.conflicts,
+                message=ws.message or episode.message,
+            )
+            return Event("conflict", after, anchor=ids or sync), after
+        return None, episode
+    if before.status == "conflict":
+        known = ",".join(sorted(str(c.get("id")) for c in episode.conflicts))
+        after = replace(episode, status=status, conflicts=settled(episode.conflicts))
+        return Event("resolved", after, anchor=known or sync), after
+    if stalled and not before.stalled:
+        after = replace(episode, status=status)
+        anchor = ws.next_sync.isoformat() if ws.next_sync else ""
+        return Event("stalled", after, anchor=anchor), after
+    return None, episode
+
+
+def settled(conflicts: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """The conflicts marked resolved: the workspace moved on, so their buttons must go."""
+    return tuple(
+        {**c, "status": "resolved"} if c.get("status", "open") == "open" else c for c in conflicts
+    )
+
+
+# --- the Sync API itself ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ApiHealth:
+    failures: int = 0  # consecutive failed polls
+    since: datetime | None = None  # the first of them
+    error: str = ""
+    episode: Episode | None = None  # open while the API is considered down
+
+
+def api_failed(health: ApiHealth, now: datetime, error: str) -> tuple[ApiHealth, Event | None]:
+    """One more failed poll. The third in a row opens one `api` episode; later ones add nothing."""
+    since = health.since or now
+    failures = health.failures + 1
+    if health.episode is not None or failures < API_FAILURES_TO_ALERT:
+        return replace(health, failures=failures, since=since, error=error), None
+    episode = Episode(
+        id="ep_" + digest_of("api", since.isoformat()),
+        workspace=API,
+        kind="api",
+        opened_at=since,
+        status="down",
+        message=error,
+        first_message=error,
+        failures=failures,
+    )
+    event = Event("api", episode, opens=True, anchor=since.isoformat())
+    return ApiHealth(failures, since, error, episode), event
+
+
+def api_ok(health: ApiHealth, now: datetime) -> tuple[ApiHealth, Event | None]:
+    if health.episode is None:
+        return ApiHealth(), None
+    closed = replace(health.episode, status="up", closed_at=now, closed_how="recovered")
+    return ApiHealth(), Event("recovered", closed)
+
+
+# --- mutes ------------------------------------------------------------------------------------
+def reminders(
+    ended: Iterable[Mute],
+    active: Sequence[Mute],
+    open_episodes: Iterable[Episode],
+    now: datetime,
+) -> list[Event]:
+    """One reminder per episode still open when a mute on it ended (and no other mute covers it)."""
+    ended = list(ended)
+    events = []
+    for episode in open_episodes:
+        if episode.closed_at is not None:
+            continue
+        if any(mute.covers(episode.workspace, now) for mute in active):
+            continue
+        for mute in ended:
+            if not mute.matches(episode.workspace):
+                continue
+            note = f"The mute on {mute.glob} ended and it is still {episode.problem}."
+            anchor = f"{mute.glob}@{mute.until.isoformat()}"
+            events.append(Event("reminder", episode, anchor=anchor, note=note))
+            break
+    return events

@@ -1,0 +1,108 @@
+"""The alerts lease: one process per database polls and sends; another one waits to take over.
+
+A row in `alert_lease` names the holder and when its hold expires (wall-clock seconds, shared by
+every process on the machine). A keeper thread renews it four times per TTL. Every write that
+matters (a tick's snapshot and outbox rows, an outbox claim) checks the lease inside its own
+BEGIN IMMEDIATE transaction, so a process that lost the lease while busy cannot commit stale
+work: the new holder reloads the snapshot from the database and carries on from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import sqlite_utils
+
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+NAME = "alerts"
+
+
+class Lease:
+    def __init__(
+        self,
+        store: Store,
+        ttl: float,
+        *,
+        holder: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.ttl, self.clock = store, ttl, clock
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.generation = 0  # +1 each time the lease is (re)gained: the poller reloads then
+        self._until = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- state -------------------------------------------------------------------------------
+    def held(self) -> bool:
+        """Held, with a margin: work started now finishes before anyone may take over."""
+        return self.clock() < self._until - self.ttl / 4
+
+    def check(self, db: sqlite_utils.Database) -> bool:
+        """Inside a transaction: is the lease still ours?"""
+        row = db.execute("SELECT holder, expires_at FROM alert_lease WHERE name = ?", [NAME])
+        found = row.fetchone()
+        return found is not None and found[0] == self.holder and found[1] > self.clock()
+
+    def renew(self) -> bool:
+        """Take the lease if free or expired, or extend ours. True when held afterwards."""
+        now = self.clock()
+        with self.store.transaction() as db:
+            found = db.execute(
+                "SELECT holder, expires_at FROM alert_lease WHERE name = ?", [NAME]
+            ).fetchone()
+            if found is not None and found[0] != self.holder and found[1] > now:
+                held = False
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO alert_lease (name, holder, expires_at) "
+                    "VALUES (?, ?, ?)",
+                    [NAME, self.holder, now + self.ttl],
+                )
+                held = True
+        was = self.held()
+        self._until = now + self.ttl if held else 0.0
+        if held and not was:
+            self.generation += 1
+            log.info("alerts lease taken by %s", self.holder)
+        return held
+
+    def release(self) -> None:
+        self._until = 0.0
+        try:
+            with self.store.transaction() as db:
+                db.execute(
+                    "UPDATE alert_lease SET expires_at = 0 WHERE name = ? AND holder = ?",
+                    [NAME, self.holder],
+                )
+        except Exception:
+            log.exception("could not release the alerts lease (it expires by itself)")
+
+    # --- the keeper thread ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="alerts-lease", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self.release()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.renew()
+            except Exception:
+                self._until = 0.0
+                log.exception("alerts lease renewal failed; retrying")
+            self._stop.wait(self.ttl / 4)

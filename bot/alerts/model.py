@@ -1,0 +1,163 @@
+"""The alert pipeline's data: what was seen, what happened, where it goes. Plain values only."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any, NamedTuple
+
+API = ""  # the workspace name of the Sync API's own episodes
+STORM = 5  # more new cards than this for one channel in one poll become one digest
+
+# Event kind -> the subscription event type that routes it (bot.core.parser.EVENT_TYPES).
+CLASS = {
+    "failed": "failed",
+    "repeat": "failed",
+    "conflict": "conflict",
+    "resolved": "conflict",
+    "stalled": "stalled",
+    "recovered": "recovered",
+    "gone": "recovered",
+    "api": "api",
+}
+# News that only refreshes a card, with no thread reply: the workspace left the fleet.
+QUIET = frozenset({"gone"})
+# News that does not open a card where there is none: it would only say "it's over".
+CLOSING = frozenset({"gone", "resolved"})
+
+
+def digest_of(*parts: object) -> str:
+    return hashlib.sha1("|".join(str(p) for p in parts).encode()).hexdigest()[:16]  # noqa: S324
+
+
+class Seen(NamedTuple):
+    """One workspace as the last poll saw it: the fields whose change can mean an event."""
+
+    status: str
+    message: str | None
+    last_sync: datetime | None
+    open_conflicts: int
+    stalled: bool
+    episode: str | None  # its open episode, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One stretch of a workspace (or the Sync API) being broken, from first news to recovery."""
+
+    id: str
+    workspace: str
+    kind: str  # what opened it: failed | conflict | stalled | api
+    opened_at: datetime
+    status: str  # the workspace's status at the latest news
+    message: str | None = None  # the latest error text
+    first_message: str | None = None  # the text it opened with: digests group by it
+    failures: int = 0
+    conflicts: tuple[dict[str, Any], ...] = ()  # open conflicts as the API sent them
+    closed_at: datetime | None = None
+    closed_how: str | None = None  # recovered | gone
+
+    @property
+    def is_api(self) -> bool:
+        return self.workspace == API
+
+    @property
+    def problem(self) -> str:
+        """What is wrong now, for routing reminders: failed, conflict, stalled or api."""
+        if self.is_api:
+            return "api"
+        return self.status if self.status in ("failed", "conflict") else self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    # failed conflict stalled api (opening or news); repeat resolved recovered gone reminder (news)
+    kind: str
+    episode: Episode  # its state after this event
+    opens: bool = False
+    anchor: str = ""  # what makes this piece of news distinct: part of its idempotency key
+    note: str = ""  # why a card appears now (a reminder says which mute ended)
+
+    @property
+    def cls(self) -> str:
+        if self.episode.is_api:
+            return "api"
+        if self.kind == "reminder":
+            return self.episode.problem
+        return CLASS[self.kind]
+
+    @property
+    def quiet(self) -> bool:
+        return self.kind in QUIET
+
+    @property
+    def closing(self) -> bool:
+        return self.kind in CLOSING
+
+    @property
+    def key(self) -> str:
+        return f"{self.episode.id}:{self.kind}:{self.anchor}"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    channel: str
+    glob: str
+    events: frozenset[str] = frozenset()  # empty: every event type
+    default: bool = False  # FSYNC_ALERT_CHANNEL: every workspace, every event
+    created_by: str = ""
+
+    def wants(self, workspace: str, cls: str) -> bool:
+        if self.events and cls not in self.events:
+            return False
+        return workspace == API or fnmatchcase(workspace, self.glob)
+
+
+@dataclass(frozen=True, slots=True)
+class Mute:
+    glob: str
+    until: datetime
+    reason: str = ""
+    user_id: str = ""
+    reminded: bool = False
+
+    def matches(self, workspace: str) -> bool:
+        # Only a mute of everything silences the Sync API's own alerts.
+        return self.glob == "*" if workspace == API else fnmatchcase(workspace, self.glob)
+
+    def covers(self, workspace: str, now: datetime) -> bool:
+        return self.until > now and self.matches(workspace)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One Slack call to make, as stored in the outbox."""
+
+    key: str
+    channel: str
+    op: str  # post | reply | update
+    card: str | None  # the card a post creates, or the card a reply or update is about
+    payload: dict[str, Any]
+    state: str = "pending"  # pending | muted | undeliverable (kept, never sent)
+    kind: str = ""
+    episode: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A Slack message fsync keeps up to date: one episode's card, or a digest of many."""
+
+    key: str
+    channel: str
+    kind: str  # card | digest | news
+    episodes: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    """What one tick decided to say: cards to create and deliveries to queue."""
+
+    cards: list[Card] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)

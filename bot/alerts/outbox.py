@@ -1,0 +1,149 @@
+"""The outbox table: alerts waiting for Slack, and every change of their state.
+
+A row's life: `pending` -> claimed (`sending`, by one lease holder, until `claimed_until`) ->
+`sent` (with Slack's ts), or back to `pending` with a later `next_at`, or finished as `failed`,
+`skipped` (a newer edit of the same card follows) or `undeliverable` (its channel is gone).
+Rows recorded `muted` or `undeliverable` by the router are never sent.
+
+Every state change is one short BEGIN IMMEDIATE transaction; claiming also checks the lease, so
+only the lease holder sends, and a row claimed by a process that died is taken over only after
+its claim (longer than any Slack request) has run out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.alerts import repo
+from bot.alerts.lease import Lease
+from bot.alerts.model import Delivery
+from bot.store import Store, iso
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: int
+    key: str
+    channel: str
+    op: str  # post | reply | update
+    card: str | None
+    payload: dict[str, Any]
+    state: str
+    attempts: int  # before this claim
+    next_at: float
+    ambiguous: bool  # an earlier attempt may have reached Slack
+    claimed_until: float | None
+    created_at: str
+
+    @property
+    def maybe_posted(self) -> bool:
+        """A post or reply that may already be in Slack: look before posting it again."""
+        return self.op != "update" and (self.ambiguous or self.state == "sending")
+
+
+_COLUMNS = (
+    "id, key, channel, op, card, payload, state, attempts, next_at, ambiguous, claimed_until, "
+    "created_at"
+)
+
+
+def _row(raw: Sequence[Any]) -> Row:
+    values = list(raw)
+    values[5] = json.loads(values[5])
+    values[9] = bool(values[9])
+    return Row(*values)
+
+
+class Outbox:
+    def __init__(self, store: Store, lease: Lease) -> None:
+        self.store, self.lease = store, lease
+
+    def heads(self) -> list[Row]:
+        """The first unfinished row of each channel: a channel's alerts go out in order."""
+        rows = self.store.db.execute(
+            f"SELECT {_COLUMNS} FROM alert_outbox WHERE id IN ("  # noqa: S608
+            "SELECT MIN(id) FROM alert_outbox WHERE state IN ('pending', 'sending') "
+            "GROUP BY channel) ORDER BY next_at, id"
+        ).fetchall()
+        return [_row(raw) for raw in rows]
+
+    def claim(self, row: Row, now: float, until: float) -> bool:
+        """Take the row for one attempt, if still ours to take and the lease is still ours."""
+        with self.store.transaction() as db:
+            if not self.lease.check(db):
+                return False
+            cursor = db.execute(
+                "UPDATE alert_outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "
+                "attempts = attempts + 1, "
+                "ambiguous = CASE WHEN state = 'sending' THEN 1 ELSE ambiguous END "
+                "WHERE id = ? AND (state = 'pending' OR (state = 'sending' AND claimed_until < ?))",
+                [self.lease.holder, until, row.id, now],
+            )
+            return cursor.rowcount == 1
+
+    def release(
+        self, row: Row, *, next_at: float, error: str, count: bool = True, ambiguous: bool = False
+    ) -> None:
+        """Back to pending, to be tried again at `next_at` (`count`: as a failed attempt)."""
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE alert_outbox SET state = 'pending', claimed_by = NULL, next_at = ?, "
+                "error = ?, ambiguous = (ambiguous OR ?), attempts = attempts - ? "
+                "WHERE id = ? AND claimed_by = ?",
+                [next_at, error, ambiguous, 0 if count else 1, row.id, self.lease.holder],
+            )
+
+    def sent(self, row: Row, ts: str) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE alert_outbox SET state = 'sent', ts = ?, sent_at = ?, error = NULL, "
+                "claimed_by = NULL WHERE id = ?",
+                [ts, iso(), row.id],
+            )
+            if row.op == "post" and row.card:
+                db.execute(
+                    "UPDATE alert_cards SET ts = ? WHERE key = ? AND ts IS NULL", [ts, row.card]
+                )
+
+    def finish(self, row: Row, state: str, error: str) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE alert_outbox SET state = ?, error = ?, claimed_by = NULL WHERE id = ?",
+                [state, error, row.id],
+            )
+
+    def disable(self, channel: str, error: str, notices: Sequence[Delivery]) -> None:
+        """The channel is gone: routes off, its queued alerts kept as undeliverable, notices out."""
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO alert_channels (channel, disabled_reason, disabled_at) "
+                "VALUES (?, ?, ?)",
+                [channel, error, iso()],
+            )
+            db.execute(
+                "UPDATE alert_outbox SET state = 'undeliverable', error = ?, claimed_by = NULL "
+                "WHERE channel = ? AND state IN ('pending', 'sending')",
+                [error, channel],
+            )
+            repo.enqueue(db, notices)
+
+    def card_ts(self, card: str | None) -> str | None:
+        if not card:
+            return None
+        found = self.store.db.execute("SELECT ts FROM alert_cards WHERE key = ?", [card]).fetchone()
+        return found[0] if found and found[0] else None
+
+    def superseded(self, row: Row) -> bool:
+        """An edit with a newer edit of the same card queued behind it: only the last matters."""
+        found = self.store.db.execute(
+            "SELECT 1 FROM alert_outbox WHERE card = ? AND op = 'update' AND id > ? "
+            "AND state = 'pending' LIMIT 1",
+            [row.card, row.id],
+        ).fetchone()
+        return found is not None
+
+    def disabled(self) -> dict[str, str]:
+        return repo.disabled_channels(self.store.db)

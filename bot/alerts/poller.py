@@ -1,0 +1,241 @@
+"""The poller: one fleet listing per interval -> diff -> router -> one transaction.
+
+It polls only while it holds the lease. A tick reads the fleet with one request at the poller's
+priority (people's commands go first on the shared rate limiter), plus the conflicts of workspaces
+that entered a conflict; compares with the snapshot kept in memory (loaded from SQLite whenever
+the lease is gained); and stores the changed snapshot rows, the episodes and the outbox rows in
+one transaction that also checks the lease. A crash before that commit loses nothing (the next
+tick sees the same change again); after it, the change is never alerted twice.
+
+A failed listing counts towards the `api` alert; a 429 only makes it wait longer. A tick that
+crashes is logged and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.alerts import repo, router
+from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
+from bot.alerts.lease import Lease
+from bot.alerts.model import Episode, Event, Seen
+from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
+from bot.firestartr.models import Conflict, Workspace
+from bot.firestartr.ratelimit import Priority
+from bot.runtime import Deps
+
+log = logging.getLogger(__name__)
+FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
+PRUNE_EVERY = 3600.0
+KEEP = timedelta(days=14)
+MAX_BACKOFF_FACTOR = 8
+ONE_LISTING_FOR_ALL = 3  # more workspaces than this need conflicts: list them all at once
+
+
+class LeaseLost(Exception):
+    pass
+
+
+class Poller:
+    def __init__(
+        self, deps: Deps, lease: Lease, *, interval: float, on_queued: Callable[[], None]
+    ) -> None:
+        self.deps, self.lease, self.interval, self.on_queued = deps, lease, interval, on_queued
+        self.seen: dict[str, Seen] = {}
+        self.open: dict[str, Episode] = {}
+        self.health = ApiHealth()
+        self._generation = -1
+        self._backoff = 1
+        self._fleet_saved = float("-inf")
+        self._pruned = float("-inf")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- the thread ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="alerts-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Prompt: a tick in flight is abandoned uncommitted; the next holder redoes it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        due = 0.0
+        while not self._stop.is_set():
+            if not self.lease.held():
+                self._stop.wait(0.2)
+                continue
+            now = time.monotonic()
+            if now < due and self._generation == self.lease.generation:
+                self._stop.wait(min(due - now, 0.5))
+                continue
+            try:
+                delay = self.tick()
+            except LeaseLost:
+                log.info("alerts lease lost during a poll; its changes were not stored")
+                delay = 0.0
+            except Exception:
+                log.exception("alert poll crashed; the next one goes on")
+                delay = self.interval
+            due = time.monotonic() + delay
+
+    # --- one tick --------------------------------------------------------------------------------
+    def load(self) -> None:
+        generation = self.lease.generation
+        db = self.deps.store.db
+        self.seen = repo.load_snapshot(db)
+        self.open = repo.open_episodes(db)
+        self.health = repo.load_health(db, self.open)
+        self._generation = generation
+
+    def tick(self) -> float:
+        """Poll once; returns the seconds until the next poll."""
+        if self._generation != self.lease.generation:
+            self.load()
+        now = self.deps.clock()
+        client = self.deps.client
+        try:
+            workspaces = client.list_workspaces(priority=Priority.POLLER)
+        except RateLimited as exc:
+            self._backoff = min(MAX_BACKOFF_FACTOR, self._backoff * 2)
+            log.info("Sync API rate limit: polling every %d intervals", self._backoff)
+            return max(self.interval * self._backoff, exc.retry_after or 0.0)
+        except SyncAPIError as exc:
+            health, event = api_failed(self.health, now, exc.user_message)
+            log.warning("poll failed (%d in a row): %s", health.failures, exc.user_message)
+            self._commit(Diff(), [event] if event else [], health, now, polled=False)
+            return self.interval
+        self._backoff = 1
+        self.deps.service.remember_fleet(workspaces, now)
+        self._save_fleet(workspaces)
+        found = self._conflicts(needs_conflicts(self.seen, workspaces))
+        changes = diff(self.seen, self.open, workspaces, now, found)
+        health, back = api_ok(self.health, now)
+        events = list(changes.events)
+        if back is not None:
+            changes.episodes[back.episode.id] = back.episode
+            events.append(back)
+        self._commit(changes, events, health, now, polled=True)
+        self._prune(now)
+        return self.interval
+
+    def _commit(
+        self, changes: Diff, events: list[Event], health: ApiHealth, now: datetime, *, polled: bool
+    ) -> None:
+        store = self.deps.store
+        if health.episode is not None and health.episode.id not in self.open:
+            changes.episodes[health.episode.id] = health.episode
+        db = store.db
+        mutes = repo.mutes(db)
+        active = [m for m in mutes if m.until > now]
+        # Reminders need a fresh listing: only then is "still failing" known.
+        ended = [m for m in mutes if m.until <= now and not m.reminded] if polled else []
+        if ended:
+            after = {**self.open, **changes.episodes}
+            events += reminders(ended, active, after.values(), now)
+        situation = router.Situation(
+            routes=repo.routes(db, self.deps.settings.alert_channel),
+            mutes=active,
+            disabled=frozenset(repo.disabled_channels(db)),
+            links=repo.links(db, (e.episode.id for e in events)),
+            members=lambda card: repo.members(db, card, changes.episodes),
+            policy=self.deps.policy,
+            now=now,
+            resolutions=self._resolutions(events),
+        )
+        plan = router.plan(events, situation)
+        changed = changes.seen or changes.removed or changes.episodes or events or ended
+        if not changed and health == self.health:
+            return
+        with store.transaction() as tx:
+            if not self.lease.check(tx):
+                raise LeaseLost()
+            repo.save_tick(
+                tx,
+                seen=changes.seen,
+                removed=changes.removed,
+                episodes=changes.episodes.values(),
+                plan=plan,
+                health=health,
+                reminded=ended,
+            )
+        self.seen.update(changes.seen)
+        for name in changes.removed:
+            self.seen.pop(name, None)
+        for episode in changes.episodes.values():
+            if episode.closed_at is None:
+                self.open[episode.id] = episode
+            else:
+                self.open.pop(episode.id, None)
+        self.health = health
+        if events:
+            log.info("alerts: %d events, %d deliveries queued", len(events), len(plan.deliveries))
+        if any(d.state == "pending" for d in plan.deliveries):
+            self.on_queued()
+
+    def _conflicts(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Open conflicts of `names`, as stored (sensitive values dropped). {} when unavailable."""
+        if not names:
+            return {}
+        client = self.deps.client
+        wanted = set(names)
+        try:
+            if len(names) > ONE_LISTING_FOR_ALL:
+                listed = client.list_conflicts(priority=Priority.POLLER)
+            else:
+                listed = [
+                    c
+                    for name in names
+                    for c in client.list_conflicts(workspace=name, priority=Priority.POLLER)
+                ]
+        except FeatureUnavailable:
+            return {}
+        except SyncAPIError as exc:
+            log.info("could not read conflicts for alerts (%s): alerting without", exc.user_message)
+            return {}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for conflict in listed:
+            if conflict.workspace in wanted and conflict.is_open:
+                found.setdefault(conflict.workspace or "", []).append(_stored(conflict))
+        return found
+
+    def _resolutions(self, events: list[Event]) -> dict[str, tuple[str, str | None]]:
+        found = {}
+        for event in events:
+            for conflict in event.episode.conflicts:
+                claim = self.deps.store.resolution(str(conflict.get("id")))
+                if claim:
+                    found[claim["conflict_id"]] = (claim["user_id"], claim["resolution"])
+        return found
+
+    def _save_fleet(self, workspaces: list[Workspace]) -> None:
+        """A copy for commands when the API is down, at most once a minute (it is not cheap)."""
+        if time.monotonic() - self._fleet_saved < FLEET_EVERY:
+            return
+        self._fleet_saved = time.monotonic()
+        self.deps.store.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
+
+    def _prune(self, now: datetime) -> None:
+        if time.monotonic() - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = time.monotonic()
+        with self.deps.store.transaction() as tx:
+            repo.prune(tx, now - KEEP)
+
+
+def _stored(conflict: Conflict) -> dict[str, Any]:
+    data = conflict.model_dump(mode="json")
+    for resource in data.get("resources") or []:
+        for attribute in resource.get("changed_attributes") or []:
+            if attribute.get("sensitive"):
+                attribute["desired"] = attribute["actual"] = None
+    return data

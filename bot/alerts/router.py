@@ -1,0 +1,197 @@
+"""Events -> deliveries per channel: routes, mutes, cards kept up to date, and storms as digests.
+
+The rules, per channel:
+- An episode gets one card per channel. Later news of it updates that card in place (always, even
+  while muted: a card is kept true) and, when the channel wants that event type and it is not
+  muted, adds a short reply in the card's thread; only the recovery is broadcast.
+- News with no card in a channel opens one there, except a resolved conflict, a workspace gone,
+  and a recovery the channel would have had a card for (it was muted, or routed there later).
+- More than STORM new cards for one channel in one poll become one digest, grouped by error
+  fingerprint, with the per-workspace lines in its thread; news of those episodes later goes to
+  that thread as one reply per poll. More than STORM thread replies become one channel message.
+- Muted events and events for a channel whose routes are off are recorded, never sent.
+
+Idempotency keys come from the channel and the events' own keys, so the same news, computed again
+after a crash or by a second process, is the same row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.alerts import cards
+from bot.alerts.model import (
+    CLASS,
+    STORM,
+    Card,
+    Delivery,
+    Episode,
+    Event,
+    Mute,
+    Plan,
+    Route,
+    digest_of,
+)
+from bot.core.authz import Policy
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What routing needs to know besides the events, loaded by the tick."""
+
+    routes: Sequence[Route]
+    mutes: Sequence[Mute]
+    disabled: frozenset[str]  # channels whose routes are off after a permanent Slack error
+    links: Mapping[str, Mapping[str, tuple[str, str]]]  # episode -> channel -> (card, card kind)
+    members: Callable[[str], Sequence[Episode]]  # a digest's episodes as they are now
+    policy: Policy
+    now: datetime
+    resolutions: cards.Resolutions = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    opens: list[Event] = field(default_factory=list)
+    updates: dict[str, Event] = field(default_factory=dict)  # card -> latest event
+    replies: list[tuple[Event, str]] = field(default_factory=list)
+    digest_news: dict[str, list[Event]] = field(default_factory=lambda: defaultdict(list))
+    digests_touched: set[str] = field(default_factory=set)
+
+
+def plan(events: Sequence[Event], s: Situation) -> Plan:
+    out = Plan()
+    batches: dict[str, _Batch] = defaultdict(_Batch)
+    for event in events:
+        _place(event, s, batches, out)
+    for channel_id, batch in batches.items():
+        _compose(channel_id, batch, s, out)
+    return out
+
+
+def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) -> None:
+    episode = event.episode
+    workspace, cls = episode.workspace, event.cls
+    want = {r.channel for r in s.routes if r.wants(workspace, cls)}
+    muted = event.kind != "reminder" and any(m.covers(workspace, s.now) for m in s.mutes)
+    linked = s.links.get(episode.id, {})
+    for channel_id, (card, kind) in linked.items():
+        if channel_id in s.disabled:
+            continue
+        batch = batches[channel_id]
+        if kind == "digest":
+            batch.digests_touched.add(card)
+        else:
+            batch.updates[card] = event
+        if channel_id not in want or event.quiet:
+            continue
+        if muted:
+            out.deliveries.append(_record(event, channel_id, "muted", cards.reply(event)))
+        elif kind == "digest":
+            batch.digest_news[card].append(event)
+        else:
+            batch.replies.append((event, card))
+    for channel_id in sorted(want - linked.keys()):
+        if event.closing or _expected_card(event, channel_id, s.routes):
+            continue
+        if channel_id in s.disabled or muted:
+            state = "undeliverable" if channel_id in s.disabled else "muted"
+            payload = cards.episode_card(episode, s.policy, resolutions=s.resolutions)
+            out.deliveries.append(_record(event, channel_id, state, payload))
+        else:
+            batches[channel_id].opens.append(event)
+
+
+def _expected_card(event: Event, channel_id: str, routes: Sequence[Route]) -> bool:
+    """A recovery where the channel wanted the opening too: it was muted or routed later."""
+    if event.kind != "recovered":
+        return False
+    opening = "api" if event.episode.is_api else CLASS[event.episode.kind]
+    return any(
+        r.channel == channel_id and r.wants(event.episode.workspace, opening) for r in routes
+    )
+
+
+def _record(event: Event, channel_id: str, state: str, payload: dict) -> Delivery:
+    return Delivery(
+        key=f"{state}:{channel_id}:{event.key}",
+        channel=channel_id,
+        op="post",
+        card=None,
+        payload=payload,
+        state=state,
+        kind=event.kind,
+        episode=event.episode.id,
+    )
+
+
+def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
+    add = out.deliveries.append
+    if len(batch.opens) > STORM:
+        episodes = [event.episode for event in batch.opens]
+        key = f"digest:{digest_of(*sorted(e.id for e in episodes))}:{channel_id}"
+        out.cards.append(Card(key, channel_id, "digest", tuple(e.id for e in episodes)))
+        add(_delivery(key, channel_id, "post", key, cards.digest(episodes), "digest"))
+        for n, page in enumerate(cards.digest_details(episodes)):
+            add(_delivery(f"{key}:detail:{n}", channel_id, "reply", key, page, "digest"))
+    else:
+        for event in batch.opens:
+            key = f"card:{event.episode.id}:{channel_id}"
+            out.cards.append(Card(key, channel_id, "card", (event.episode.id,)))
+            payload = cards.episode_card(
+                event.episode, s.policy, note=event.note, resolutions=s.resolutions
+            )
+            add(_delivery(key, channel_id, "post", key, payload, event.kind, event.episode.id))
+    for card, event in batch.updates.items():
+        payload = cards.episode_card(event.episode, s.policy, resolutions=s.resolutions)
+        key = f"update:{card}:{event.key}"
+        add(_delivery(key, channel_id, "update", card, payload, event.kind, event.episode.id))
+    for card in sorted(batch.digests_touched):
+        # A digest only moves forward (more of its workspaces back), so its content is its key.
+        payload = cards.digest(s.members(card))
+        add(_delivery(f"update:{card}:{_hash(payload)}", channel_id, "update", card, payload))
+    for card, events in batch.digest_news.items():
+        for part, broadcast in _by_recovery(events):
+            tag = digest_of(*sorted(e.key for e in part))
+            title = "Back to success" if broadcast else "News"
+            for n, page in enumerate(cards.news(part, title)):
+                if broadcast and n == 0:
+                    page["reply_broadcast"] = True
+                add(_delivery(f"news:{card}:{tag}:{n}", channel_id, "reply", card, page, "news"))
+    if len(batch.replies) > STORM:
+        events = [event for event, _ in batch.replies]
+        tag = digest_of(*sorted(e.key for e in events))
+        for n, page in enumerate(cards.news(events, f"News of {len(events)} alerts")):
+            add(_delivery(f"news:{channel_id}:{tag}:{n}", channel_id, "post", None, page, "news"))
+        return
+    for event, card in batch.replies:
+        payload = cards.reply(event)
+        if event.kind == "recovered":
+            payload["reply_broadcast"] = True
+        key = f"reply:{card}:{event.key}"
+        add(_delivery(key, channel_id, "reply", card, payload, event.kind, event.episode.id))
+
+
+def _by_recovery(events: list[Event]) -> list[tuple[list[Event], bool]]:
+    back = [e for e in events if e.kind == "recovered"]
+    other = [e for e in events if e.kind != "recovered"]
+    return [(part, part is back) for part in (other, back) if part]
+
+
+def _delivery(
+    key: str,
+    channel_id: str,
+    op: str,
+    card: str | None,
+    payload: dict,
+    kind: str = "",
+    episode: str = "",
+) -> Delivery:
+    return Delivery(key, channel_id, op, card, payload, kind=kind, episode=episode)
+
+
+def _hash(payload: dict) -> str:
+    return digest_of(json.dumps(payload, sort_keys=True))

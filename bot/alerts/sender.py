@@ -1,0 +1,283 @@
+"""The sender: delivers the outbox to Slack, paced, retried, and at most once per alert key.
+
+Per channel, rows go out in the order they were queued (a card before its replies), at most one
+post per PACE seconds (card edits are not paced: Slack limits those per workspace, not per
+channel). Each row is claimed, sent, and marked sent with its ts (see outbox.py). Errors:
+- 429 (or `ratelimited`): wait for Retry-After, pause that channel; not counted as an attempt.
+- 5xx, timeouts, dropped connections: back off exponentially; the message may have been posted,
+  so the row is marked ambiguous.
+- `channel_not_found`, `is_archived`, `not_in_channel` (after trying to join once): the channel's
+  routes are turned off, its queued alerts are kept as `undeliverable`, and the admins are told in
+  the default channel (or by DM when that is the channel gone). Nothing loops.
+- a message Slack refuses (`invalid_blocks`, ...): that row is kept as `failed`, the rest goes on.
+
+Exactly once: every post carries its key in the message metadata. Before posting again a row that
+may already be in Slack (ambiguous, or claimed by a process that died mid-send), the sender looks
+for that key in the channel's recent history or the card's thread, and only posts if it is not
+there. When Slack cannot be asked (no history scope), that row is sent again: at-least-once in
+the window between Slack accepting a message and the database recording it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.alerts import cards
+from bot.alerts.lease import Lease
+from bot.alerts.model import Delivery
+from bot.alerts.outbox import Outbox, Row
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+PACE = 1.1  # seconds between two posts in one channel: "about one per second"
+SEND_TIMEOUT = 4.0
+CLAIM_SECONDS = SEND_TIMEOUT + 2.0  # a claim outlives any request made under it
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = 120.0
+AUTH_PAUSE = 60.0
+METADATA_TYPE = "fsync_alert"
+GONE = frozenset({"channel_not_found", "is_archived", "channel_is_archived", "not_in_channel"})
+AUTH = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+
+def sender_client(token: str | None, base_url: str) -> WebClient:
+    """The sender's own Slack client. It does not retry by itself: the sender has its own policy
+    (pacing, Retry-After, the exactly-once check), and a blind retry after an ambiguous 5xx or a
+    dropped connection would post twice."""
+    return WebClient(token=token, base_url=base_url, timeout=int(SEND_TIMEOUT), retry_handlers=[])
+
+
+class Sender:
+    def __init__(
+        self,
+        store: Store,
+        web: WebClient,
+        lease: Lease,
+        *,
+        default_channel: str | None,
+        admins: Sequence[str],
+        pace: float = PACE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.outbox, self.web, self.lease = Outbox(store, lease), web, lease
+        self.default_channel, self.admins = default_channel, list(admins)
+        self.pace, self.clock = pace, clock
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ready_at: dict[str, float] = {}  # channel -> earliest next post (pacing, 429)
+        self._paused_until = 0.0
+        self._joined: set[str] = set()
+
+    # --- the thread ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="alerts-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Prompt: a send in flight finishes (or times out); what is queued stays queued."""
+        self._stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=SEND_TIMEOUT + 1)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            wait = 0.5
+            try:
+                if self.lease.held():
+                    wait = self.step()
+            except Exception:
+                log.exception("alert sender step failed; going on")
+                wait = 1.0
+            if wait > 0:
+                self.wake.wait(wait)
+                self.wake.clear()
+
+    # --- one step --------------------------------------------------------------------------------
+    def step(self) -> float:
+        """Send the next ready row, if any. Returns how long to wait before the next step."""
+        now = self.clock()
+        if now < self._paused_until:
+            return self._paused_until - now
+        soonest = 2.0
+        for row in self.outbox.heads():
+            ready = row.next_at
+            if row.op != "update":
+                ready = max(ready, self._ready_at.get(row.channel, 0.0))
+            if row.state == "sending":
+                ready = max(ready, row.claimed_until or 0.0)
+            if ready > now:
+                soonest = min(soonest, ready - now)
+                continue
+            if self.outbox.claim(row, now, now + CLAIM_SECONDS):
+                self._deliver(row)
+                return 0.0
+        return soonest
+
+    def _deliver(self, row: Row) -> None:
+        ts = None
+        if row.op in ("reply", "update"):
+            ts = self.outbox.card_ts(row.card)
+            if ts is None:
+                self.outbox.finish(row, "failed", "its card was never posted")
+                return
+        if row.op == "update" and self.outbox.superseded(row):
+            self.outbox.finish(row, "skipped", "a newer update follows")
+            return
+        if row.maybe_posted:
+            found = self._already_posted(row, ts)
+            if found:
+                log.info("alert %s was already in Slack (ts %s): not posting again", row.key, found)
+                self._sent(row, found)
+                return
+        try:
+            answer = self._call(row, ts)
+        except SlackApiError as exc:
+            self._slack_error(row, exc)
+            return
+        except (TimeoutError, OSError) as exc:
+            refused = isinstance(getattr(exc, "reason", exc), ConnectionRefusedError)
+            self._retry(row, f"{type(exc).__name__}: {exc}", ambiguous=not refused)
+            return
+        self._sent(row, str(answer.get("ts") or ts or ""))
+
+    def _call(self, row: Row, ts: str | None) -> Any:
+        try:
+            payload = dict(row.payload)
+            if row.op == "update":
+                return self.web.chat_update(channel=row.channel, ts=ts, **payload)
+            if row.op == "reply":
+                payload["thread_ts"] = ts
+            return self.web.chat_postMessage(
+                channel=row.channel,
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": row.key}},
+                unfurl_links=False,
+                unfurl_media=False,
+                **payload,
+            )
+        finally:
+            if row.op != "update":  # counted from the answer: Slack sees the gap it wants
+                self._ready_at[row.channel] = max(
+                    self._ready_at.get(row.channel, 0.0), self.clock() + self.pace
+                )
+
+    # --- outcomes --------------------------------------------------------------------------------
+    def _sent(self, row: Row, ts: str) -> None:
+        self._joined.discard(row.channel)
+        self.outbox.sent(row, ts)
+
+    def _slack_error(self, row: Row, exc: SlackApiError) -> None:
+        response = exc.response
+        error = str(response.get("error") or "unknown_error")
+        status = response.status_code
+        if status == 429 or error == "ratelimited":
+            wait = _retry_after(response.headers)
+            self._ready_at[row.channel] = self.clock() + wait
+            log.info("Slack rate limit in %s: waiting %.1f s", row.channel, wait)
+            self.outbox.release(row, next_at=self.clock() + wait, error=error, count=False)
+        elif status >= 500:
+            self._retry(row, f"HTTP {status} {error}", ambiguous=True)
+        elif error == "not_in_channel" and row.channel not in self._joined:
+            self._joined.add(row.channel)
+            if self._join(row.channel):
+                self.outbox.release(row, next_at=0.0, error=error, count=False)
+            else:
+                self._disable(row.channel, error)
+        elif error in GONE:
+            self._disable(row.channel, error)
+        elif error in AUTH:
+            log.error("Slack refuses the bot token (%s); alerts wait %d s", error, AUTH_PAUSE)
+            self._paused_until = self.clock() + AUTH_PAUSE
+            self.outbox.release(row, next_at=self._paused_until, error=error, count=False)
+        elif (error in CARD_GONE and row.op == "update") or status == 200:
+            # Slack read the request and said no: sending the same again cannot help.
+            log.error("Slack refused alert %s in %s: %s", row.key, row.channel, error)
+            self.outbox.finish(row, "failed", error)
+        else:
+            self._retry(row, error, ambiguous=False)
+
+    def _retry(self, row: Row, error: str, *, ambiguous: bool) -> None:
+        attempt = row.attempts + 1  # the claim counted this one
+        if attempt >= MAX_ATTEMPTS:
+            log.error("giving up on alert %s after %d attempts: %s", row.key, attempt, error)
+            self.outbox.finish(row, "failed", error)
+            return
+        delay = min(MAX_BACKOFF, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+        log.warning(
+            "alert %s to %s failed (%s); retry in %.1f s", row.key, row.channel, error, delay
+        )
+        next_at = self.clock() + delay
+        self.outbox.release(row, next_at=next_at, error=error, ambiguous=ambiguous)
+
+    def _disable(self, channel: str, error: str) -> None:
+        log.error("cannot post alerts in %s (%s): its routes are off", channel, error)
+        self.outbox.disable(channel, error, self._notices(channel, error))
+        self.wake.set()
+
+    def _notices(self, channel: str, error: str) -> list[Delivery]:
+        payload = cards.channel_disabled(channel, error, self.admins)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.clock()))
+        default = self.default_channel
+        usable = bool(default) and default != channel and default not in self.outbox.disabled()
+        # No default channel to tell them in (or it is the one gone): a DM to each admin.
+        targets = [default] if usable and default else list(self.admins)
+        return [
+            Delivery(f"notice:{channel}:{error}:{stamp}:{target}", target, "post", None, payload)
+            for target in targets
+        ]
+
+    # --- asking Slack ----------------------------------------------------------------------------
+    def _join(self, channel: str) -> bool:
+        try:
+            self.web.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            log.info("cannot join %s: %s", channel, exc.response.get("error"))
+            return False
+        return True
+
+    def _already_posted(self, row: Row, thread_ts: str | None) -> str | None:
+        """The ts of a message already carrying this row's key, or None (also when unknown)."""
+        args = {"channel": row.channel, "include_all_metadata": "true", "limit": "200"}
+        if row.op == "reply":
+            method, args["ts"] = "conversations.replies", str(thread_ts)
+        else:
+            oldest = datetime.fromisoformat(row.created_at).timestamp() - 60
+            method, args["oldest"] = "conversations.history", f"{oldest:.6f}"
+        try:
+            # A form POST: what every Slack method accepts.
+            answer = self.web.api_call(method, data=args)
+        except (SlackApiError, OSError) as exc:
+            log.info("cannot check whether alert %s was posted (%s): sending it", row.key, exc)
+            return None
+        for message in answer.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == row.key:
+                return str(message.get("ts"))
+        return None
+
+
+def _retry_after(headers: Any) -> float:
+    for name in ("Retry-After", "retry-after"):
+        value = (headers or {}).get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            try:
+                return max(0.5, min(float(value), 300.0))
+            except ValueError:
+                pass
+    return 1.0

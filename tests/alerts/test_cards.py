@@ -1,0 +1,133 @@
+"""cards: pure Block Kit. Every message validates; every API text is escaped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.alerts import cards
+from bot.alerts.model import Episode, Event
+from tests.alerts.blockkit import assert_valid, shown
+from tests.alerts.conftest import NOW, POLICY
+
+EVIL = "<!channel> disk full <@U999> <https://evil.example|click> & more"
+CONFLICT = {
+    "id": "cfl_01J9ZK3M2Q",
+    "workspace": "networking",
+    "status": "open",
+    "type": "drift",
+    "summary": "2 resources changed <!here>",
+    "resources": [
+        {
+            "address": "aws_vpn_connection.office",
+            "action": "update",
+            "changed_attributes": [
+                {"path": "psk", "desired": None, "actual": None, "sensitive": True}
+            ],
+        }
+    ],
+    "allowed_resolutions": ["apply_desired", "accept_remote", "ignore_once", "abort"],
+}
+
+
+def episode(workspace: str = "billing-api", kind: str = "failed", **kw: object) -> Episode:
+    fields = {"status": kind, "message": EVIL, "first_message": EVIL, "failures": 1}
+    fields.update(kw)
+    return Episode(f"ep_{workspace}", workspace, kind, NOW, **fields)  # type: ignore[arg-type]
+
+
+CASES = {
+    "failed": episode(),
+    "failed again": episode(failures=3),
+    "conflict": episode("networking", "conflict", message="drift", conflicts=(CONFLICT,)),
+    "conflict without details": episode("networking", "conflict", message=None),
+    "stalled": episode("dev", "stalled", status="success", message=None),
+    "recovered": episode(closed_at=NOW + timedelta(minutes=12), closed_how="recovered"),
+    "gone": episode(status="disabled", closed_at=NOW, closed_how="gone"),
+    "api down": episode("", "api", status="down", failures=3),
+    "api back": episode("", "api", status="up", closed_at=NOW + timedelta(minutes=5)),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cards_validate_and_escape(name: str) -> None:
+    card = cards.episode_card(CASES[name], POLICY, note="The mute on <!channel> ended")
+    assert_valid(card)
+    text = shown(card)
+    assert "<!channel>" not in text and "<!here>" not in text and "<@U999>" not in text
+    reply = cards.reply(Event("failed", CASES[name]))
+    assert_valid(reply)
+    assert "<!channel>" not in shown(reply)
+
+
+def test_the_failure_message_is_shown_escaped() -> None:
+    text = shown(cards.episode_card(episode(), POLICY))
+    assert "&lt;!channel&gt; disk full" in text and "&amp; more" in text
+
+
+def test_a_conflict_card_has_working_resolution_buttons_and_hides_secrets() -> None:
+    card = cards.episode_card(CASES["conflict"], POLICY)
+    (buttons,) = [b for b in card["blocks"] if b.get("block_id") == "resolve:cfl_01J9ZK3M2Q"]
+    assert len(buttons["elements"]) == 4
+    assert "sensitive value hidden" in shown(card)
+
+
+def test_a_resolved_conflict_says_who_resolved_it() -> None:
+    resolved = replace(CASES["conflict"], conflicts=({**CONFLICT, "status": "resolved"},))
+    card = cards.episode_card(
+        resolved, POLICY, resolutions={CONFLICT["id"]: ("UOPER0001", "apply_desired")}
+    )
+    assert not [b for b in card["blocks"] if b["type"] == "actions"]
+    assert "Resolved by <@UOPER0001>" in shown(card)
+
+
+def test_recovery_says_how_long_it_was_broken() -> None:
+    assert "back to success after 12m failing" in cards.headline(CASES["recovered"])
+    assert "back* after 5m down" in cards.headline(CASES["api back"])
+
+
+def storm(count: int) -> list[Episode]:
+    messages = [
+        "Error: lock {n} held by run_{n:05d}",
+        "Error: 403 Forbidden for RequestID {n:08d}X7Q",
+    ]
+    return [
+        episode(f"ws-{n:05d}", message=messages[n % 2].format(n=n), first_message=None)
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [6, 200, 10_000])
+def test_a_digest_groups_by_fingerprint_with_the_detail_in_at_most_20_messages(count: int) -> None:
+    episodes = [replace(e, first_message=e.message) for e in storm(count)]
+    digest = cards.digest(episodes)
+    assert_valid(digest)
+    assert f"{count} workspaces need attention" in digest["text"]
+    assert len(cards.groups(episodes)) == 2
+    details = cards.digest_details(episodes)
+    assert 1 <= len(details) <= 20
+    for page in details:
+        assert_valid(page)
+    everything = "".join(shown(page) for page in details)
+    assert set(re.findall(r"\*(ws-\d+)\*", everything)) == {e.workspace for e in episodes}
+
+
+def test_news_of_many_episodes_is_packed() -> None:
+    events = [
+        Event("recovered", replace(e, closed_at=NOW, closed_how="recovered")) for e in storm(300)
+    ]
+    pages = cards.news(events, "Back to success")
+    assert 1 <= len(pages) <= 20
+    for page in pages:
+        assert_valid(page)
+
+
+def test_notices_validate_and_mention_the_admins() -> None:
+    notice = cards.channel_disabled("CGONE0001", "channel_not_found", ["UADMIN001"])
+    assert_valid(notice)
+    assert "<@UADMIN001>" in notice["text"] and "<#CGONE0001>" in shown(notice)
+    line = cards.test_line("prod*", ["failed"], "UOPER0001")
+    assert_valid(line)
