@@ -1,0 +1,62 @@
+"""Hostile workspace names never reach the Sync API; hostile text never pings anyone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.botproc import ADMIN, BotProcess
+from tests.support.simproc import SimProcess
+
+NAMES = [
+    "../config",
+    "a/b",
+    "%2e%2e",
+    "prod%2Fx",
+    "stag\u0456ng",
+    "x" * 1000,
+    "ws;rm",
+    "..",
+    "-dash",
+    "a\\b",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("verb", ["status", "sync", "conflicts", "audit"])
+def test_bad_names_are_refused_before_any_request(
+    bot: BotProcess, e2e_sim: SimProcess, verb: str, name: str
+) -> None:
+    answer, response = bot.command(f"{verb} {name}", user=ADMIN)
+    assert answer.status_code == 200
+    if answer.text:
+        reply = answer.json()
+    else:
+        (reply,) = bot.responses(response)
+    if verb == "audit":  # a local read: nothing matches, nothing is sent
+        assert "No actions recorded" in reply["text"] or "Audit log" in reply["text"]
+    else:
+        assert "not a valid workspace name" in reply["text"] or "too long" in reply["text"]
+    assert sent_for_a_workspace(e2e_sim) == []
+
+
+def sent_for_a_workspace(sim: SimProcess) -> list[dict]:
+    """Requests that name a workspace (the poller's fleet listing may run meanwhile: it names
+    none)."""
+    fleet_wide = ("/v1/terraform/sync/workspaces", "/v1/terraform/sync/conflicts")
+    return [r for r in sim.requests() if r["method"] != "GET" or r["path"] not in fleet_wide]
+
+
+def test_spaces_in_a_name_are_not_an_injection(bot: BotProcess, e2e_sim: SimProcess) -> None:
+    answer, _ = bot.command("sync prod uction", user=ADMIN)
+    assert "exactly one workspace" in answer.json()["text"]
+    assert sent_for_a_workspace(e2e_sim) == []
+
+
+def test_mrkdwn_typed_by_a_user_is_shown_not_obeyed(bot: BotProcess) -> None:
+    answer, _ = bot.command("sync <!channel>", user=ADMIN)
+    text = answer.text + json.dumps(bot.slack.everything_sent())
+    reply = answer.json()["text"] if answer.text else bot.responses(_)[0]["text"]
+    assert "<!channel>" not in reply and "&lt;!channel&gt;" in reply
+    assert "<!channel>" not in text.replace("sync <!channel>", "")
