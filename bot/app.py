@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -35,9 +36,7 @@ def build_app(
         client=deps.web,
         process_before_response=False,
         token_verification_enabled=token_verification,
-        # Listeners ack at once and then wait on the Sync API: size the pool for many at a time.
-        listener_executor=executor
-        or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor or ListenerPool(LISTENER_THREADS),
         raise_error_for_unhandled_request=False,
     )
 
@@ -83,7 +82,7 @@ def run_bot(settings: Settings | None = None) -> int:
     except FsyncError as exc:
         print(f"fsync-bot run: {exc.user_message}", file=sys.stderr)
         return 2
-    executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener")
+    executor = ListenerPool(LISTENER_THREADS)
     app = build_app(deps, executor=executor)
     deps.start_background()
     try:
@@ -103,7 +102,7 @@ def run_bot(settings: Settings | None = None) -> int:
     return 0
 
 
-def drain(executor: ThreadPoolExecutor, *, timeout: float) -> None:
+def drain(executor: Executor, *, timeout: float) -> None:
     done = threading.Event()
 
     def wait() -> None:
@@ -113,3 +112,65 @@ def drain(executor: ThreadPoolExecutor, *, timeout: float) -> None:
     threading.Thread(target=wait, daemon=True).start()
     if not done.wait(timeout):
         log.warning("stopping with listeners still running after %.0f s", timeout)
+
+
+class ListenerPool(Executor):
+    """Starts every listener at once: on an idle pooled thread, else on a thread of its own.
+
+    Bolt runs a listener's ack() on this executor, and a listener acks first and then waits on
+    the Sync API (4 s for a slow fleet, up to 30 s for the rate limiter). A bounded pool full of
+    such waiting listeners would queue the next requests' acks past Slack's 3 s deadline
+    (benchmark 1 saw 2 s acks with 100 commands in flight against a 64-thread pool).
+    """
+
+    def __init__(self, keep: int) -> None:
+        self._pool = ThreadPoolExecutor(keep, thread_name_prefix="listener")
+        self._keep = keep
+        self._busy = 0
+        self._extra: set[threading.Thread] = set()
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new listeners after shutdown")
+            pooled = self._busy < self._keep
+            if pooled:
+                self._busy += 1
+        if pooled:
+            # Outside the lock: a listener that is already done runs the callback right here.
+            pooled_future = self._pool.submit(fn, *args, **kwargs)
+            pooled_future.add_done_callback(self._release)
+            return pooled_future
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args, **kwargs))
+                    except BaseException as exc:
+                        future.set_exception(exc)
+            finally:
+                with self._lock:
+                    self._extra.discard(thread)
+
+        thread = threading.Thread(target=run, name="listener-extra", daemon=True)
+        with self._lock:
+            self._extra.add(thread)
+        thread.start()
+        return future
+
+    def _release(self, _: Future[Any]) -> None:
+        with self._lock:
+            self._busy -= 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            extra = list(self._extra)
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            for thread in extra:
+                thread.join()

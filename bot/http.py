@@ -14,24 +14,37 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from bot import __version__
 from bot.runtime import Deps
+from bot.slack.reply import ACK_GATE, AckGate
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def asgi_app(app: App, deps: Deps) -> Starlette:
+    gate = AckGate()
+
     async def events(request: Request) -> Response:
-        body = (await request.body()).decode("utf-8", errors="replace")
-        bolt_request = BoltRequest(
-            body=body, query=request.url.query, headers={k: v for k, v in request.headers.items()}
-        )
-        # dispatch() verifies the signature, runs the listener's ack, and returns: off the loop.
-        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        gate.enter()
+        try:
+            body = (await request.body()).decode("utf-8", errors="replace")
+            bolt_request = BoltRequest(
+                body=body,
+                query=request.url.query,
+                headers={k: v for k, v in request.headers.items()},
+                context={ACK_GATE: gate},
+            )
+            # dispatch() verifies the signature, runs the listener's ack, and returns: off the
+            # loop.
+            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        except BaseException:
+            gate.leave()
+            raise
         headers = {k: v[0] for k, v in bolt_response.headers.items() if v}
-        return Response(bolt_response.body, status_code=bolt_response.status, headers=headers)
+        return _Ack(bolt_response.body, bolt_response.status, headers, gate)
 
     async def healthz(_: Request) -> Response:
         last = deps.client.last_ok_at
@@ -52,6 +65,20 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
+
+
+class _Ack(Response):
+    """The answer to Slack; the gate learns when it has been sent (or could not be)."""
+
+    def __init__(self, body: str, status: int, headers: dict[str, str], gate: AckGate) -> None:
+        super().__init__(body, status_code=status, headers=headers)
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.gate.leave()
 
 
 def serve(app: App, deps: Deps) -> None:

@@ -23,9 +23,13 @@ def is_stalled(ws: Workspace, now: datetime) -> bool:
         or ws.status in ("queued", "running", "disabled")
     ):
         return False
+    overdue = now - ws.next_sync
+    # The grace is never under the floor: this one comparison settles almost every workspace,
+    # which matters when a 10,000-workspace view asks three times each (benchmark 5).
+    if overdue <= STALL_FLOOR:
+        return False
     interval = interval_seconds(ws.sync_interval) or 0
-    grace = max(timedelta(seconds=2 * interval), STALL_FLOOR)
-    return now - ws.next_sync > grace
+    return overdue > max(timedelta(seconds=2 * interval), STALL_FLOOR)
 
 
 def health(ws: Workspace, now: datetime) -> str:

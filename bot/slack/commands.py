@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -15,7 +15,7 @@ from bot.errors import UsageError
 from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.followers import Followed
-from bot.slack.reply import guarded
+from bot.slack.reply import after_ack, guarded
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Deps, Command, "Request"], None]
@@ -127,7 +127,9 @@ HANDLERS: dict[str, Handler] = {
 def register(app: App, deps: Deps) -> None:
     @app.command("/fsync")
     @guarded
-    def fsync_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def fsync_command(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         try:
             cmd = parse(body.get("text", ""))
         except UsageError as exc:
@@ -144,4 +146,5 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
+        after_ack(context)
         handler(deps, cmd, Request(body, respond, client))

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core.authz import Role
@@ -26,7 +26,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.ids import Action
-from bot.slack.reply import guarded
+from bot.slack.reply import after_ack, guarded
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,16 @@ def publish(deps: Deps, client: WebClient, user_id: str) -> None:
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
     @guarded
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_home_opened(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         if event.get("tab", "home") == "home":
+            after_ack(context)  # Bolt acked it already
             publish(deps, client, event["user"])
 
     @app.action(Action.REFRESH_HOME)
     @guarded
-    def on_refresh(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+    def on_refresh(ack: Any, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
+        after_ack(context)
         publish(deps, client, body["user"]["id"])
