@@ -38,7 +38,7 @@ def _lenient_str(value: Any) -> Any:
 def _lenient_int(value: Any) -> int:
     try:
         return max(0, int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # None, "3 conflicts", NaN, Infinity
         return 0
 
 

@@ -142,3 +142,9 @@ def test_any_conflict_list_gives_cards_or_a_clear_error(status: int, payload: An
         return
     message = views.conflicts_message(found, POLICY, None)
     assert message["text"] and len(message["blocks"]) <= 50
+
+
+def test_regression_infinite_conflict_count_is_read_as_zero() -> None:
+    client = client_answering(200, b'{"workspaces": [{"name": "a", "open_conflicts": Infinity}]}')
+    (ws,) = client.list_workspaces()
+    assert ws.open_conflicts == 0
