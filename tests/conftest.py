@@ -44,3 +44,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"secrets scan: {len(secrets_scan.SECRETS)} secrets, {len(secrets_scan.LOGS)} bot "
             f"logs, {len(secrets_scan.SLACKS)} fake Slacks: no hits"
         )
+
+
+# -- hypothesis profiles ----------------------------------------------------------------------
+# CI replays a fixed sequence (a red CI must mean a code change, not a lucky draw); developers
+# explore (HYPOTHESIS_PROFILE=explore for a long hunt).
+
+
+def _hypothesis_profiles() -> None:
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("dev", max_examples=150)
+    settings.register_profile("ci", max_examples=150, derandomize=True, database=None)
+    settings.register_profile("explore", max_examples=3000)
+    default = "ci" if os.environ.get("CI") else "dev"
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
+
+
+_hypothesis_profiles()

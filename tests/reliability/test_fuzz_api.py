@@ -73,7 +73,7 @@ def client_answering(status: int, body: bytes) -> SyncClient:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(status=statuses, body=bodies)
 def test_any_listing_gives_a_view_or_a_clear_error(status: int, body: bytes) -> None:
     client = client_answering(status, body)
@@ -126,7 +126,7 @@ conflict = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     status=statuses,
     payload=st.one_of(
