@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.errors import FeatureUnavailable, SyncAPIError
+from bot.errors import FeatureUnavailable, RunNotFound, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Run
 from bot.slack.views import sync_card
@@ -84,7 +84,8 @@ class RunFollower:
     def _check(self, item: Followed) -> None:
         try:
             run = self.sync.get_run(item.run.id)
-        except FeatureUnavailable:
+        except (FeatureUnavailable, RunNotFound):
+            # Nothing more will be learnt about this run: the card keeps its last known state.
             self._drop(item)
             return
         except SyncAPIError as exc:

@@ -42,10 +42,13 @@ def test_bad_names_are_refused_before_any_request(
 
 
 def sent_for_a_workspace(sim: SimProcess) -> list[dict]:
-    """Requests that name a workspace (the poller's fleet listing may run meanwhile: it names
-    none)."""
-    fleet_wide = ("/v1/terraform/sync/workspaces", "/v1/terraform/sync/conflicts")
-    return [r for r in sim.requests() if r["method"] != "GET" or r["path"] not in fleet_wide]
+    """Writes, and reads of one workspace: what a bad name would have turned into. (The poller's
+    fleet listing and earlier sync cards following their runs may run meanwhile.)"""
+    return [
+        r
+        for r in sim.requests()
+        if r["method"] != "GET" or r["path"].startswith("/v1/terraform/sync/workspaces/")
+    ]
 
 
 def test_spaces_in_a_name_are_not_an_injection(bot: BotProcess, e2e_sim: SimProcess) -> None:
