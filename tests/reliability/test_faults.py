@@ -146,3 +146,36 @@ def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path) -> Non
                 bot.stop()
     finally:
         slack.stop()
+
+
+def test_api_down_for_20_polls_is_one_alert_one_recovery_and_no_false_alarms(
+    tmp_path: Path,
+) -> None:
+    slack = HistorySlack().start()
+    try:
+        with SimProcess(key="down-key") as sim:
+            env = {"FSYNC_POLL_INTERVAL": "1", "FSYNC_ALERT_CHANNEL": "CDOWN"}
+            bot = BotProcess(slack, sim.url, sim.key, tmp_path, **env).start()
+            try:
+                wait_until(lambda: slack.posts("CDOWN"), 15, "the first poll's alerts")
+                time.sleep(1.5)
+                before = len(slack.posts("CDOWN"))
+                sim.control("POST", "/_sim/faults", {"error_rate": 1, "error_status": 503})
+                time.sleep(20)  # 20 failed polls
+                _, name = bot.command("status", user=OPERATOR)
+                (reply,) = bot.responses(name, timeout=15)
+                assert "last known state" in str(reply) and "ago" in str(reply)
+                sim.control("POST", "/_sim/faults", {})
+                api_cards = wait_until(
+                    lambda: [m for m in slack.posts("CDOWN") if "Sync API" in str(m)],
+                    10,
+                    "the api card",
+                )
+                assert len(api_cards) == 1
+                wait_until(lambda: slack.replies("CDOWN", api_cards[0]["ts"]), 15, "the recovery")
+                time.sleep(3)  # polls after the return: no per-workspace false alarms
+                assert len(slack.posts("CDOWN")) == before + 1
+            finally:
+                bot.stop()
+    finally:
+        slack.stop()
