@@ -39,9 +39,10 @@ def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
     assert out.rstrip().endswith("bye")
 
 
-def test_viewer_is_refused_and_told_why() -> None:
-    out = demo("/fsync sync staging\nquit\n", "--as", "viewer")
+def test_viewer_is_refused_and_end_of_input_leaves_cleanly() -> None:
+    out = demo("/fsync sync staging\n", "--as", "viewer")
     assert "You are a viewer" in out and "operator role" in out
+    assert out.rstrip().endswith("bye")
 
 
 def test_protected_sync_asks_for_confirmation_and_the_modal_is_filled_in() -> None:
@@ -56,12 +57,12 @@ def test_protected_sync_asks_for_confirmation_and_the_modal_is_filled_in() -> No
     assert "/fsync subscribe" in out
 
 
-def test_simulator_commands_and_home() -> None:
-    out = demo("sim fail dev\nhome\n/fsync status\nsim down\n/fsync status\nsim up\nbogus\nquit\n")
-    assert "App Home" in out and "dev failed" in out
+def test_an_alert_appears_and_the_simulator_commands_work() -> None:
+    out = demo(
+        "sim fail dev\nwait 7\nhome\n/fsync status\nsim down\n/fsync status\nsim up\nbogus\nquit\n"
+    )
+    alerts = out.split("> sim fail dev", 1)[1]
+    assert "#fsync-alerts" in alerts and "dev failed" in alerts
+    assert "App Home" in out
     assert "not answering" in out and "last known state" in out
     assert "Not understood" in out
-
-
-def test_end_of_input_leaves_cleanly() -> None:
-    assert demo("/fsync help\n").rstrip().endswith("bye")
