@@ -60,29 +60,38 @@ def conflict_blocks(
     if resolved:
         blocks.append(section(resolved))
         return blocks
-    if conflict.is_open and conflict.allowed_resolutions:
-        protected = policy.is_protected(ws)
-        elements = []
-        for resolution in conflict.allowed_resolutions[:5]:
-            value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
-            dialog = None
-            if protected:
-                dialog = confirm_dialog(
-                    "Protected workspace",
-                    f"Resolve the conflict in *{esc(ws)}* with *{label(resolution).lower()}*?",
-                    "Resolve",
-                )
-            elements.append(
-                button(
-                    label(resolution),
-                    Action.RESOLVE_CONFIRMED if protected else Action.RESOLVE,
-                    value,
-                    confirm=dialog,
-                    style="primary" if resolution == "apply_desired" else None,
-                )
-            )
-        blocks.append(actions(*elements, block_id=f"resolve:{conflict.id}"[:255]))
+    buttons = resolution_buttons(conflict, policy)
+    if buttons is not None:
+        blocks.append(buttons)
     return blocks
+
+
+def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
+    """One button per allowed resolution (confirmed first on a protected workspace)."""
+    if not (conflict.is_open and conflict.allowed_resolutions):
+        return None
+    ws = conflict.workspace or "?"
+    protected = policy.is_protected(ws)
+    elements = []
+    for resolution in conflict.allowed_resolutions[:5]:
+        value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
+        dialog = None
+        if protected:
+            dialog = confirm_dialog(
+                "Protected workspace",
+                f"Resolve the conflict in *{esc(ws)}* with *{label(resolution).lower()}*?",
+                "Resolve",
+            )
+        elements.append(
+            button(
+                label(resolution),
+                Action.RESOLVE_CONFIRMED if protected else Action.RESOLVE,
+                value,
+                confirm=dialog,
+                style="primary" if resolution == "apply_desired" else None,
+            )
+        )
+    return actions(*elements, block_id=f"resolve:{conflict.id}"[:255])
 
 
 def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str | None) -> Message:

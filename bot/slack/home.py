@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.core.authz import Role
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.errors import SyncAPIError
+from bot.firestartr.models import Conflict
 from bot.runtime import Deps
 from bot.slack.blocks import (
     MAX_VIEW_BLOCKS,
@@ -25,15 +26,23 @@ from bot.slack.blocks import (
     header,
     section,
 )
+from bot.slack.conflict_views import resolution_buttons
 from bot.slack.ids import Action
 from bot.slack.reply import after_ack, guarded
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons
 
 log = logging.getLogger(__name__)
-MAX_PROBLEMS = 25
+MAX_PROBLEMS = 20
+MAX_RESOLVABLE = 5  # conflicts whose resolution buttons the Home tab draws (block budget)
 
 
-def home_view(view: FleetView | None, now: datetime, role: Role, deps: Deps) -> dict[str, Any]:
+def home_view(
+    view: FleetView | None,
+    now: datetime,
+    role: Role,
+    deps: Deps,
+    conflicts: list[Conflict] | None = None,
+) -> dict[str, Any]:
     blocks: list[Block] = [
         header("fsync: Terraform sync"),
         context(f"Your role: *{role.label}* · updated {ago(now, now)}"),
@@ -59,6 +68,10 @@ def home_view(view: FleetView | None, now: datetime, role: Role, deps: Deps) -> 
         )
     )
     problems = [ws for ws in ordered(view.workspaces, now) if is_problem(ws, now)]
+    by_workspace: dict[str, list[Conflict]] = {}
+    for conflict in conflicts or []:
+        by_workspace.setdefault(conflict.workspace or "", []).append(conflict)
+    resolvable = MAX_RESOLVABLE
     blocks.append(divider())
     if not problems:
         blocks.append(section(":white_check_mark: Nothing needs attention."))
@@ -69,6 +82,10 @@ def home_view(view: FleetView | None, now: datetime, role: Role, deps: Deps) -> 
             text += f"\n`{esc(ws.message[:200])}`"
         blocks.append(section(text))
         blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
+        for conflict in by_workspace.get(ws.name, [])[:1]:
+            if resolvable and (buttons := resolution_buttons(conflict, deps.policy)):
+                blocks += [context(f":warning: {esc(conflict.summary or 'conflict')}"), buttons]
+                resolvable -= 1
     if len(problems) > MAX_PROBLEMS:
         blocks.append(
             context(
@@ -87,9 +104,14 @@ def publish(deps: Deps, client: WebClient, user_id: str) -> None:
         view = deps.service.fleet()
     except SyncAPIError:
         view = None
-    client.views_publish(
-        user_id=user_id, view=home_view(view, deps.clock(), deps.service.role(user_id), deps)
-    )
+    conflicts: list[Conflict] = []
+    if view is not None and view.live and any(ws.status == "conflict" for ws in view.workspaces):
+        try:
+            conflicts = deps.service.conflicts()
+        except SyncAPIError:  # the Home tab still shows the fleet, without resolution buttons
+            conflicts = []
+    role = deps.service.role(user_id)
+    client.views_publish(user_id=user_id, view=home_view(view, deps.clock(), role, deps, conflicts))
 
 
 def register(app: App, deps: Deps) -> None:

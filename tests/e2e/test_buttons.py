@@ -296,3 +296,19 @@ def test_fifty_concurrent_commands_against_a_slow_api_are_all_acked_fast(
         assert max(elapsed for _, elapsed in results) < 3.0
     finally:
         e2e_sim.control("POST", "/_sim/faults", {})
+
+
+def test_a_conflict_is_resolved_from_the_home_tab_and_the_tab_refreshes(
+    bot: BotProcess, e2e_sim: SimProcess
+) -> None:
+    bot.post(json.dumps(slackreq.home_opened(OPERATOR)), content_type="application/json")
+    (published,) = bot.slack.wait_for("views.publish")
+    view = published.args["view"]
+    ignore = next(b for b in buttons(view) if b["text"]["text"] == "Ignore this time")
+    assert json.loads(ignore["value"])["w"] == "networking"
+    payload = slackreq.home_action_payload(ignore["action_id"], ignore["value"], user=OPERATOR)
+    bot.post(slackreq.interactive_body(payload))
+    republished = bot.slack.wait_for("views.publish", count=2)[-1].args["view"]
+    assert "Ignore this time" not in texts(republished)  # resolved: the tab no longer offers it
+    assert len([r for r in e2e_sim.requests() if r["path"].endswith("/resolve")]) == 1
+    assert bot.slack.invalid == []
