@@ -133,9 +133,17 @@ class RateLimiter:
                     self._people_waiting -= 1
 
     def pause_until(self, monotonic_deadline: float) -> None:
-        """Hand out no token before `monotonic_deadline` (on the limiter's clock)."""
+        """Hand out no token before `monotonic_deadline` (on the limiter's clock).
+
+        Nothing refills during a pause beyond the one token due when it ends: the server hands
+        out no requests meanwhile, and tokens saved up would all be spent in one burst the moment
+        it ends, which the server answers with 429s (benchmark 4 saw a dozen at each minute
+        boundary).
+        """
         with self._lock:
+            self._refill(self.clock())
             self._paused_until = max(self._paused_until, monotonic_deadline)
+            self._stamp = max(self._stamp, self._paused_until - 1.0 / self._rate)
 
     def observe_headers(self, headers: Mapping[str, str]) -> None:
         """Trust the server's `X-RateLimit-Remaining` when lower than ours; pause on 0 + Reset."""
@@ -152,8 +160,9 @@ class RateLimiter:
             self.pause_until(self.clock() + min(max(0.0, delay), _MAX_HEADER_PAUSE))
 
     def _refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self._stamp)
-        self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+        if now <= self._stamp:  # in a pause (see pause_until): nothing refills before its end
+            return
+        self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = now
 
     def _take(self, priority: Priority, now: float) -> float:
