@@ -98,6 +98,7 @@ class SyncClient:
         self._sleep = sleep
         self._lock = threading.Lock()
         self.features: dict[str, bool] = {"runs": True, "conflicts": True}
+        self._last_fleet = reading.Reuse()
         self.last_ok_at: datetime | None = None
 
     @classmethod
@@ -123,7 +124,7 @@ class SyncClient:
     def list_workspaces(self, *, priority: Priority = Priority.PERSON) -> list[Workspace]:
         path = f"{API}/workspaces"
         response = self._send(_Call("GET", path, self._ctx(path), priority=priority))
-        return reading.read_items(response, "workspaces", Workspace)
+        return reading.read_items(response, "workspaces", Workspace, self._last_fleet)
 
     def trigger_sync(
         self, name: str, *, requested_by: str | None = None, idempotency_key: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -40,18 +41,61 @@ def read_model(response: httpx.Response, model: type[M]) -> M:
     return validate(response, read_json(response), model)
 
 
-def read_items(response: httpx.Response, key: str, model: type[M]) -> list[M]:
+class Reuse:
+    """The models of the last listing by name: an item unchanged since then is not read again.
+
+    The fleet is listed on every poll and ~99% of its items are the same as last time, while
+    reading an item into a model costs about four times its share of `json.loads` (benchmark 2).
+    An item is unchanged when it has the same keys, values and value types. Models are never
+    changed after reading, so one object may appear in consecutive listings.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[Any, ...]] = {}
+        self._lock = threading.Lock()
+
+    def last(self) -> dict[str, tuple[Any, ...]]:
+        with self._lock:
+            return self._last
+
+    def keep(self, seen: dict[str, tuple[Any, ...]]) -> None:
+        with self._lock:
+            self._last = seen
+
+
+def read_items(
+    response: httpx.Response, key: str, model: type[M], reuse: Reuse | None = None
+) -> list[M]:
     """`{key: [item, ...]}` (or a bare list) as models."""
     data = read_json(response)
     items = data.get(key) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise failures.unexpected(response)
+    last = reuse.last() if reuse is not None else {}
+    seen: dict[str, tuple[Any, ...]] = {}
+    shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     out: list[M] = []
     for item in items:
-        try:
-            out.append(model.model_validate(item))
-        except ValidationError:
-            log.warning("Skipped an unreadable %s entry from the Sync API", key)
+        name = item.get("name") if reuse is not None and isinstance(item, dict) else None
+        if isinstance(name, str):
+            values = tuple(item.values())
+            shape = (tuple(item), tuple(map(type, values)))
+            shape = shapes.setdefault(shape, shape)  # one object per shape: less to keep
+            before = last.get(name)
+            found = before[2] if before and before[1] == shape and before[0] == values else None
+        else:
+            found = None
+        if found is None:
+            try:
+                found = model.model_validate(item)
+            except ValidationError:
+                log.warning("Skipped an unreadable %s entry from the Sync API", key)
+                continue
+        if isinstance(name, str):
+            seen[name] = (values, shape, found)
+        out.append(found)
+    if reuse is not None:
+        reuse.keep(seen)
     return out
 
 
