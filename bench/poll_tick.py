@@ -1,0 +1,289 @@
+"""Benchmark 2, poll tick cost against fleet size: 100, 1,000, 10,000 and 50,000 workspaces.
+
+For each size, a fresh simulator serves that many workspaces (`--workspaces N`, about 3% failed
+at start, scheduled syncs going on) and a fresh child process measures fsync's poller in-process:
+the real `Poller` from bot/alerts, built by `Deps.build` exactly as `fsync-bot run` builds it
+(SQLite file in WAL mode, alerts routed to FSYNC_ALERT_CHANNEL), holding its lease, ticked
+directly. Before each tick, about 1% of the workspaces change state through the simulator's
+/_sim API (half of them fail, half of the earlier failures recover); that is not timed. A tick
+is `Poller.tick()`: the fleet listing at the poller's priority, reading it into models, the diff
+against the snapshot, routing, and the one SQLite transaction. Per tick: CPU time
+(`time.process_time()` of the child, the tick only), wall time, SQLite rows written (the
+connection's `total_changes`), and the child's resident set after the tick (VmRSS) and at its
+peak during the tick (VmHWM, reset before each tick). The first tick (which stores the whole
+snapshot) is reported apart; the steady numbers are medians over the next ticks. The floor is
+measured in the same process right after each tick (after its RSS is read), on the same
+listing: `httpx` GET of /workspaces plus `json.loads`, nothing else. To measure fsync and not
+its rate limit, the child's FIRESTARTR_RATE_LIMIT and the simulator's limit are raised. The
+fleet copy the poller saves for commands at most once a minute is in the first tick only.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import random
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from bench import common
+from bench.common import API, Result
+
+SIZES = (100, 1_000, 10_000, 50_000)
+HAND_MADE = 8
+
+
+def flip(sim: common.SimProcess, names: list[str], failed: set[str], rng: random.Random) -> int:
+    """About 1% of the fleet changes state: half fail, half of the earlier failures recover."""
+    count = max(1, len(names) // 100)
+    recover = rng.sample(sorted(failed), min(len(failed), count // 2))
+    fail = rng.sample(names, count - len(recover))
+    jobs = [(n, "success") for n in recover] + [(n, "failed") for n in fail if n not in failed]
+
+    def one(job: tuple[str, str]) -> None:
+        name, status = job
+        message = f"Error: bench failure of {name}" if status == "failed" else None
+        common.set_state(sim, name, status, message)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, jobs))
+    failed.difference_update(recover)
+    failed.update(n for n, s in jobs if s == "failed")
+    return len(jobs)
+
+
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current RSS (Linux: clear_refs 5), to see one tick's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def vm(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
+    """One fleet size, in this process: a simulator, fsync's poller, the ticks, the floor."""
+    import httpx
+
+    from bot.alerts.lease import Lease
+    from bot.alerts.poller import Poller
+    from bot.runtime import Deps
+    from bot.settings import Settings
+
+    synthetic = max(0, size - HAND_MADE)
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    sim_args = ("--workspaces", str(synthetic), "--seed", str(seed))
+    with common.simulator(*sim_args) as sim, TemporaryDirectory() as tmp:
+        sim.control("POST", "/_sim/faults", json={"rate_limit_per_minute": 1_000_000})
+        settings = Settings(
+            slack_bot_token="xoxb-bench",  # noqa: S106 - a fake token for a fake Slack
+            slack_api_url="http://127.0.0.1:9/api/",  # the sender is not started: never called
+            firestartr_api_url=sim.url,
+            firestartr_api_key=sim.key,
+            firestartr_rate_limit=100_000,
+            db_path=Path(tmp) / "fsync.db",
+            alert_channel="CALERTS",
+            poll_interval=30,
+        )
+        deps = Deps.build(settings)
+        poller = next(w for w in deps.workers if isinstance(w, Poller))
+        lease = next(w for w in deps.workers if isinstance(w, Lease))
+        assert lease.renew()
+        conn = deps.store.db.conn
+        floor_client = httpx.Client(base_url=sim.url, headers=sim.auth_headers, timeout=30)
+        names = common.synthetic_names(synthetic) or ["staging", "dev"]
+        failed: set[str] = set()
+        previous: dict[str, int] = {}  # small, not to weigh on the RSS being measured
+        for n in range(ticks + 1):
+            flipped = flip(sim, names, failed, rng) if n else 0
+            lease.renew()
+            gc.collect()
+            reset_peak_rss()
+            writes, cpu, wall = conn.total_changes, time.process_time(), time.perf_counter()
+            poller.tick()
+            tick_cpu, tick_wall = time.process_time() - cpu, time.perf_counter() - wall
+            writes = conn.total_changes - writes
+            peak, rss = vm("VmHWM"), vm("VmRSS")
+            cpu, wall = time.process_time(), time.perf_counter()
+            listing = json.loads(floor_client.get(f"{API}/workspaces").content)
+            floor_cpu, floor_wall = time.process_time() - cpu, time.perf_counter() - wall
+            state = {
+                w["name"]: hash((w["status"], w.get("message"), w.get("last_sync")))
+                for w in listing["workspaces"]
+            }
+            changed = sum(1 for k, v in state.items() if previous.get(k) != v)
+            previous = state
+            del listing, state
+            rows.append(
+                {
+                    "tick": n,
+                    "flipped": flipped,
+                    "changed": changed,
+                    "cpu": tick_cpu,
+                    "wall": tick_wall,
+                    "writes": writes,
+                    "floor_cpu": floor_cpu,
+                    "floor_wall": floor_wall,
+                    "rss_mb": rss,
+                    "peak_rss_mb": peak,
+                }
+            )
+        floor_client.close()
+        deps.client.close()
+    return {"size": size, "ticks": rows}
+
+
+def run_size(size: int, ticks: int, seed: int, tmp: Path) -> dict[str, Any]:
+    out = tmp / f"size-{size}.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.poll_tick",
+            "--child",
+            str(size),
+            "--ticks",
+            str(ticks),
+            "--seed",
+            str(seed),
+            "--child-out",
+            str(out),
+        ],
+        cwd=common.ROOT,
+        check=True,
+        timeout=600,
+    )
+    return json.loads(out.read_text())
+
+
+def median(rows: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def main() -> None:
+    args = common.parser(__doc__)
+    args.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    args.add_argument("--ticks", type=int, default=8, help="steady ticks per size")
+    args.add_argument("--seed", type=int, default=3)
+    args.add_argument("--child", type=int, help=argparse_hidden())
+    args.add_argument("--child-out", type=Path, help=argparse_hidden())
+    opts = args.parse_args()
+    if opts.child:
+        opts.child_out.write_text(json.dumps(child(opts.child, opts.ticks, opts.seed)))
+        return
+    sizes = [int(s) for s in opts.sizes.split(",")]
+    if opts.smoke:
+        sizes, opts.ticks = [100, 300], 2
+    result = Result(
+        name="poll_tick",
+        title="2. Poll tick cost against fleet size",
+        command="python -m bench.poll_tick",
+        method=__doc__ or "",
+        smoke=opts.smoke,
+        params={"sizes": sizes, "steady_ticks": opts.ticks, "changing_per_tick": "~1%"},
+    )
+    runs = []
+    with TemporaryDirectory() as tmp:
+        for size in sizes:
+            runs.append(run_size(size, opts.ticks, opts.seed, Path(tmp)))
+            print(f"  {size:>6} workspaces measured", flush=True)
+    table = []
+    summary: dict[int, dict[str, float]] = {}
+    for run in runs:
+        first, steady = run["ticks"][0], run["ticks"][1:]
+        s = {
+            "cpu": median(steady, "cpu"),
+            "wall": median(steady, "wall"),
+            "writes": median(steady, "writes"),
+            "floor_cpu": median(steady, "floor_cpu"),
+            "floor_wall": median(steady, "floor_wall"),
+            "changed": median(steady, "changed"),
+            "peak_rss": max(r["peak_rss_mb"] for r in run["ticks"]),
+            "rss": statistics.median(r["rss_mb"] for r in steady),
+            "first_cpu": first["cpu"],
+            "first_writes": first["writes"],
+        }
+        s["ratio"] = s["cpu"] / s["floor_cpu"] if s["floor_cpu"] else float("inf")
+        summary[run["size"]] = s
+        table.append(
+            [
+                f"{run['size']:,}",
+                f"{s['changed']:.0f}",
+                f"{s['cpu'] * 1000:.1f} ms",
+                f"{s['wall'] * 1000:.1f} ms",
+                f"{s['writes']:.0f}",
+                f"{s['floor_cpu'] * 1000:.1f} ms",
+                f"{s['ratio']:.2f}x",
+                f"{s['cpu'] / run['size'] * 1e6:.1f} µs",
+                f"{s['rss']:.0f} / {s['peak_rss']:.0f} MB",
+                f"{s['first_cpu'] * 1000:.0f} ms / {s['first_writes']:.0f}",
+            ]
+        )
+    result.table(
+        "Per tick (medians of the steady ticks)",
+        [
+            "workspaces",
+            "changed",
+            "CPU",
+            "wall",
+            "SQLite rows written",
+            "floor CPU",
+            "CPU / floor",
+            "CPU per workspace",
+            "RSS after / peak in tick",
+            "first tick CPU / rows",
+        ],
+        table,
+    )
+    result.data = {"runs": runs, "summary": {str(k): v for k, v in summary.items()}}
+    if 10_000 in summary:
+        cpu = summary[10_000]["cpu"]
+        result.budget(
+            "10,000 workspaces: under 250 ms CPU per tick", f"{cpu * 1000:.0f} ms", cpu < 0.25
+        )
+    big = [n for n in sorted(summary) if n >= 1_000]
+    if len(big) >= 2:
+        # The log-log slope of CPU against fleet size: 1.0 is linear, 2.0 quadratic.
+        small, large = big[0], big[-1]
+        slope = math.log(summary[large]["cpu"] / summary[small]["cpu"]) / math.log(large / small)
+        per = {n: summary[n]["cpu"] / n for n in (small, large)}
+        result.budget(
+            "cost grows linearly (not worse)",
+            f"slope {slope:.2f} from {small:,} to {large:,} (1.00 is linear); CPU per workspace "
+            f"{per[small] * 1e6:.1f} -> {per[large] * 1e6:.1f} µs",
+            slope <= 1.1,
+        )
+    worst = max(summary.items(), key=lambda kv: kv[1]["ratio"])
+    result.budget(
+        "at most 3x the floor",
+        ", ".join(f"{n:,}: {s['ratio']:.2f}x" for n, s in sorted(summary.items())),
+        worst[1]["ratio"] <= 3.0,
+    )
+    if 50_000 in summary:
+        peak = summary[50_000]["peak_rss"]
+        result.budget("RSS under 250 MB at 50,000", f"peak {peak:.0f} MB", peak < 250)
+    result.show(result.write(opts.out))
+
+
+def argparse_hidden() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+if __name__ == "__main__":
+    main()
