@@ -129,6 +129,9 @@ def main() -> None:
             throttled = dict(slack.throttled)
         after_polls = [t for t in listing_times(sim) if t > polls[-1]]
         bot_errors = [line for line in bot.log().splitlines() if " ERROR " in line][:5]
+        # When the storm never shows, what fsync said is the first thing to look at.
+        bot_log = [ln for ln in bot.log().splitlines() if "HTTP Request" not in ln][-40:]
+        poll_times = [round(t - started, 1) for t in listing_times(sim)]
 
     first = storm[0].at - started if storm else float("inf")
     everything = last - started if storm else float("inf")
@@ -183,7 +186,11 @@ def main() -> None:
         "messages": rows,
         "poll_after_failures_s": landed,
         "bot_errors": bot_errors,
+        "polls_s": poll_times,
     }
+    if not storm or not after_polls:
+        result.data["bot_log_tail"] = bot_log
+        result.notes.append(f"no storm seen; polls at {poll_times} s; see bot_log_tail")
     result.show(result.write(opts.out))
 
 
