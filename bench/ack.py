@@ -22,9 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench import common
-from bench.common import Bot, Result, ms, summary
+from bench import common, procs
+from bench.common import Result, ms, summary
+from bench.procs import Bot
 from tests.support import slackreq
+from tests.support.botproc import free_port
 
 WORKSPACES = ("staging", "dev", "networking", "data-platform", "observability", "billing-api")
 
@@ -107,17 +109,17 @@ def main() -> None:
     times: dict[str, list[float]] = {"fsync": [], "bare": []}
     statuses: dict[str, list[int]] = {"fsync": [], "bare": []}
     per_round: list[list[object]] = []
-    with common.stack() as stack, TemporaryDirectory() as tmp:
-        sim = stack.enter_context(common.simulator())
-        slack = stack.enter_context(common.fake_slack())
+    with procs.stack() as stack, TemporaryDirectory() as tmp:
+        sim = stack.enter_context(procs.simulator())
+        slack = stack.enter_context(procs.fake_slack())
         bot = stack.enter_context(
-            common.running(
+            procs.running(
                 Bot(slack, sim, Path(tmp), FSYNC_OPERATORS="*", FSYNC_LOG_LEVEL="WARNING")
             )
         )
-        bare_port = common.free_port()
+        bare_port = free_port()
         bare = stack.enter_context(
-            common.subprocess_server(
+            procs.subprocess_server(
                 [
                     "-m",
                     "bench.bare_app",

@@ -19,12 +19,13 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench import common
-from bench.common import API, Bot, Result, summary
+from bench import common, procs
+from bench.common import Result, summary
+from bench.procs import API, Bot
 from tests.support.botproc import ADMIN
 
 
-def subscribe(bot: Bot, slack: common.CountingSlack, channel: str, glob: str) -> None:
+def subscribe(bot: Bot, slack: procs.CountingSlack, channel: str, glob: str) -> None:
     answer, name = bot.command(f"subscribe {glob} failed", user=ADMIN, channel=channel)
     answer.raise_for_status()
     if slack.wait_arrival([name], 0.0, 20) is None:
@@ -58,15 +59,15 @@ def main() -> None:
     rng = random.Random(opts.seed)
     latencies: list[float] = []
     missing: list[str] = []
-    with common.stack() as stack, TemporaryDirectory() as tmp:
-        sim = stack.enter_context(common.simulator("--workspaces", "200", "--seed", "9"))
-        slack = stack.enter_context(common.fake_slack(post_interval=1.0))
+    with procs.stack() as stack, TemporaryDirectory() as tmp:
+        sim = stack.enter_context(procs.simulator("--workspaces", "200", "--seed", "9"))
+        slack = stack.enter_context(procs.fake_slack(post_interval=1.0))
         bot = Bot(slack, sim, Path(tmp))
         if opts.interval == 30.0:
             bot.env.pop("FSYNC_POLL_INTERVAL")  # the default under test
         else:
             bot.env["FSYNC_POLL_INTERVAL"] = str(opts.interval)
-        stack.enter_context(common.running(bot))
+        stack.enter_context(procs.running(bot))
         channels = [f"CLAT{g:04d}" for g in range(opts.channels)]
         for g, channel in enumerate(channels):
             subscribe(bot, slack, channel, f"ws-0{g:02d}*")
@@ -83,7 +84,7 @@ def main() -> None:
         for offset, name, channel in plan:
             time.sleep(max(0.0, origin + offset - time.monotonic()))
             at = time.time()
-            common.set_state(sim, name, "failed", f"Error: latency probe {name}")
+            procs.set_state(sim, name, "failed", f"Error: latency probe {name}")
             changed.append((at, name, channel))
         deadline = time.monotonic() + opts.interval + 30
         found: dict[str, float] = {}

@@ -30,8 +30,9 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench import common
-from bench.common import Bot, Result, ms, parse_at, summary
+from bench import common, procs
+from bench.common import Result, ms, summary
+from bench.procs import Bot, parse_at
 from tests.support import slackreq
 
 MIX = (
@@ -49,7 +50,7 @@ ANSWER_TIMEOUT = 45.0
 def person(
     i: int,
     port: int,
-    slack: common.CountingSlack,
+    slack: procs.CountingSlack,
     until: float,
     out: list[dict[str, Any]],
     seed: int,
@@ -124,10 +125,10 @@ def main() -> None:
         },
     )
     commands: list[dict[str, Any]] = []
-    with common.stack() as stack, TemporaryDirectory() as tmp:
+    with procs.stack() as stack, TemporaryDirectory() as tmp:
         stats_path = Path(tmp) / "limiter.json"
-        sim = stack.enter_context(common.simulator("--workspaces", "92", "--seed", "4"))
-        slack = stack.enter_context(common.fake_slack())
+        sim = stack.enter_context(procs.simulator("--workspaces", "92", "--seed", "4"))
+        slack = stack.enter_context(procs.fake_slack())
         bot = Bot(
             slack,
             sim,
@@ -139,7 +140,7 @@ def main() -> None:
         # The defaults under test: no override of the poll interval or the rate limit.
         for name in ("FSYNC_POLL_INTERVAL", "FIRESTARTR_RATE_LIMIT"):
             bot.env.pop(name, None)
-        stack.enter_context(common.running(bot))
+        stack.enter_context(procs.running(bot))
         started = time.time()
         until = time.monotonic() + opts.minutes * 60
         threads = [

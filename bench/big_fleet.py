@@ -25,8 +25,9 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench import common
-from bench.common import API, Bot, Result, ms, summary
+from bench import common, procs
+from bench.common import Result, ms, summary
+from bench.procs import API, Bot
 from bot.core.fleet import is_problem
 from bot.firestartr.models import Workspace
 from tests.support import slackreq
@@ -35,7 +36,7 @@ from tests.support.botproc import VIEWER
 HAND_MADE = 8
 
 
-def expected_problems(sim: common.SimProcess) -> tuple[int, set[str]]:
+def expected_problems(sim: procs.SimProcess) -> tuple[int, set[str]]:
     listing = sim.api.get(f"{API}/workspaces").json()["workspaces"]
     now = datetime.now(UTC)
     problems = {ws.name for ws in map(Workspace.model_validate, listing) if is_problem(ws, now)}
@@ -61,7 +62,7 @@ def problems_first(shown: list[str], problems: set[str]) -> bool:
     return all(name in problems for name in shown[:k]) and k in (len(shown), len(problems))
 
 
-def status_once(bot: Bot, slack: common.CountingSlack, n: int) -> dict[str, Any]:
+def status_once(bot: Bot, slack: procs.CountingSlack, n: int) -> dict[str, Any]:
     name = f"big-status-{n}"
     body = slackreq.command_body(
         "status", user=VIEWER, channel="CBIG0001", response_url=slack.response_url(name)
@@ -82,7 +83,7 @@ def status_once(bot: Bot, slack: common.CountingSlack, n: int) -> dict[str, Any]
     }
 
 
-def home_once(bot: Bot, slack: common.CountingSlack, n: int) -> dict[str, Any]:
+def home_once(bot: Bot, slack: procs.CountingSlack, n: int) -> dict[str, Any]:
     user = f"UHOME{n:04d}"
     before = len(slack.of("views.publish"))
     answer = bot.post(json.dumps(slackreq.home_opened(user)), content_type="application/json")
@@ -120,10 +121,10 @@ def main() -> None:
     synthetic = max(0, opts.workspaces - HAND_MADE)
     statuses: list[dict[str, Any]] = []
     homes: list[dict[str, Any]] = []
-    with common.stack() as stack, TemporaryDirectory() as tmp:
-        sim = stack.enter_context(common.simulator("--workspaces", str(synthetic), "--seed", "5"))
-        slack = stack.enter_context(common.fake_slack())
-        bot = stack.enter_context(common.running(Bot(slack, sim, Path(tmp))))
+    with procs.stack() as stack, TemporaryDirectory() as tmp:
+        sim = stack.enter_context(procs.simulator("--workspaces", str(synthetic), "--seed", "5"))
+        slack = stack.enter_context(procs.fake_slack())
+        bot = stack.enter_context(procs.running(Bot(slack, sim, Path(tmp))))
         total, problems = expected_problems(sim)
         for n in range(opts.repeat):
             # Scheduled syncs go on in the simulator: the right count is the one before or after.

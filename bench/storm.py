@@ -22,22 +22,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench import common
-from bench.common import API, Bot, Result
+from bench import common, procs
+from bench.common import Result
+from bench.procs import API, Bot
 
 CHANNEL = "CSTORM001"
 
 
-def listing_times(sim: common.SimProcess) -> list[float]:
+def listing_times(sim: procs.SimProcess) -> list[float]:
     """When the fleet was listed (the poller is the only one listing it here)."""
     return [
-        common.parse_at(r["at"])
+        procs.parse_at(r["at"])
         for r in sim.requests()
         if r["method"] == "GET" and r["path"] == f"{API}/workspaces"
     ]
 
 
-def wait_for_poll(sim: common.SimProcess, after: int, timeout: float) -> list[float]:
+def wait_for_poll(sim: procs.SimProcess, after: int, timeout: float) -> list[float]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         polls = listing_times(sim)
@@ -47,7 +48,7 @@ def wait_for_poll(sim: common.SimProcess, after: int, timeout: float) -> list[fl
     raise TimeoutError("the poller did not poll")
 
 
-def wait_quiet(slack: common.CountingSlack, quiet: float, timeout: float) -> float:
+def wait_quiet(slack: procs.CountingSlack, quiet: float, timeout: float) -> float:
     """Wait until Slack has accepted nothing for `quiet` seconds; the last acceptance time."""
     deadline = time.monotonic() + timeout
     while True:
@@ -78,15 +79,15 @@ def main() -> None:
         },
     )
     synthetic = opts.failures + 100
-    with common.stack() as stack, TemporaryDirectory() as tmp:
-        sim = stack.enter_context(common.simulator("--workspaces", str(synthetic), "--seed", "8"))
-        slack = stack.enter_context(common.fake_slack(post_interval=1.0))
+    with procs.stack() as stack, TemporaryDirectory() as tmp:
+        sim = stack.enter_context(procs.simulator("--workspaces", str(synthetic), "--seed", "8"))
+        slack = stack.enter_context(procs.fake_slack(post_interval=1.0))
         bot = Bot(slack, sim, Path(tmp), FSYNC_ALERT_CHANNEL=CHANNEL)
         if opts.interval == 30.0:
             bot.env.pop("FSYNC_POLL_INTERVAL")  # the default under test
         else:
             bot.env["FSYNC_POLL_INTERVAL"] = str(opts.interval)
-        stack.enter_context(common.running(bot))
+        stack.enter_context(procs.running(bot))
         # Start-up: the first poll alerts on what already failed. Those workspaces are then
         # fixed (their recoveries are news too), so that only the storm is left to measure.
         wait_for_poll(sim, 0, opts.interval + 15)
@@ -96,7 +97,7 @@ def main() -> None:
             if w["status"] in ("failed", "conflict")
         ]
         for name in broken:
-            common.set_state(sim, name, "success")
+            procs.set_state(sim, name, "success")
         wait_for_poll(sim, len(listing_times(sim)), opts.interval + 15)
         wait_quiet(slack, 3.0, 120)
         before = len(slack.accepted)
@@ -110,7 +111,7 @@ def main() -> None:
         with ThreadPoolExecutor(8) as pool:
             list(
                 pool.map(
-                    lambda name: common.set_state(
+                    lambda name: procs.set_state(
                         sim, name, "failed", f"Error: storm: provider credentials expired ({name})"
                     ),
                     healthy,
