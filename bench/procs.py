@@ -116,6 +116,15 @@ class CountingSlack(FakeSlack):
         return status, body, headers
 
 
+# `fsync-bot run`, able to print every thread's stack on SIGUSR1 (for a benchmark that stalls).
+RUN_WITH_STACK_DUMPS = (
+    "-c",
+    "import faulthandler, signal, sys; "
+    "faulthandler.register(signal.SIGUSR1, all_threads=True); "
+    "from bot.__main__ import main; sys.exit(main(['run']))",
+)
+
+
 class Bot(BotProcess):
     """`fsync-bot run` (or another entry point given as argv) pointed at the fakes."""
 
@@ -183,6 +192,15 @@ class Bot(BotProcess):
                 return int(found[0])
             time.sleep(0.05)
         raise RuntimeError("py-spy started no bot")
+
+    def stacks(self) -> str:
+        """Every thread's stack, when started with RUN_WITH_STACK_DUMPS ('' otherwise)."""
+        if self.argv[:1] != ["-c"] or self.proc is None or self.proc.poll() is not None:
+            return ""
+        before = len(self.log())
+        os.kill(self.pid(), signal.SIGUSR1)
+        time.sleep(1.0)
+        return self.log()[before:]
 
     def stop(self, timeout: float = 10.0) -> int | None:
         if self.launcher and self.proc and self.proc.poll() is None:

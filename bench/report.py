@@ -94,7 +94,8 @@ def render(results: list[dict[str, Any]], findings: str) -> str:
             f"took {r['duration_s']:.0f} s · load average at the end "
             f"{', '.join(str(x) for x in r['machine'].get('loadavg_at_end', []))}"
         )
-        lines += ["", "**Method.** " + " ".join(r["method"].split("\n\n", 1)[-1].split()), ""]
+        paragraphs = [" ".join(p.split()) for p in r["method"].split("\n\n")[1:] if p.strip()]
+        lines += ["", "**Method.** " + "\n\n".join(paragraphs), ""]
         lines += table(
             ["budget", "measured", ""],
             [[b["budget"], b["measured"], verdict(b["ok"])] for b in r["budgets"]],

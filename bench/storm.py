@@ -82,7 +82,9 @@ def main() -> None:
     with procs.stack() as stack, TemporaryDirectory() as tmp:
         sim = stack.enter_context(procs.simulator("--workspaces", str(synthetic), "--seed", "8"))
         slack = stack.enter_context(procs.fake_slack(post_interval=1.0))
-        bot = Bot(slack, sim, Path(tmp), FSYNC_ALERT_CHANNEL=CHANNEL)
+        bot = Bot(
+            slack, sim, Path(tmp), argv=procs.RUN_WITH_STACK_DUMPS, FSYNC_ALERT_CHANNEL=CHANNEL
+        )
         if opts.interval == 30.0:
             bot.env.pop("FSYNC_POLL_INTERVAL")  # the default under test
         else:
@@ -118,12 +120,17 @@ def main() -> None:
                 )
             )
         failed_by = time.time()
+        stacks_when_late: list[str] = []
         deadline = time.monotonic() + opts.interval + 30
         while time.monotonic() < deadline:
             with slack.lock:
                 if len(slack.accepted) > before:
                     break
             time.sleep(0.05)
+        else:
+            stacks = bot.stacks()  # nothing after a whole interval and more: where is it stuck?
+            time.sleep(opts.interval)  # and is it late, or stuck for good?
+            stacks_when_late = stacks.splitlines()
         last = wait_quiet(slack, 5.0, 300)
         with slack.lock:
             storm = [p for p in slack.accepted[before:] if p.at >= started]
@@ -188,6 +195,7 @@ def main() -> None:
         "poll_after_failures_s": landed,
         "bot_errors": bot_errors,
         "polls_s": poll_times,
+        "stacks_when_late": stacks_when_late,
     }
     if not storm or not after_polls:
         result.data["bot_log_tail"] = bot_log
