@@ -77,14 +77,23 @@ def render(results: list[dict[str, Any]], findings: str) -> str:
         for b in r["budgets"]:
             rows.append([r["title"], b["budget"], b["measured"], verdict(b["ok"]), commit_of(r)])
     lines += table(["benchmark", "budget", "measured", "", "commit"], rows)
-    machines = {json.dumps(r["machine"], sort_keys=True) for r in results}
-    lines += ["", "## The machine", ""]
-    for text in sorted(machines):
-        m = json.loads(text)
-        lines.append(
-            f"- {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')} RAM; "
+    machines = sorted(
+        {
+            f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')} RAM; "
             f"Python {m.get('python')}; {m.get('os')}"
-        )
+            for m in (r["machine"] for r in results)
+        }
+    )
+    lines += ["", "## The machine and the runs", ""]
+    lines += [f"- {m}" for m in machines]
+    lines += [""]
+    lines += table(
+        ["command", "took", "finished (UTC)", "commit"],
+        [
+            [f"`{r['command']}`", f"{r['duration_s']:.0f} s", r["finished_at"], commit_of(r)]
+            for r in results
+        ],
+    )
     if findings.strip():
         lines += ["", findings.strip()]
     for r in results:
