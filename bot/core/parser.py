@@ -38,7 +38,6 @@ class Command:
     events: tuple[str, ...] = ()
     seconds: int | None = None
     reason: str = ""
-    page: int = 1
 
 
 # One line per subcommand: (usage, what it does, example). /fsync help and the README use this.

@@ -44,7 +44,6 @@ class ActionValue(BaseModel):
     r: str | None = None  # resolution
     p: int | None = None  # page
     ch: dict[str, object] | None = None  # config changes
-    ch_ts: str | None = None  # channel id and ts of a card to update, "C123:1700000000.1"
 
     def encode(self) -> str:
         return json.dumps(self.model_dump(exclude_none=True), separators=(",", ":"))

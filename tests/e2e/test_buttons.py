@@ -187,8 +187,6 @@ def test_edit_config_modal_validates_and_saves(bot: BotProcess, e2e_sim: SimProc
     payload = slackreq.view_submission(View.EDIT_CONFIG, good, view["private_metadata"], user=ADMIN)
     answer = bot.post(slackreq.interactive_body(payload))
     assert answer.status_code == 200
-    config = e2e_sim.control("GET", "/_sim/requests").json()
-    assert config  # the simulator answered
     told = bot.slack.wait_for("chat.postEphemeral", timeout=10)
     assert "*2h*" in texts(told[-1].args)
 

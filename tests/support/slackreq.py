@@ -43,6 +43,18 @@ def command_body(text: str, *, user: str, channel: str, response_url: str) -> st
     return urlencode(fields)
 
 
+def button_click(action_id: str, value: str) -> dict[str, Any]:
+    """One entry of a block_actions payload's `actions`: a button pressed now."""
+    return {
+        "action_id": action_id,
+        "block_id": "b",
+        "value": value,
+        "type": "button",
+        "action_ts": str(time.time()),
+        "text": {"type": "plain_text", "text": "x"},
+    }
+
+
 def action_payload(
     action_id: str,
     value: str,
@@ -67,32 +79,14 @@ def action_payload(
         payload["message"] = copy.deepcopy(message)
     else:
         payload.pop("message", None)
-    payload["actions"] = [
-        {
-            "action_id": action_id,
-            "block_id": "b",
-            "value": value,
-            "type": "button",
-            "action_ts": str(time.time()),
-            "text": {"type": "plain_text", "text": "x"},
-        }
-    ]
+    payload["actions"] = [button_click(action_id, value)]
     return payload
 
 
 def home_action_payload(action_id: str, value: str, *, user: str) -> dict[str, Any]:
     payload = copy.deepcopy(sample("block_actions.home_tab.json"))
     payload["user"]["id"] = user
-    payload["actions"] = [
-        {
-            "action_id": action_id,
-            "block_id": "b",
-            "value": value,
-            "type": "button",
-            "action_ts": str(time.time()),
-            "text": {"type": "plain_text", "text": "x"},
-        }
-    ]
+    payload["actions"] = [button_click(action_id, value)]
     return payload
 
 
