@@ -8,6 +8,7 @@ timestamps and durations are replaced by placeholders, so a state lock held by a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -29,8 +30,13 @@ _SPACE = re.compile(r"\s+")
 MAX_LENGTH = 300
 
 
+@lru_cache(maxsize=4096)
 def fingerprint(message: str | None, workspace: str = "") -> str:
-    """The message's stable part, readable (digests show it as the group's title)."""
+    """The message's stable part, readable (digests show it as the group's title).
+
+    Cached: a storm digest is re-rendered whenever one of its hundreds of members changes, and
+    each member's fingerprint comes from its first message, which never changes.
+    """
     if not message:
         return ""
     text = message

@@ -21,6 +21,7 @@ from .conftest import MakeClient
 from .fakes import API_KEY, Script, api_error, reply
 
 API = "/v1/terraform/sync"
+DEEP = "[" * 5000 + "]" * 5000  # json.loads raised RecursionError here, not ValueError
 REFERENCE_WORKSPACES = {
     "workspaces": [
         {
@@ -186,6 +187,50 @@ def test_one_unreadable_entry_does_not_hide_the_others(make_client: MakeClient) 
     assert [w.name for w in make_client(server).list_workspaces()] == ["dev"]
 
 
+def test_consecutive_listings_show_every_change_and_reuse_only_unchanged_items(
+    make_client: MakeClient,
+) -> None:
+    # The poller lists the fleet each interval; unchanged items keep their model (benchmark 2).
+    first = [
+        {"name": "prod", "status": "success", "last_sync": "2025-10-13T14:00:00Z"},
+        {"name": "dev", "status": "success", "open_conflicts": 0},
+        {"name": "qa", "status": "failed", "message": "boom", "extra": {"nested": [1]}},
+        {"name": "lab", "status": "success", "auto_apply": True},
+    ]
+    second = [
+        {"name": "prod", "status": "success", "last_sync": "2025-10-13T14:00:00Z"},
+        {"name": "dev", "status": "failed", "open_conflicts": 0, "message": "state lock"},
+        {"name": "qa", "status": "failed", "message": "boom", "extra": {"nested": [1]}},
+        {"name": "lab", "status": "success"},  # a field gone: back to its default
+        {"name": "new", "status": "queued"},
+    ]
+    client = make_client(Script(reply(200, {"workspaces": first}), reply(200, second)))
+    before = {w.name: w for w in client.list_workspaces()}
+    after = {w.name: w for w in client.list_workspaces()}
+
+    assert after["prod"] is before["prod"]
+    assert (after["dev"].status, after["dev"].message) == ("failed", "state lock")
+    assert (before["dev"].status, before["dev"].message) == ("success", None)
+    assert (before["lab"].auto_apply, after["lab"].auto_apply) == (True, None)
+    assert after["qa"] is not before["qa"]  # nested values are read every time
+    assert after["qa"].message == "boom" and after["new"].status == "queued"
+    assert list(after) == ["prod", "dev", "qa", "lab", "new"]
+
+
+def test_an_item_that_turns_unreadable_is_skipped_not_reused(make_client: MakeClient) -> None:
+    good = {"name": "dev", "status": "success"}
+    client = make_client(
+        Script(
+            reply(200, {"workspaces": [good]}),
+            reply(200, {"workspaces": [{**good, "status": ["x"]}]}),
+            reply(200, {"workspaces": [good]}),
+        )
+    )
+    assert [w.status for w in client.list_workspaces()] == ["success"]
+    assert client.list_workspaces() == []
+    assert [w.status for w in client.list_workspaces()] == ["success"]
+
+
 @pytest.mark.parametrize(
     ("step", "kind"),
     [
@@ -195,6 +240,7 @@ def test_one_unreadable_entry_does_not_hide_the_others(make_client: MakeClient) 
         (reply(200, {"items": []}), "application/json"),
         (reply(200, {"workspaces": "production"}), "application/json"),
         (reply(200, text="\xff\xfe", content_type="application/json"), "application/json"),
+        (reply(200, text=DEEP, content_type="application/json"), "application/json"),
     ],
 )
 def test_a_2xx_that_is_not_the_expected_json_is_unexpected(
