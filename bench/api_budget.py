@@ -45,6 +45,7 @@ MIX = (
 )
 WORKSPACES = ("staging", "dev", "networking", "data-platform", "billing-api", "ws-0042")
 ANSWER_TIMEOUT = 45.0
+INTERVAL = 30  # FSYNC_POLL_INTERVAL's default, which the run keeps
 
 
 def person(
@@ -120,7 +121,7 @@ def main() -> None:
             "minutes": opts.minutes,
             "people": opts.people,
             "FIRESTARTR_RATE_LIMIT": 100,
-            "FSYNC_POLL_INTERVAL": 30,
+            "FSYNC_POLL_INTERVAL": INTERVAL,
             "mix": dict(MIX),
         },
     )
@@ -170,6 +171,9 @@ def main() -> None:
     waits = limiter.get("waits", {"person": [], "poller": []})
     person_wait, poller_wait = summary(waits["person"]), summary(waits["poller"])
     ahead = limiter.get("poller_ahead_of_person", -1)
+    lane = limiter.get("lane_while_person_waited", 0)
+    polls = [at for at, who in limiter.get("grants", []) if who == "poller" and at >= started]
+    gap = max((b - a for a, b in zip([started, *polls], [*polls, ended], strict=True)), default=0)
     answered = [c["answer"] for c in commands if c["answer"] is not None]
     lost = sum(1 for c in commands if c["answer"] is None and c["kind"] != "audit")
     acks = summary([c["ack"] for c in commands])
@@ -221,9 +225,15 @@ def main() -> None:
     result.budget("zero 429s", f"{throttled} 429s", throttled == 0)
     result.budget(
         "people never wait behind the poller",
-        f"{ahead} poller tokens taken while a person waited; people's wait p99 "
-        f"{ms(person_wait['p99'])}, poller's {ms(poller_wait['p50'])} median",
+        f"{ahead} poller tokens from people's budget taken while a person waited ({lane} from "
+        f"the poller's own lane of 4/min); people's wait p99 {ms(person_wait['p99'])}, "
+        f"poller's {ms(poller_wait['p50'])} median",
         ahead == 0,
+    )
+    result.budget(
+        "(fsync's own) alerts go on under load: no gap between polls over 2 intervals",
+        f"{len(polls)} poller requests; longest gap {gap:.0f} s",
+        gap <= 2 * INTERVAL + 5,
     )
     result.data = {
         "log": [[round(parse_at(r["at"]) - started, 3), r["method"], r["status"]] for r in log],
@@ -238,6 +248,8 @@ def main() -> None:
         "poller_wait": poller_wait,
         "poller_tokens": poller_wait["n"],
         "poller_ahead_of_person": ahead,
+        "lane_while_person_waited": lane,
+        "longest_poll_gap_s": gap,
     }
     if lost:
         result.notes.append(f"{lost} commands got no answer within {ANSWER_TIMEOUT:.0f} s")

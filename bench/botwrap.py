@@ -2,7 +2,9 @@
 
 Exactly `python -m bot run`, except that the Sync API client's RateLimiter is a subclass that
 records every token taken (who, how long they waited) and counts poller tokens handed out while
-a person was waiting. The numbers go to $BENCH_LIMITER_STATS as JSON every second and at exit.
+a person was waiting: from the shared budget (a person waited behind the poller) and from the
+poller's lane (outside people's budget: no person could have had it). The numbers go to
+$BENCH_LIMITER_STATS as JSON every second and at exit.
 
     BENCH_LIMITER_STATS=/tmp/limiter.json python -m bench.botwrap
 """
@@ -26,6 +28,7 @@ class WatchedLimiter(RateLimiter):
         self.refused: dict[str, int] = {"person": 0, "poller": 0}
         self.grants: list[tuple[float, str]] = []
         self.poller_ahead_of_person = 0
+        self.lane_while_person_waited = 0
 
     def acquire(
         self, priority: Priority = Priority.PERSON, *, timeout: float | None = None
@@ -42,9 +45,13 @@ class WatchedLimiter(RateLimiter):
         return granted
 
     def _take(self, priority: Priority, now: float) -> float:
+        lane = self.lane_taken
         wait = super()._take(priority, now)
         if wait == 0.0 and priority is Priority.POLLER and self._people_waiting:
-            self.poller_ahead_of_person += 1  # a person was waiting and the poller went first
+            if self.lane_taken > lane:
+                self.lane_while_person_waited += 1
+            else:
+                self.poller_ahead_of_person += 1  # a person was waiting and the poller went first
         return wait
 
     def stats(self) -> dict[str, Any]:
@@ -55,6 +62,8 @@ class WatchedLimiter(RateLimiter):
                 "refused": dict(self.refused),
                 "grants": list(self.grants),
                 "poller_ahead_of_person": self.poller_ahead_of_person,
+                "lane_while_person_waited": self.lane_while_person_waited,
+                "lane_taken": self.lane_taken,
             }
 
 

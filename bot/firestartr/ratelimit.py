@@ -4,6 +4,13 @@ The API allows 100 requests per minute per key [REF]. People and the poller shar
 people go first: the poller never takes the last `poller_reserve` of the bucket and stands aside
 while a person waits. The server's own signals (a 429's Retry-After, `X-RateLimit-Remaining: 0`
 with `X-RateLimit-Reset`) pause everyone, because the server knows better than our estimate.
+
+Two limits hold over any 60 seconds, whatever the bucket says: at most `per_minute` requests in
+all (a full bucket after an idle spell would otherwise allow twice that in one minute), and at
+most `per_minute - poller_lane` for people. The poller's lane (4 a minute at the default limit:
+a listing and a conflicts lookup every 30 s) is what keeps alerts alive while people use the
+whole budget during an incident; a person never waits for a lane request, since people could
+never have had it (benchmark 4 found the poller starved for five minutes without it).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from enum import IntEnum
@@ -23,6 +31,7 @@ _SLICE = 0.05
 _UNIX_EPOCH_CUTOFF = 100_000_000.0
 # A per-minute limit never needs a longer pause; a skewed wall clock must not stall fsync for hours.
 _MAX_HEADER_PAUSE = 120.0
+WINDOW = 60.0
 
 
 class Priority(IntEnum):
@@ -70,12 +79,16 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         poller_reserve: float = 0.2,
+        poller_lane: int | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
         if not 0.0 <= poller_reserve < 1.0:
             raise ValueError("poller_reserve must be in [0, 1)")
+        lane = min(4, per_minute // 10) if poller_lane is None else poller_lane
+        if not 0 <= lane < per_minute:
+            raise ValueError("poller_lane must be in [0, per_minute)")
         self.per_minute = per_minute
         self.clock = clock
         self.wall = wall
@@ -89,6 +102,14 @@ class RateLimiter:
         self._stamp = clock()
         self._paused_until = -math.inf
         self._people_waiting = 0
+        self._lane = lane
+        # Grant times of the last 60 s: people's and the poller's from the bucket, and the lane's.
+        self._shared: deque[float] = deque()
+        self._lane_granted: deque[float] = deque()
+        self._people_cap = per_minute - lane
+        # The poller takes from the bucket only while people keep `_poller_needs - 1` of theirs.
+        self._poller_cap = math.floor(self._people_cap - self._poller_needs) + 1
+        self.lane_taken = 0  # requests the poller made through its lane, since the start
 
     def __repr__(self) -> str:
         return f"RateLimiter(per_minute={self.per_minute})"
@@ -168,13 +189,41 @@ class RateLimiter:
     def _take(self, priority: Priority, now: float) -> float:
         """Take a token and return 0.0, or return a lower bound of the seconds to wait."""
         self._refill(now)
-        needs = 1.0 if priority is Priority.PERSON else self._poller_needs
-        refill_wait = max(0.0, (needs - self._tokens) / self._rate)
+        self._forget(now)
         if now < self._paused_until:
-            return max(self._paused_until - now, refill_wait, 1e-6)
-        if priority is Priority.POLLER and self._people_waiting:
-            return max(refill_wait, _SLICE)
-        if self._tokens >= needs:
+            return max(self._paused_until - now, 1e-6)
+        shared = self._shared
+        if priority is Priority.PERSON:
+            wait = max((1.0 - self._tokens) / self._rate, _until(shared, self._people_cap, now))
+        elif self._people_waiting:
+            wait = _SLICE
+        else:
+            wait = max(
+                (self._poller_needs - self._tokens) / self._rate,
+                _until(shared, self._poller_cap, now),
+            )
+        if wait <= 0.0:
             self._tokens -= 1.0
+            shared.append(now)
             return 0.0
-        return max(refill_wait, 1e-6)
+        if priority is Priority.POLLER and self._lane:
+            lane = _until(self._lane_granted, self._lane, now)
+            if lane <= 0.0:  # outside the bucket: people never find a token the lane took
+                self._lane_granted.append(now)
+                self.lane_taken += 1
+                return 0.0
+            wait = min(wait, lane)
+        return max(wait, 1e-6)
+
+    def _forget(self, now: float) -> None:
+        for granted in (self._shared, self._lane_granted):
+            while granted and granted[0] <= now - WINDOW:
+                granted.popleft()
+
+
+def _until(granted: deque[float], cap: int, now: float) -> float:
+    """Seconds until fewer than `cap` of `granted` are within the last 60 s."""
+    if cap <= 0:
+        return math.inf
+    over = len(granted) - cap
+    return 0.0 if over < 0 else granted[over] + WINDOW - now

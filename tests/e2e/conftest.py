@@ -32,7 +32,14 @@ def e2e_bot(
     tmp_path_factory: pytest.TempPathFactory, e2e_sim: SimProcess, fake_slack: FakeSlack
 ) -> Iterator[BotProcess]:
     workdir = Path(tmp_path_factory.mktemp("bot"))
-    bot = BotProcess(fake_slack, e2e_sim.url, e2e_sim.key, workdir).start()
+    # This bot lives through the whole session while the simulator's rate window starts afresh
+    # before every test (`bot` below): the session as a whole asks for several hundred requests
+    # a minute, each test for far fewer than the simulator's 100. fsync's own limit (which
+    # holds over any 60 s, tests or not) is raised so that one test is not throttled by the
+    # ones before it; the simulator still answers 429 to any single test that goes too far.
+    bot = BotProcess(
+        fake_slack, e2e_sim.url, e2e_sim.key, workdir, FIRESTARTR_RATE_LIMIT="1000"
+    ).start()
     yield bot
     bot.stop()
 

@@ -275,6 +275,24 @@ def test_slow_api_answers_from_the_last_known_state_and_says_so(
         e2e_sim.control("POST", "/_sim/faults", {})
 
 
+def test_people_asking_at_once_share_one_fleet_listing(
+    bot: BotProcess, e2e_sim: SimProcess
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    listings = lambda: sum(1 for r in e2e_sim.requests() if r["path"].endswith("/workspaces"))  # noqa: E731
+    e2e_sim.control("POST", "/_sim/faults", {"latency_ms": 1500})
+    try:
+        before = listings()
+        with ThreadPoolExecutor(10) as pool:
+            names = list(pool.map(lambda i: bot.command("status", user=VIEWER)[1], range(10)))
+        replies = [bot.responses(name, timeout=15)[0] for name in names]
+        assert all("billing-api" in texts(reply) for reply in replies)
+        assert listings() - before <= 2  # one listing, or two if the first had already landed
+    finally:
+        e2e_sim.control("POST", "/_sim/faults", {})
+
+
 def test_fifty_concurrent_commands_against_a_slow_api_are_all_acked_fast(
     bot: BotProcess, e2e_sim: SimProcess
 ) -> None:

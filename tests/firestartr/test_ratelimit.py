@@ -13,6 +13,8 @@ from .fakes import WALL_START, FakeClock
 
 
 def limiter(clock: FakeClock, per_minute: int = 60, **kw: float) -> RateLimiter:
+    """Without the poller's lane unless asked: most tests are about the shared budget."""
+    kw.setdefault("poller_lane", 0)
     return RateLimiter(per_minute, clock=clock, sleep=clock.sleep, wall=clock.wall, **kw)
 
 
@@ -32,20 +34,31 @@ def test_starts_full_and_never_holds_more_than_capacity(clock: FakeClock) -> Non
 
 def test_refills_per_minute_over_sixty_seconds(clock: FakeClock) -> None:
     bucket = limiter(clock, per_minute=10)
-    drain(bucket)
+    assert drain(bucket) == 10
     clock.now += 5.9
-    assert not bucket.acquire(timeout=0)
+    assert bucket.tokens == pytest.approx(5.9 / 6)
     clock.now += 0.1
-    assert bucket.acquire(timeout=0)
-    assert not bucket.acquire(timeout=0)
+    assert bucket.tokens == pytest.approx(1.0)
 
 
-def test_a_blocked_caller_sleeps_until_the_next_token(clock: FakeClock) -> None:
+def test_never_more_than_per_minute_in_any_sixty_seconds(clock: FakeClock) -> None:
+    # A full bucket refilling as it is spent would hand out ~2x per_minute in the first minute.
+    bucket = limiter(clock, per_minute=10)
+    granted = []
+    for _ in range(400):
+        if bucket.acquire(timeout=0):
+            granted.append(clock.now)
+        clock.now += 0.5
+    assert max(sum(1 for t in granted if start <= t < start + 60) for start in granted) == 10
+    assert len(granted) == 10 * 4  # 200 s: the whole budget of every minute, no less
+
+
+def test_a_blocked_caller_sleeps_until_the_window_has_room(clock: FakeClock) -> None:
     bucket = limiter(clock, per_minute=10)
     drain(bucket)
     before = clock.now
     assert bucket.acquire()
-    assert clock.now - before == pytest.approx(6.0, abs=0.06)
+    assert clock.now - before == pytest.approx(60.0, abs=0.06)
 
 
 def test_timeout_that_cannot_be_met_returns_false_without_waiting(clock: FakeClock) -> None:
@@ -132,8 +145,10 @@ def test_people_get_tokens_before_the_poller(people: int, pollers: int) -> None:
             waiting.add(threading.current_thread().name)
         time.sleep(0.001)  # real time passes; the fake clock only moves when the test says
 
-    bucket = RateLimiter(60, clock=clock, sleep=sleep, poller_reserve=0.0)
-    drain(bucket)
+    bucket = RateLimiter(60, clock=clock, sleep=sleep, poller_reserve=0.0, poller_lane=0)
+    for second in range(60):  # one a second: from now on, one more is free each second
+        assert bucket.acquire(timeout=0)
+        clock.now += 1.0 if second < 59 else 0.0
     order: list[Priority] = []
 
     def take(priority: Priority) -> None:
@@ -160,8 +175,33 @@ def test_people_get_tokens_before_the_poller(people: int, pollers: int) -> None:
     assert order == [Priority.PERSON] * people + [Priority.POLLER] * pollers
 
 
+def test_the_poller_lane_keeps_alerts_alive_while_people_take_everything(
+    clock: FakeClock,
+) -> None:
+    bucket = limiter(clock, per_minute=100, poller_lane=None)  # the default: 4 a minute
+    # People alone take 96 of 100: the rest is the poller's, whoever is waiting.
+    assert drain(bucket) == 96
+    bucket._people_waiting += 1  # a person waiting stops every poller token but the lane's
+    assert drain(bucket, Priority.POLLER) == 4
+    assert not bucket.acquire(Priority.PERSON, timeout=0)
+    # Four more a minute, not a burst: each lane slot frees 60 s after it was used.
+    clock.now += 59.9
+    assert not bucket.acquire(Priority.POLLER, timeout=0)
+    clock.now += 0.1
+    assert drain(bucket, Priority.POLLER) == 4
+
+
+@pytest.mark.parametrize(("per_minute", "lane"), [(100, 4), (1000, 4), (30, 3), (9, 0), (1, 0)])
+def test_the_lane_is_small_and_absent_under_tiny_limits(per_minute: int, lane: int) -> None:
+    clock = FakeClock()
+    bucket = RateLimiter(per_minute, clock=clock, sleep=clock.sleep)
+    assert drain(bucket) == per_minute - lane
+
+
 def test_rejects_nonsense_settings() -> None:
     with pytest.raises(ValueError, match="per_minute"):
         RateLimiter(0)
     with pytest.raises(ValueError, match="poller_reserve"):
         RateLimiter(10, poller_reserve=1.0)
+    with pytest.raises(ValueError, match="poller_lane"):
+        RateLimiter(10, poller_lane=10)
