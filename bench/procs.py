@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,18 +22,12 @@ from urllib.parse import parse_qsl
 import httpx
 
 from bench.common import ROOT
-from bot import devslack
 from bot.devslack import FakeSlack
 from tests.support.botproc import BotProcess
 from tests.support.simproc import SimProcess
 
 SIM_KEY = "bench-sim-key-not-a-secret"
 API = "/v1/terraform/sync"
-
-
-class _DeepBacklog(ThreadingHTTPServer):
-    # http.server listens with a backlog of 5: a burst of 50 answers would be reset, not queued.
-    request_queue_size = 256
 
 
 @dataclass
@@ -93,15 +86,6 @@ class CountingSlack(FakeSlack):
                 if left <= 0:
                     return None
                 self.arrival.wait(left)
-
-    def start(self) -> CountingSlack:
-        original = devslack.ThreadingHTTPServer
-        devslack.ThreadingHTTPServer = _DeepBacklog  # type: ignore[misc]
-        try:
-            super().start()
-        finally:
-            devslack.ThreadingHTTPServer = original  # type: ignore[misc]
-        return self
 
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         status, body, headers = super()._answer(method, args)

@@ -14,12 +14,17 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from slack_sdk.models.blocks import Block
 
 BLOCK_LIMIT = {"home": 100, "modal": 100, "message": 50}
+
+
+class _Server(ThreadingHTTPServer):
+    # http.server listens with a backlog of 5: a burst of 50 answers would be reset, not queued.
+    request_queue_size = 256
 
 
 @dataclass
@@ -57,7 +62,7 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
 
     # --- control ---------------------------------------------------------------------------
-    def start(self) -> FakeSlack:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -77,7 +82,7 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
