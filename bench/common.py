@@ -139,7 +139,9 @@ def commit() -> dict[str, Any]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "bot", "bench")
+    # The code measured; not bench/results, which each benchmark of a sequence rewrites.
+    code = ("bot", "bench", ":(exclude)bench/results", ":(exclude)bench/findings.md")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", *code)
     return {"sha": git("rev-parse", "HEAD"), "dirty": bool(dirty), "dirty_files": dirty.split("\n")}
 
 
