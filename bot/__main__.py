@@ -10,6 +10,16 @@ import sys
 from bot import __version__
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.5 <= value <= 3600:
+        raise argparse.ArgumentTypeError("give between 0.5 and 3600 seconds, e.g. 5")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fsync-bot",
@@ -32,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["viewer", "operator", "admin"],
         default="admin",
         help="the role you play (default: admin)",
+    )
+    demo.add_argument(
+        "--poll-interval",
+        type=_seconds,
+        default=5.0,
+        help="seconds between the alert poller's looks at the fleet (default: 5)",
     )
 
     sim = sub.add_parser("simulator", help="serve a simulated Firestartr Sync API")
@@ -104,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from bot.console import run_demo
 
-        return run_demo(db=args.db, role=args.role)
+        return run_demo(db=args.db, role=args.role, poll_interval=args.poll_interval)
     _parser().print_help()
     return 2
 

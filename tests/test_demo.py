@@ -39,6 +39,18 @@ def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
     assert out.rstrip().endswith("bye")
 
 
+def test_a_poll_interval_that_is_not_a_number_is_refused_with_a_hint() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--poll-interval", "soon"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "'soon' is not a number of seconds" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_viewer_is_refused_and_end_of_input_leaves_cleanly() -> None:
     out = demo("/fsync sync staging\n", "--as", "viewer")
     assert "You are a viewer" in out and "operator role" in out
@@ -59,7 +71,9 @@ def test_protected_sync_asks_for_confirmation_and_the_modal_is_filled_in() -> No
 
 def test_an_alert_appears_and_the_simulator_commands_work() -> None:
     out = demo(
-        "sim fail dev\nwait 7\nhome\n/fsync status\nsim down\n/fsync status\nsim up\nbogus\nquit\n"
+        "sim fail dev\nwait 3\nhome\n/fsync status\nsim down\n/fsync status\nsim up\nbogus\nquit\n",
+        "--poll-interval",
+        "1",
     )
     alerts = out.split("> sim fail dev", 1)[1]
     assert "#fsync-alerts" in alerts and "dev failed" in alerts

@@ -55,6 +55,7 @@ class Poller:
         self._pruned = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.polls = 0  # ticks completed (the demo waits for the first before its first command)
 
     # --- the thread ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -80,6 +81,7 @@ class Poller:
                 continue
             try:
                 delay = self.tick()
+                self.polls += 1
             except LeaseLost:
                 log.info("alerts lease lost during a poll; its changes were not stored")
                 delay = 0.0

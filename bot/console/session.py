@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from slack_bolt import BoltRequest
 
+from bot.alerts.poller import Poller
 from bot.app import build_app
 from bot.console import payloads
 from bot.console.render import Renderer
@@ -102,7 +103,9 @@ class CountingExecutor(ThreadPoolExecutor):
 
 
 class Demo:
-    def __init__(self, console: Console, *, db: Path, role: str, interactive: bool) -> None:
+    def __init__(
+        self, console: Console, *, db: Path, role: str, interactive: bool, poll_interval: float
+    ) -> None:
         self.console, self.interactive = console, interactive
         self.user = USERS[role]
         self.secret = secrets.token_hex(16)
@@ -115,7 +118,7 @@ class Demo:
             firestartr_api_url=self.sim.url,
             firestartr_api_key=self.sim.key,
             db_path=db,
-            poll_interval=5,
+            poll_interval=poll_interval,
             alert_channel=ALERTS,
             admins=[USERS["admin"]],
             operators=[USERS["operator"]],
@@ -298,12 +301,23 @@ class Demo:
             except Exception as exc:  # never let drawing kill the session
                 self.console.print(f"[red]could not draw a message: {exc}[/red]")
 
-    def settle(self, quiet: float = 0.4, limit: float = 30.0) -> None:
-        """Wait until the app has been silent for `quiet` seconds (piped mode: stable output)."""
+    def first_poll_delivered(self) -> bool:
+        """The poller has listed the fleet once and every alert it queued has left."""
+        poller = next(w for w in self.deps.workers if isinstance(w, Poller))
+        pending = self.deps.store.db.execute(
+            "SELECT COUNT(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+        ).fetchone()[0]
+        return poller.polls > 0 and not pending
+
+    def settle(
+        self, quiet: float = 0.4, limit: float = 30.0, until: Callable[[], bool] | None = None
+    ) -> None:
+        """Wait until the app has been silent for `quiet` seconds (piped mode: stable output),
+        and `until()` holds when given."""
         deadline = time.monotonic() + limit
         last_change = time.monotonic()
         while time.monotonic() < deadline:
-            if self.pump() or self.executor.active:
+            if self.pump() or self.executor.active or (until is not None and not until()):
                 last_change = time.monotonic()
             elif time.monotonic() - last_change >= quiet:
                 return
@@ -396,7 +410,7 @@ def handle(demo: Demo, line: str) -> bool:
     return True
 
 
-def run_demo(db: str | None = None, role: str = "admin") -> int:
+def run_demo(db: str | None = None, role: str = "admin", poll_interval: float = 5.0) -> int:
     interactive = sys.stdin.isatty()
     console = Console(highlight=False)
     with tempfile.TemporaryDirectory(prefix="fsync-demo-") as tmp:
@@ -410,9 +424,12 @@ def run_demo(db: str | None = None, role: str = "admin") -> int:
             f"[bold]fsync demo[/bold]: simulated Sync API, fake Slack, you are "
             f"[bold]{role}[/bold]. Type [bold]help[/bold], or try /fsync status."
         )
-        demo = Demo(console, db=path, role=role, interactive=interactive)
+        demo = Demo(
+            console, db=path, role=role, interactive=interactive, poll_interval=poll_interval
+        )
         if not interactive:
-            demo.settle(quiet=1.5, limit=6.0)  # the first poll's alerts, before the first command
+            # The first poll's alerts, before the first command.
+            demo.settle(limit=10.0, until=demo.first_poll_delivered)
         try:
             while True:
                 try:
