@@ -15,6 +15,7 @@ never have had it (benchmark 4 found the poller starved for five minutes without
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -32,6 +33,9 @@ _UNIX_EPOCH_CUTOFF = 100_000_000.0
 # A per-minute limit never needs a longer pause; a skewed wall clock must not stall fsync for hours.
 _MAX_HEADER_PAUSE = 120.0
 WINDOW = 60.0
+LANE_LOG_EVERY = 300.0  # seconds between two "people use the whole budget" log lines
+
+log = logging.getLogger(__name__)
 
 
 class Priority(IntEnum):
@@ -110,6 +114,7 @@ class RateLimiter:
         # The poller takes from the bucket only while people keep `_poller_needs - 1` of theirs.
         self._poller_cap = math.floor(self._people_cap - self._poller_needs) + 1
         self.lane_taken = 0  # requests the poller made through its lane, since the start
+        self._lane_logged = -math.inf
 
     def __repr__(self) -> str:
         return f"RateLimiter(per_minute={self.per_minute})"
@@ -211,6 +216,14 @@ class RateLimiter:
             if lane <= 0.0:  # outside the bucket: people never find a token the lane took
                 self._lane_granted.append(now)
                 self.lane_taken += 1
+                if now - self._lane_logged >= LANE_LOG_EVERY:
+                    self._lane_logged = now
+                    log.warning(
+                        "People are using the whole Sync API budget (%d a minute); alerts go on "
+                        "through the poller's own %d requests a minute",
+                        self._people_cap,
+                        self._lane,
+                    )
                 return 0.0
             wait = min(wait, lane)
         return max(wait, 1e-6)

@@ -176,7 +176,7 @@ def test_people_get_tokens_before_the_poller(people: int, pollers: int) -> None:
 
 
 def test_the_poller_lane_keeps_alerts_alive_while_people_take_everything(
-    clock: FakeClock,
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     bucket = limiter(clock, per_minute=100, poller_lane=None)  # the default: 4 a minute
     # People alone take 96 of 100: the rest is the poller's, whoever is waiting.
@@ -189,6 +189,12 @@ def test_the_poller_lane_keeps_alerts_alive_while_people_take_everything(
     assert not bucket.acquire(Priority.POLLER, timeout=0)
     clock.now += 0.1
     assert drain(bucket, Priority.POLLER) == 4
+    # Said in the log, once per five minutes rather than once per poll.
+    said = [r.getMessage() for r in caplog.records if "whole Sync API budget" in r.getMessage()]
+    assert said == [
+        "People are using the whole Sync API budget (96 a minute); alerts go on through the "
+        "poller's own 4 requests a minute"
+    ]
 
 
 @pytest.mark.parametrize(("per_minute", "lane"), [(100, 4), (1000, 4), (30, 3), (9, 0), (1, 0)])
