@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,21 +30,44 @@ def sim(simulator: SimProcess) -> Iterator[SimProcess]:
 # -- the secrets scan (tests/support/secrets_scan.py) --------------------------------------------
 
 
+_WORKER_SCANS: list[dict[str, Any]] = []  # with pytest-xdist: what each worker found
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """After the whole suite: no secret in any bot log or any message sent to a fake Slack."""
+    """After the whole suite: no secret in any bot log or any message sent to a fake Slack.
+
+    Under pytest-xdist each worker scans what it ran and hands its result to the controller,
+    which reports the total (and fails the run on any hit)."""
     from tests.support import secrets_scan
 
-    found = secrets_scan.hits()
+    scan = {
+        "found": secrets_scan.hits(),
+        "counts": [len(secrets_scan.SECRETS), len(secrets_scan.LOGS), len(secrets_scan.SLACKS)],
+    }
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["secrets_scan"] = scan
+        return
+    scans = [scan, *_WORKER_SCANS]
+    found = [hit for one in scans for hit in one["found"]]
+    secrets, logs, slacks = (sum(one["counts"][n] for one in scans) for n in range(3))
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if found:
         if reporter:
             reporter.write_line(f"SECRETS FOUND in logs or Slack messages: {found}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    elif reporter and secrets_scan.SECRETS:
+    elif reporter and secrets:
         reporter.write_line(
-            f"secrets scan: {len(secrets_scan.SECRETS)} secrets, {len(secrets_scan.LOGS)} bot "
-            f"logs, {len(secrets_scan.SLACKS)} fake Slacks: no hits"
+            f"secrets scan: {secrets} secrets, {logs} bot logs, {slacks} fake Slacks: no hits"
         )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, on the controller: a worker finished; keep its secrets scan."""
+    scan = getattr(node, "workeroutput", {}).get("secrets_scan")
+    if scan is not None:
+        _WORKER_SCANS.append(scan)
 
 
 # -- hypothesis profiles ----------------------------------------------------------------------
