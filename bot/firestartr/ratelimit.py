@@ -33,7 +33,7 @@ _UNIX_EPOCH_CUTOFF = 100_000_000.0
 # A per-minute limit never needs a longer pause; a skewed wall clock must not stall fsync for hours.
 _MAX_HEADER_PAUSE = 120.0
 WINDOW = 60.0
-LANE_LOG_EVERY = 300.0  # seconds between two "people use the whole budget" log lines
+LANE_LOG_EVERY = 300.0  # seconds between two "people use most of the budget" log lines
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +219,8 @@ class RateLimiter:
                 if now - self._lane_logged >= LANE_LOG_EVERY:
                     self._lane_logged = now
                     log.warning(
-                        "People are using the whole Sync API budget (%d a minute); alerts go on "
-                        "through the poller's own %d requests a minute",
+                        "People are using most of the Sync API budget (theirs is %d a minute); "
+                        "alerts go on through the poller's own %d requests a minute",
                         self._people_cap,
                         self._lane,
                     )

@@ -190,10 +190,10 @@ def test_the_poller_lane_keeps_alerts_alive_while_people_take_everything(
     clock.now += 0.1
     assert drain(bucket, Priority.POLLER) == 4
     # Said in the log, once per five minutes rather than once per poll.
-    said = [r.getMessage() for r in caplog.records if "whole Sync API budget" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if "of the Sync API budget" in r.getMessage()]
     assert said == [
-        "People are using the whole Sync API budget (96 a minute); alerts go on through the "
-        "poller's own 4 requests a minute"
+        "People are using most of the Sync API budget (theirs is 96 a minute); alerts go on "
+        "through the poller's own 4 requests a minute"
     ]
 
 
