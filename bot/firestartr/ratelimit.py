@@ -5,12 +5,13 @@ people go first: the poller never takes the last `poller_reserve` of the bucket 
 while a person waits. The server's own signals (a 429's Retry-After, `X-RateLimit-Remaining: 0`
 with `X-RateLimit-Reset`) pause everyone, because the server knows better than our estimate.
 
-Two limits hold over any 60 seconds, whatever the bucket says: at most `per_minute` requests in
-all (a full bucket after an idle spell would otherwise allow twice that in one minute), and at
-most `per_minute - poller_lane` for people. The poller's lane (4 a minute at the default limit:
-a listing and a conflicts lookup every 30 s) is what keeps alerts alive while people use the
-whole budget during an incident; a person never waits for a lane request, since people could
-never have had it (benchmark 4 found the poller starved for five minutes without it).
+Two limits hold over any 60 seconds (61, for a margin), whatever the bucket says: at most
+`per_minute` requests in all (a full bucket after an idle spell would otherwise allow twice that
+in one minute), and at most `per_minute - poller_lane` for people. The poller's lane (4 a minute
+at the default limit: a listing and a conflicts lookup every 30 s) is what keeps alerts alive
+while people use the whole budget during an incident; people's own limit never counts a lane
+request, since they could never have had it (benchmark 4 found the poller starved for five
+minutes without it). When the server says nothing remains, the lane waits like everyone else.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ _SLICE = 0.05
 _UNIX_EPOCH_CUTOFF = 100_000_000.0
 # A per-minute limit never needs a longer pause; a skewed wall clock must not stall fsync for hours.
 _MAX_HEADER_PAUSE = 120.0
-WINDOW = 60.0
+# The server counts a request when it arrives, fsync when it hands out the token: one second
+# more than the server's minute keeps a slow request and a fast one from meeting in its window.
+WINDOW = 61.0
 LANE_LOG_EVERY = 300.0  # seconds between two "people use most of the budget" log lines
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,8 @@ class RateLimiter:
         self._poller_cap = math.floor(self._people_cap - self._poller_needs) + 1
         self.lane_taken = 0  # requests the poller made through its lane, since the start
         self._lane_logged = -math.inf
+        self._lane_note = False  # a log line is due (written outside the lock)
+        self._server_empty = False  # the server said nothing remains, and not until when
 
     def __repr__(self) -> str:
         return f"RateLimiter(per_minute={self.per_minute})"
@@ -141,11 +146,19 @@ class RateLimiter:
                 with self._lock:
                     now = self.clock()
                     wait = self._take(priority, now)
-                    if wait == 0.0:
-                        return True
-                    if priority is Priority.PERSON and not registered:
+                    note, self._lane_note = self._lane_note, False
+                    if wait != 0.0 and priority is Priority.PERSON and not registered:
                         self._people_waiting += 1
                         registered = True
+                if note:
+                    log.warning(
+                        "People are using most of the Sync API budget (theirs is %d a minute); "
+                        "alerts go on through the poller's own lane of %d a minute",
+                        self._people_cap,
+                        self._lane,
+                    )
+                if wait == 0.0:
+                    return True
                 if deadline is not None:
                     left = deadline - now
                     # `wait` is a lower bound, so a caller that cannot make it gives up at once.
@@ -177,10 +190,13 @@ class RateLimiter:
         remaining = _number(lowered.get("x-ratelimit-remaining"))
         if remaining is None:
             return
+        reset = _number(lowered.get("x-ratelimit-reset"))
         with self._lock:
             self._refill(self.clock())
             self._tokens = min(self._tokens, max(0.0, remaining))
-        reset = _number(lowered.get("x-ratelimit-reset"))
+            # With a reset time, the pause below holds everyone, the lane too; without one,
+            # the lane waits until an answer says something remains again.
+            self._server_empty = remaining <= 0 and reset is None
         if remaining <= 0 and reset is not None:
             delay = reset - self.wall() if reset >= _UNIX_EPOCH_CUTOFF else reset
             self.pause_until(self.clock() + min(max(0.0, delay), _MAX_HEADER_PAUSE))
@@ -211,19 +227,13 @@ class RateLimiter:
             self._tokens -= 1.0
             shared.append(now)
             return 0.0
-        if priority is Priority.POLLER and self._lane:
+        if priority is Priority.POLLER and self._lane and not self._server_empty:
             lane = _until(self._lane_granted, self._lane, now)
             if lane <= 0.0:  # outside the bucket: people never find a token the lane took
                 self._lane_granted.append(now)
                 self.lane_taken += 1
                 if now - self._lane_logged >= LANE_LOG_EVERY:
-                    self._lane_logged = now
-                    log.warning(
-                        "People are using most of the Sync API budget (theirs is %d a minute); "
-                        "alerts go on through the poller's own %d requests a minute",
-                        self._people_cap,
-                        self._lane,
-                    )
+                    self._lane_logged, self._lane_note = now, True
                 return 0.0
             wait = min(wait, lane)
         return max(wait, 1e-6)

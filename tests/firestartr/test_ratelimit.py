@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.firestartr.ratelimit import Priority, RateLimiter, parse_retry_after
 
@@ -58,7 +60,7 @@ def test_a_blocked_caller_sleeps_until_the_window_has_room(clock: FakeClock) -> 
     drain(bucket)
     before = clock.now
     assert bucket.acquire()
-    assert clock.now - before == pytest.approx(60.0, abs=0.06)
+    assert clock.now - before == pytest.approx(61.0, abs=0.06)  # 60 s and a second's margin
 
 
 def test_timeout_that_cannot_be_met_returns_false_without_waiting(clock: FakeClock) -> None:
@@ -146,9 +148,9 @@ def test_people_get_tokens_before_the_poller(people: int, pollers: int) -> None:
         time.sleep(0.001)  # real time passes; the fake clock only moves when the test says
 
     bucket = RateLimiter(60, clock=clock, sleep=sleep, poller_reserve=0.0, poller_lane=0)
-    for second in range(60):  # one a second: from now on, one more is free each second
+    for _ in range(60):  # one a second: a second from now on, one more is free each second
         assert bucket.acquire(timeout=0)
-        clock.now += 1.0 if second < 59 else 0.0
+        clock.now += 1.0
     order: list[Priority] = []
 
     def take(priority: Priority) -> None:
@@ -184,8 +186,8 @@ def test_the_poller_lane_keeps_alerts_alive_while_people_take_everything(
     bucket._people_waiting += 1  # a person waiting stops every poller token but the lane's
     assert drain(bucket, Priority.POLLER) == 4
     assert not bucket.acquire(Priority.PERSON, timeout=0)
-    # Four more a minute, not a burst: each lane slot frees 60 s after it was used.
-    clock.now += 59.9
+    # Four more a minute, not a burst: each lane slot frees 61 s after it was used.
+    clock.now += 60.9
     assert not bucket.acquire(Priority.POLLER, timeout=0)
     clock.now += 0.1
     assert drain(bucket, Priority.POLLER) == 4
@@ -193,7 +195,7 @@ def test_the_poller_lane_keeps_alerts_alive_while_people_take_everything(
     said = [r.getMessage() for r in caplog.records if "of the Sync API budget" in r.getMessage()]
     assert said == [
         "People are using most of the Sync API budget (theirs is 96 a minute); alerts go on "
-        "through the poller's own 4 requests a minute"
+        "through the poller's own lane of 4 a minute"
     ]
 
 
@@ -202,6 +204,61 @@ def test_the_lane_is_small_and_absent_under_tiny_limits(per_minute: int, lane: i
     clock = FakeClock()
     bucket = RateLimiter(per_minute, clock=clock, sleep=clock.sleep)
     assert drain(bucket) == per_minute - lane
+    bucket._people_waiting += 1  # people are waiting: the poller gets its lane and no more
+    assert drain(bucket, Priority.POLLER) == lane
+
+
+@pytest.mark.parametrize(
+    "server_says",
+    [
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "30"},  # a pause until the reset
+        {"X-RateLimit-Remaining": "0"},  # nothing left, and no word on when
+    ],
+)
+def test_the_lane_waits_when_the_server_says_nothing_remains(
+    clock: FakeClock, server_says: dict[str, str]
+) -> None:
+    bucket = limiter(clock, per_minute=100, poller_lane=None)
+    drain(bucket)
+    bucket.observe_headers(server_says)
+    assert not bucket.acquire(Priority.POLLER, timeout=0)
+    bucket.observe_headers({"X-RateLimit-Remaining": "3"})
+    clock.now += 30
+    assert bucket.acquire(Priority.POLLER, timeout=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    per_minute=st.sampled_from([1, 5, 10, 12, 40, 100]),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(list(Priority)),
+            st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.6, 2.0, 30.0, 55.0]),  # bursts, and lulls
+            st.booleans(),
+        ),
+        min_size=20,
+        max_size=300,
+    ),
+)
+def test_never_over_the_limit_whoever_asks_and_whenever(
+    per_minute: int, steps: list[tuple[Priority, float, bool]]
+) -> None:
+    """Any mix of people and poller, any timing, someone waiting or not: at most `per_minute`
+    grants in any 60 s, and people never more than their share."""
+    clock = FakeClock()
+    bucket = RateLimiter(per_minute, clock=clock, sleep=clock.sleep)
+    lane = min(4, per_minute // 10)
+    granted: list[tuple[float, Priority]] = []
+    for priority, pause, person_waits in steps:
+        clock.now += pause
+        bucket._people_waiting = int(person_waits)
+        if bucket.acquire(priority, timeout=0):
+            granted.append((clock.now, priority))
+    bucket._people_waiting = 0
+    for start, _ in granted:
+        window = [p for t, p in granted if start <= t < start + 60]
+        assert len(window) <= per_minute
+        assert sum(1 for p in window if p is Priority.PERSON) <= per_minute - lane
 
 
 def test_rejects_nonsense_settings() -> None:
