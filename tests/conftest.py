@@ -66,8 +66,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """pytest-xdist, on the controller: a worker finished; keep its secrets scan."""
     scan = getattr(node, "workeroutput", {}).get("secrets_scan")
-    if scan is not None:
-        _WORKER_SCANS.append(scan)
+    if scan is None:  # a worker that died before scanning: its logs were not read
+        worker = getattr(node, "gateway", None)
+        scan = {"found": [f"no scan from worker {getattr(worker, 'id', '?')}"], "counts": [0, 0, 0]}
+    _WORKER_SCANS.append(scan)
 
 
 # -- hypothesis profiles ----------------------------------------------------------------------

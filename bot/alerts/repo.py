@@ -272,6 +272,14 @@ def enqueue(db: Db, deliveries: Iterable[Delivery]) -> None:
     )
 
 
+def unsent(db: Db) -> int:
+    """Deliveries not in Slack yet: waiting, or being sent."""
+    found = db.execute(
+        "SELECT COUNT(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+    ).fetchone()
+    return int(found[0])
+
+
 def prune(db: Db, before: datetime) -> None:
     """Forget what is long finished: delivered alerts and closed episodes older than `before`."""
     cutoff = before.isoformat()

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from slack_bolt import BoltRequest
 
+from bot.alerts import repo
 from bot.alerts.poller import Poller
 from bot.app import build_app
 from bot.console import payloads
@@ -303,11 +304,8 @@ class Demo:
 
     def first_poll_delivered(self) -> bool:
         """The poller has listed the fleet once and every alert it queued has left."""
-        poller = next(w for w in self.deps.workers if isinstance(w, Poller))
-        pending = self.deps.store.db.execute(
-            "SELECT COUNT(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-        ).fetchone()[0]
-        return poller.polls > 0 and not pending
+        poller = next((w for w in self.deps.workers if isinstance(w, Poller)), None)
+        return poller is not None and poller.polls > 0 and not repo.unsent(self.deps.store.db)
 
     def settle(
         self, quiet: float = 0.4, limit: float = 30.0, until: Callable[[], bool] | None = None

@@ -87,10 +87,15 @@ class FsyncService:
     def remember_fleet(
         self, workspaces: list[Workspace], fetched_at: datetime | None = None
     ) -> None:
-        """Keep the latest listing (from a command or the poller) for when the API is down."""
+        """Keep the latest listing (from a command or the poller) for when the API is down.
+
+        `fetched_at` is when the listing was asked for: one asked for earlier that lands later
+        (a slow request, or one sent before a write) does not replace a newer one.
+        """
         view = FleetView(workspaces, fetched_at or self.clock(), live=True)
         with self._fleet_lock:
-            self._fleet = view
+            if self._fleet is None or view.fetched_at >= self._fleet.fetched_at:
+                self._fleet = view
 
     def cached_fleet(self) -> FleetView | None:
         with self._fleet_lock:
@@ -103,8 +108,9 @@ class FsyncService:
         return FleetView([Workspace.model_validate(item) for item in items], at, live=True)
 
     def _fetch_fleet(self) -> list[Workspace]:
+        asked = self.clock()
         workspaces = self.client.list_workspaces()
-        self.remember_fleet(workspaces)
+        self.remember_fleet(workspaces, asked)
         return workspaces
 
     def _join_listing(self) -> Future[list[Workspace]]:
@@ -197,7 +203,11 @@ class FsyncService:
     ) -> T:
         try:
             self.policy.check(user, action, workspace)
-            result = work()
+            try:
+                result = work()
+            finally:  # even a failed write may have reached the API
+                with self._fleet_lock:
+                    self._listing = None  # a listing sent before this write may not show it
         except Confirm:
             raise
         except PermissionDenied as exc:
@@ -221,8 +231,6 @@ class FsyncService:
             )
             raise
         self.store.audit(user_id=user, action=action, workspace=workspace, args=args, outcome="ok")
-        with self._fleet_lock:
-            self._listing = None  # a listing sent before this write may not show it
         return result
 
     def sync(self, user: str, name: str, *, confirmed: bool = False) -> Run | None:

@@ -15,22 +15,34 @@ from bot.store import Store
 
 
 class SlowClient:
-    """Listings wait until the test lets them go; each one says which listing it was."""
+    """Each listing waits until the test lets it go; each says which listing it was."""
 
     def __init__(self) -> None:
-        self.listings = 0
-        self.release = threading.Event()
+        self.release = [threading.Event() for _ in range(5)]
         self.lock = threading.Lock()
+        self.listings = 0
 
     def list_workspaces(self, **_: Any) -> list[Workspace]:
         with self.lock:
             self.listings += 1
             n = self.listings
-        assert self.release.wait(10)
+        assert self.release[n - 1].wait(10)
         return [Workspace(name="dev", status="success", message=f"listing {n}")]
 
     def trigger_sync(self, name: str, **_: Any) -> Run:
         return Run(id="run_1", workspace=name)
+
+
+class Counting(FsyncService):
+    """The service, counting who has joined a listing (to release it only after all did)."""
+
+    joined = 0
+
+    def _join_listing(self) -> Any:
+        future = super()._join_listing()
+        with self._fleet_lock:
+            self.joined += 1
+        return future
 
 
 def wait_until(condition: Any, seconds: float = 5.0) -> None:
@@ -40,9 +52,9 @@ def wait_until(condition: Any, seconds: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def service(tmp_path: Path, client: SlowClient) -> FsyncService:
+def service(tmp_path: Path, client: SlowClient) -> Counting:
     policy = Policy(frozenset({"UADMIN"}), frozenset(), ())
-    return FsyncService(client, Store(tmp_path / "fsync.db"), policy)  # type: ignore[arg-type]
+    return Counting(client, Store(tmp_path / "fsync.db"), policy)  # type: ignore[arg-type]
 
 
 def test_ten_people_asking_at_once_cost_one_listing(tmp_path: Path) -> None:
@@ -50,15 +62,18 @@ def test_ten_people_asking_at_once_cost_one_listing(tmp_path: Path) -> None:
     fsync = service(tmp_path, client)
     with ThreadPoolExecutor(10) as pool:
         views = [pool.submit(fsync.fleet, wait=10) for _ in range(10)]
-        wait_until(lambda: client.listings == 1)
-        client.release.set()
+        try:
+            wait_until(lambda: fsync.joined == 10)
+        finally:
+            client.release[0].set()
         messages = {v.result().workspaces[0].message for v in views}
     assert messages == {"listing 1"} and client.listings == 1
+    client.release[1].set()
     fsync.fleet(wait=10)  # the shared listing has landed: the next question asks again
     assert client.listings == 2
 
 
-def test_after_a_write_a_question_does_not_join_a_listing_sent_before_it(tmp_path: Path) -> None:
+def test_after_a_write_a_question_gets_a_listing_of_its_own(tmp_path: Path) -> None:
     client = SlowClient()
     fsync = service(tmp_path, client)
     with ThreadPoolExecutor(2) as pool:
@@ -68,7 +83,11 @@ def test_after_a_write_a_question_does_not_join_a_listing_sent_before_it(tmp_pat
         after = pool.submit(fsync.fleet, wait=10)
         try:
             wait_until(lambda: client.listings == 2)
+            client.release[1].set()  # the newer listing lands first...
+            assert after.result().workspaces[0].message == "listing 2"
         finally:
-            client.release.set()
+            client.release[0].set()
         assert before.result().workspaces[0].message == "listing 1"
-        assert after.result().workspaces[0].message == "listing 2"
+    # ...and the older one, landing last, does not become the last known state.
+    cached = fsync.cached_fleet()
+    assert cached is not None and cached.workspaces[0].message == "listing 2"

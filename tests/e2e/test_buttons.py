@@ -288,7 +288,9 @@ def test_people_asking_at_once_share_one_fleet_listing(
             names = list(pool.map(lambda i: bot.command("status", user=VIEWER)[1], range(10)))
         replies = [bot.responses(name, timeout=15)[0] for name in names]
         assert all("billing-api" in texts(reply) for reply in replies)
-        assert listings() - before <= 2  # one listing, or two if the first had already landed
+        # One listing, or a second or third if the first had landed before the last commands
+        # came in (they are sent together, but this machine has two busy cores); 10 without.
+        assert listings() - before <= 3
     finally:
         e2e_sim.control("POST", "/_sim/faults", {})
 

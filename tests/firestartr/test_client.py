@@ -217,6 +217,12 @@ def test_consecutive_listings_show_every_change_and_reuse_only_unchanged_items(
     assert list(after) == ["prod", "dev", "qa", "lab", "new"]
 
 
+def test_a_body_with_a_utf8_byte_order_mark_is_read(make_client: MakeClient) -> None:
+    body = "\ufeff" + json.dumps(REFERENCE_WORKSPACES)
+    server = Script(reply(200, text=body, content_type="application/json"))
+    assert [w.name for w in make_client(server).list_workspaces()] == ["production"]
+
+
 def test_an_item_that_turns_unreadable_is_skipped_not_reused(make_client: MakeClient) -> None:
     good = {"name": "dev", "status": "success"}
     client = make_client(
