@@ -93,6 +93,9 @@ class _Model(BaseModel):
 
 
 class Workspace(_Model):
+    # Frozen: the client hands the same object to consecutive listings while it is unchanged.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
     name: str
     sync_enabled: bool = True
     last_sync: Timestamp = None
