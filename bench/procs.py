@@ -122,6 +122,8 @@ class Bot(BotProcess):
     ) -> None:
         super().__init__(slack, sim.url, sim.key, workdir, **env)
         self.argv = list(argv)
+        self.cwd = ROOT  # `-m bench.botwrap` needs the repository on the path
+        self.start_timeout = 30.0
         # BENCH_PROFILE=out.txt runs the bot under `py-spy record` (collapsed stacks of the
         # thread holding the GIL) to see where its time goes; py-spy is not a dependency of fsync.
         profile = os.environ.get("BENCH_PROFILE")
@@ -142,27 +144,6 @@ class Bot(BotProcess):
             if profile
             else []
         )
-
-    def start(self, timeout: float = 30.0) -> Bot:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [*self.launcher, sys.executable, *self.argv],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if self.http.get("/healthz").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"bot did not become healthy:\n{self.log()[-3000:]}")
 
     def pid(self) -> int:
         """The bot's own process (under py-spy, py-spy's child)."""

@@ -128,6 +128,7 @@ class Demo:
         self.executor = CountingExecutor()
         self.app = build_app(self.deps, token_verification=False, executor=self.executor)
         self.deps.start_background()
+        self.poller = next((w for w in self.deps.workers if isinstance(w, Poller)), None)
         self.render = Renderer(console)
         self._seen = 0
         self._lock = threading.Lock()
@@ -304,7 +305,7 @@ class Demo:
 
     def first_poll_delivered(self) -> bool:
         """The poller has listed the fleet once and every alert it queued has left."""
-        poller = next((w for w in self.deps.workers if isinstance(w, Poller)), None)
+        poller = self.poller
         return poller is not None and poller.polls > 0 and not repo.unsent(self.deps.store.db)
 
     def settle(
