@@ -12,7 +12,7 @@ import yaml
 from bot.core.parser import SUBCOMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = ROOT.parent / "shared" / "slack" / "manifest-schema" / "schemas"
+SCHEMAS = ROOT / "tests" / "fixtures" / "slack" / "manifest-schema"
 
 
 def manifest() -> dict:

@@ -1,4 +1,4 @@
-"""The one client of the Firestartr Pro Terraform Sync API (shared/contract/firestartr-sync-api.md).
+"""The one client of the Firestartr Pro Terraform Sync API (docs/firestartr-sync-api.md).
 
 Every request first takes a token from the shared RateLimiter; every answer is read tolerantly
 through the models; everything that goes wrong leaves as a bot.errors.SyncAPIError whose

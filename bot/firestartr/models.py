@@ -1,4 +1,4 @@
-"""Pydantic models of the Sync API objects (see shared/contract/firestartr-sync-api.md).
+"""Pydantic models of the Sync API objects (see docs/firestartr-sync-api.md).
 
 Tolerant readers: unknown fields are ignored, unknown enum values are kept as plain strings,
 missing optional fields default, and an unparseable timestamp becomes `None` instead of an error.

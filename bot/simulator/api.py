@@ -1,4 +1,4 @@
-"""Endpoints 1 to 8 of the Sync API (shared/contract/firestartr-sync-api.md)."""
+"""Endpoints 1 to 8 of the Sync API (docs/firestartr-sync-api.md)."""
 
 from __future__ import annotations
 

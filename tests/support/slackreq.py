@@ -1,4 +1,4 @@
-"""Signed Slack requests in Slack's real payload shapes (from ../shared/slack/payloads/)."""
+"""Signed Slack requests in Slack's real payload shapes (tests/fixtures/slack/payloads, see SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "slack" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "slack" / "payloads"
 SIGNING_SECRET = "test-signing-secret-0123456789"
 
 
