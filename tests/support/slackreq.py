@@ -1,4 +1,4 @@
-"""Signed Slack requests in Slack's real payload shapes (tests/fixtures/slack/payloads, see SOURCES.md)."""
+"""Signed Slack requests in Slack's real payload shapes (tests/fixtures/slack/payloads)."""
 
 from __future__ import annotations
 
