@@ -2,8 +2,13 @@
 
 FsyncError                       base; `user_message` is safe to show (plain text, not mrkdwn)
 ├── UsageError                   a command or value the user typed is wrong (says what to type)
+│   ├── InvalidChanges           config changes that are not fsync's (unknown keys, wrong types)
+│   └── StaleAction              a button value fsync cannot read (an old message, or edited)
 ├── PermissionDenied             the user's role does not allow it (says which role, who has it)
 ├── ConfirmationRequired         a protected action needs the confirmation dialog first
+├── StoreUnavailable             fsync's own database failed: locked past its busy timeout, disk
+│   │                            full, any sqlite error (`reason`: "the database is busy" ...)
+│   └── NotRecorded              a write whose audit row could not be written: nothing was sent
 └── SyncAPIError                 anything the Sync API said or failed to say (`status`, `error`)
     ├── InvalidWorkspaceName     refused before any request (bad characters, length, traversal)
     ├── InvalidIdentifier        a run or conflict id refused before any request
@@ -42,6 +47,14 @@ class UsageError(FsyncError):
     pass
 
 
+class InvalidChanges(UsageError):
+    pass
+
+
+class StaleAction(UsageError):
+    pass
+
+
 class PermissionDenied(FsyncError):
     def __init__(self, user_message: str, *, holders: list[str] | None = None) -> None:
         super().__init__(user_message)
@@ -51,6 +64,24 @@ class PermissionDenied(FsyncError):
 
 class ConfirmationRequired(FsyncError):
     pass
+
+
+class StoreUnavailable(FsyncError):
+    def __init__(self, user_message: str, *, reason: str) -> None:
+        super().__init__(user_message)
+        self.reason = reason
+
+
+class NotRecorded(StoreUnavailable):
+    """The audit row a write needs first could not be written, so the write was not sent."""
+
+    def __init__(self, reason: str) -> None:
+        later = "Try again in a moment." if "busy" in reason else "Try again later."
+        super().__init__(
+            f"fsync could not record this in its audit log ({reason}), so nothing was sent. "
+            + later,
+            reason=reason,
+        )
 
 
 class SyncAPIError(FsyncError):

@@ -66,6 +66,7 @@ class Deps:
         self.follower.stop()
         for worker in self.workers:
             worker.stop()
+        self.service.trail.close()
 
     @classmethod
     def build(cls, settings: Settings, *, web: WebClient | None = None) -> Deps:

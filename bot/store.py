@@ -2,7 +2,8 @@
 
 One connection per thread (SQLite connections must not be shared across threads), WAL mode so the
 poller and the listeners do not block each other, and a busy timeout so a locked database is waited
-on instead of failed.
+on instead of failed. Past that timeout (or on a full disk, or any other sqlite error) the audit
+log and the resolution claims raise StoreUnavailable, which says why in words a person can read.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from bot.errors import FsyncError
+from bot.errors import FsyncError, StoreUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
 migrations = Migrations("fsync")
@@ -68,12 +69,38 @@ class StoreError(FsyncError):
     pass
 
 
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "the database is busy"
+    if "full" in text:
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only"
+    return "the database failed"
+
+
+@contextmanager
+def _unavailable_on_error() -> Iterator[None]:
+    """sqlite errors leave as StoreUnavailable: the callers decide what a person is told."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise  # a constraint, not an unavailable database: callers that expect it catch it
+    except sqlite3.Error as exc:
+        reason = _reason(exc)
+        raise StoreUnavailable(
+            f"fsync's database did not answer ({reason}). Try again in a moment.", reason=reason
+        ) from exc
+
+
 class Store:
     """Thread-safe access to the fsync database at `path` (":memory:" is not supported: tests
     use a temporary file so that several threads and processes see the same data)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._open_check()
 
@@ -100,11 +127,11 @@ class Store:
         if db is None:
             conn = sqlite3.connect(
                 self.path,
-                timeout=BUSY_TIMEOUT_MS / 1000,
+                timeout=self.busy_timeout,
                 isolation_level=None,
                 check_same_thread=True,
             )
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             db = sqlite_utils.Database(conn)
@@ -140,18 +167,27 @@ class Store:
         args: dict[str, Any],
         outcome: str,
         detail: str = "",
-    ) -> None:
-        self.db["audit"].insert(
-            {
-                "at": iso(),
-                "user_id": user_id,
-                "action": action,
-                "workspace": workspace or "",
-                "args": json.dumps(args, sort_keys=True, default=str),
-                "outcome": outcome,
-                "detail": detail[:500],
-            }
-        )
+        at: datetime | None = None,
+    ) -> int:
+        """Add a row; its id. `at` is when it happened (a row written late keeps its time)."""
+        with _unavailable_on_error():
+            table = self.db["audit"].insert(
+                {
+                    "at": iso(at),
+                    "user_id": user_id,
+                    "action": action,
+                    "workspace": workspace or "",
+                    "args": json.dumps(args, sort_keys=True, default=str),
+                    "outcome": outcome,
+                    "detail": detail[:500],
+                }
+            )
+            return int(table.last_pk)
+
+    def finish_audit(self, row_id: int, *, outcome: str, detail: str = "") -> None:
+        """Record the outcome of the write an intent row (outcome "pending") announced."""
+        with _unavailable_on_error():
+            self.db["audit"].update(row_id, {"outcome": outcome, "detail": detail[:500]})
 
     def audit_entries(
         self, *, workspace: str | None = None, limit: int = 20
@@ -166,7 +202,7 @@ class Store:
     ) -> dict[str, Any] | None:
         """Claim a conflict for one resolution. Returns None when claimed, else the existing row."""
         try:
-            with self.transaction() as db:
+            with _unavailable_on_error(), self.transaction() as db:
                 db["resolutions"].insert(
                     {
                         "conflict_id": conflict_id,
@@ -186,12 +222,16 @@ class Store:
         return rows[0] if rows else None
 
     def finish_resolution(self, conflict_id: str, *, state: str = "done", **fields: Any) -> None:
-        self.db["resolutions"].upsert(
-            {"conflict_id": conflict_id, "state": state, **fields}, pk="conflict_id"
-        )
+        with _unavailable_on_error():
+            self.db["resolutions"].upsert(
+                {"conflict_id": conflict_id, "state": state, **fields}, pk="conflict_id"
+            )
 
     def release_resolution(self, conflict_id: str) -> None:
-        self.db["resolutions"].delete_where("conflict_id = ? AND state = 'pending'", [conflict_id])
+        with _unavailable_on_error():
+            self.db["resolutions"].delete_where(
+                "conflict_id = ? AND state = 'pending'", [conflict_id]
+            )
 
     # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
     def put(self, key: str, value: Any) -> None:

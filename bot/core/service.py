@@ -1,7 +1,7 @@
 """The service layer: what fsync does, independent of Slack. Listeners call it; views render it.
 
 Every write checks the caller's role first and lands in the audit log with its outcome, refusals
-included.
+included. A write reaches the Sync API only after its audit row is written (bot.core.audit).
 """
 
 from __future__ import annotations
@@ -16,20 +16,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.core.audit import AuditTrail, Entry
 from bot.core.authz import Policy, Role
+from bot.core.changes import apply_changes, parse_changes
 from bot.core.fleet import FleetView
 from bot.errors import (
     ConfigVersionMismatch,
     ConfirmationRequired,
     ConflictAlreadyResolved,
     FsyncError,
+    NotRecorded,
     PermissionDenied,
     RateLimited,
+    StoreUnavailable,
     SyncAPIError,
     WorkspaceNotFound,
 )
 from bot.firestartr.client import SyncClient
-from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace, WorkspaceConfig
+from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace
 from bot.firestartr.names import suggest, validate_name
 from bot.store import Store, utcnow
 
@@ -72,8 +76,11 @@ class FsyncService:
         store: Store,
         policy: Policy,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        trail: AuditTrail | None = None,
     ) -> None:
         self.client, self.store, self.policy, self.clock = client, store, policy, clock
+        self.trail = trail or AuditTrail(store)
         self._fleet: FleetView | None = None
         self._fleet_lock = threading.Lock()
         self._sync_times: dict[str, deque[float]] = defaultdict(deque)
@@ -183,14 +190,7 @@ class FsyncService:
         try:
             return self.policy.check(user, action, workspace)
         except PermissionDenied as exc:
-            self.store.audit(
-                user_id=user,
-                action=action,
-                workspace=workspace,
-                args={},
-                outcome="denied",
-                detail=exc.user_message,
-            )
+            self.trail.refused(user, action, workspace, {}, exc.user_message)
             raise
 
     def _write(
@@ -199,42 +199,39 @@ class FsyncService:
         action: str,
         workspace: str | None,
         args: dict[str, Any],
-        work: Callable[[], T],
+        work: Callable[[Entry], T],
     ) -> T:
+        """Run `work` as `user`'s `action`, audited: refusals, errors and outcomes alike.
+
+        `work` calls `entry.before_send()` right before its request that changes something: that
+        writes the intent row, or refuses the write (NotRecorded) when it cannot be written.
+        """
         try:
             self.policy.check(user, action, workspace)
-            try:
-                result = work()
-            finally:  # even a failed write may have reached the API
-                with self._fleet_lock:
-                    self._listing = None  # a listing sent before this write may not show it
-        except Confirm:
-            raise
         except PermissionDenied as exc:
-            self.store.audit(
-                user_id=user,
-                action=action,
-                workspace=workspace,
-                args=args,
-                outcome="denied",
-                detail=exc.user_message,
-            )
+            self.trail.refused(user, action, workspace, args, exc.user_message)
             raise
+        entry = self.trail.entry(user, action, workspace, args)
+        try:
+            result = work(entry)
+        except Confirm as exc:
+            if entry.row is not None:  # asked only after a first attempt met a changed config
+                entry.finish("error", exc.user_message)
+            raise  # nothing done: the person is asked first
         except FsyncError as exc:
-            self.store.audit(
-                user_id=user,
-                action=action,
-                workspace=workspace,
-                args=args,
-                outcome="error",
-                detail=exc.user_message,
-            )
+            entry.finish("error", exc.user_message, store_failed=isinstance(exc, StoreUnavailable))
             raise
-        self.store.audit(user_id=user, action=action, workspace=workspace, args=args, outcome="ok")
+        except BaseException:
+            entry.finish("error", "fsync failed unexpectedly; the details are in its log")
+            raise
+        finally:  # even a failed write may have reached the API
+            with self._fleet_lock:
+                self._listing = None  # a listing sent before this write may not show it
+        entry.finish("ok")
         return result
 
     def sync(self, user: str, name: str, *, confirmed: bool = False) -> Run | None:
-        def work() -> Run | None:
+        def work(entry: Entry) -> Run | None:
             validate_name(name)
             if self.policy.is_protected(name) and not confirmed:
                 raise Confirm(
@@ -243,6 +240,7 @@ class FsyncService:
                     params={"workspace": name},
                 )
             self._throttle(user)
+            entry.before_send()
             return self.client.trigger_sync(name, requested_by=user)
 
         return self._write(user, "sync", name, {"confirmed": confirmed}, work)
@@ -265,37 +263,30 @@ class FsyncService:
     def change_config(
         self, user: str, workspace: str | None, changes: dict[str, Any], *, confirmed: bool = False
     ) -> ConfigChange:
-        enabling_auto_apply = changes.get("auto_apply") is True
+        """Apply `changes` (checked by bot.core.changes, whoever sent them) to the config."""
 
-        def work() -> ConfigChange:
+        def work(entry: Entry) -> ConfigChange:
             if workspace is not None:
                 validate_name(workspace)
+            clean = parse_changes(changes, workspace=workspace)
             for attempt in range(3):
                 config, etag = self.client.get_config()
                 before_cfg = config.model_copy(deep=True)
-                if workspace is None:
-                    before = {key: getattr(config, key) for key in changes}
-                    for key, value in changes.items():
-                        setattr(config, key, value)
-                    after = {key: getattr(config, key) for key in changes}
-                else:
+                if workspace is not None:
                     current = config.workspaces.get(workspace)
                     if current is None:
                         raise self.not_found(workspace, list(config.workspaces))
-                    before = {key: getattr(current, key) for key in changes}
-                    if enabling_auto_apply and not current.auto_apply and not confirmed:
+                    if clean.get("auto_apply") is True and not current.auto_apply and not confirmed:
                         raise Confirm(
                             f"Turn on auto_apply for `{workspace}`? Its syncs will then apply "
                             "changes to real infrastructure without review.",
                             action="config",
-                            params={"workspace": workspace, "changes": changes},
+                            params={"workspace": workspace, "changes": clean},
                         )
-                    config.workspaces[workspace] = WorkspaceConfig.model_validate(
-                        {**current.model_dump(), **changes}
-                    )
-                    after = {key: getattr(config.workspaces[workspace], key) for key in changes}
+                before, after = apply_changes(config, workspace, clean)
                 if config == before_cfg:
                     return ConfigChange(workspace, before, after, config)
+                entry.before_send()
                 try:
                     stored = self.client.put_config(config, etag=etag)
                 except ConfigVersionMismatch:
@@ -308,10 +299,8 @@ class FsyncService:
                 return ConfigChange(workspace, before, after, stored)
             raise AssertionError("unreachable")
 
-        action = "config"
-        return self._write(
-            user, action, workspace, {"changes": changes, "confirmed": confirmed}, work
-        )
+        args = {"changes": changes, "confirmed": confirmed}
+        return self._write(user, "config", workspace, args, work)
 
     def resolve(
         self, user: str, conflict_id: str, resolution: str, *, confirmed: bool = False
@@ -319,7 +308,7 @@ class FsyncService:
         conflict = self.client.get_conflict(conflict_id)
         workspace = conflict.workspace or ""
 
-        def work() -> ResolveResult:
+        def work(entry: Entry) -> ResolveResult:
             claim = self.store.resolution(conflict_id)
             if claim is not None or not conflict.is_open:
                 by = claim["user_id"] if claim else conflict.resolved_by
@@ -337,9 +326,13 @@ class FsyncService:
                     action="resolve",
                     params={"conflict_id": conflict_id, "resolution": resolution},
                 )
-            existing = self.store.claim_resolution(
-                conflict_id, workspace=workspace, resolution=resolution, user_id=user
-            )
+            entry.before_send()
+            try:
+                existing = self.store.claim_resolution(
+                    conflict_id, workspace=workspace, resolution=resolution, user_id=user
+                )
+            except StoreUnavailable as exc:
+                raise NotRecorded(exc.reason) from exc
             if existing is not None:
                 raise AlreadyResolved(
                     "That conflict is already resolved.",
@@ -347,33 +340,45 @@ class FsyncService:
                     by=existing["user_id"],
                     resolution=existing["resolution"],
                 )
-            try:
-                # One key per conflict: a retried or doubled request is a replay, not a second act.
-                result = self.client.resolve_conflict(
-                    conflict_id,
-                    resolution,
-                    resolved_by=user,
-                    idempotency_key=f"resolve-{conflict_id}",
-                )
-            except ConflictAlreadyResolved as exc:
-                other = exc.conflict or {}
-                self.store.finish_resolution(
-                    conflict_id,
-                    user_id=str(other.get("resolved_by")),
-                    resolution=str(other.get("resolution")),
-                )
-                raise AlreadyResolved(
-                    "That conflict is already resolved.",
-                    conflict_id=conflict_id,
-                    by=other.get("resolved_by"),
-                    resolution=other.get("resolution"),
-                ) from exc
-            except BaseException:
-                self.store.release_resolution(conflict_id)
-                raise
-            self.store.finish_resolution(conflict_id)
-            return result
+            return self._send_resolution(user, conflict_id, resolution)
 
         return self._write(
             user, "resolve", workspace, {"conflict_id": conflict_id, "resolution": resolution}, work
         )
+
+    def _send_resolution(self, user: str, conflict_id: str, resolution: str) -> ResolveResult:
+        """Send a claimed resolution; the claim follows the answer (now, or when it can)."""
+        try:
+            # One key per conflict: a retried or doubled request is a replay, not a second act.
+            result = self.client.resolve_conflict(
+                conflict_id,
+                resolution,
+                resolved_by=user,
+                idempotency_key=f"resolve-{conflict_id}",
+            )
+        except ConflictAlreadyResolved as exc:
+            other = exc.conflict or {}
+            self.trail.later(
+                f"resolution claim {conflict_id}",
+                lambda: self.store.finish_resolution(
+                    conflict_id,
+                    user_id=str(other.get("resolved_by")),
+                    resolution=str(other.get("resolution")),
+                ),
+            )
+            raise AlreadyResolved(
+                "That conflict is already resolved.",
+                conflict_id=conflict_id,
+                by=other.get("resolved_by"),
+                resolution=other.get("resolution"),
+            ) from exc
+        except BaseException:
+            self.trail.later(
+                f"resolution claim {conflict_id}",
+                lambda: self.store.release_resolution(conflict_id),
+            )
+            raise
+        self.trail.later(
+            f"resolution claim {conflict_id}", lambda: self.store.finish_resolution(conflict_id)
+        )
+        return result

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.core.service import AlreadyResolved
+from bot.errors import InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
 from bot.runtime import Deps
@@ -136,9 +137,13 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_config_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = _value(body)
         user = _user(body)
-        change = deps.service.change_config(user, value.w, dict(value.ch or {}), confirmed=True)
+        try:
+            value = _value(body)
+            # The changes come back from Slack: the service checks them (and audits a refusal).
+            change = deps.service.change_config(user, value.w, value.ch or {}, confirmed=True)
+        except (InvalidChanges, StaleAction) as exc:
+            raise UsageError(views.NOT_OURS) from exc
         reply.ephemeral(body, client, views.config_changed(change, user))
 
     @app.action(re.compile(f"^{Action.STATUS_PAGE}(_prev)?$"))

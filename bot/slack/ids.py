@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.errors import UsageError
+from bot.errors import StaleAction
 
 
 class Action(StrEnum):
@@ -43,7 +43,8 @@ class ActionValue(BaseModel):
     c: str | None = None  # conflict id
     r: str | None = None  # resolution
     p: int | None = None  # page
-    ch: dict[str, object] | None = None  # config changes
+    # Config changes, checked strictly by bot.core.changes wherever they are used.
+    ch: dict[str, object] | None = None
 
     def encode(self) -> str:
         return json.dumps(self.model_dump(exclude_none=True), separators=(",", ":"))
@@ -53,4 +54,4 @@ class ActionValue(BaseModel):
         try:
             return cls.model_validate_json(raw or "{}")
         except (ValidationError, ValueError):
-            raise UsageError("That button is out of date. Run the command again.") from None
+            raise StaleAction("That button is out of date. Run the command again.") from None

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.durations import normalise_interval
 from bot.core.service import Confirm
-from bot.errors import FsyncError, UsageError
+from bot.errors import FsyncError, InvalidChanges, UsageError
 from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.blocks import clip, esc, section
@@ -112,13 +112,22 @@ def open_config(deps: Deps, client: WebClient, body: dict[str, Any], workspace: 
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+SWITCH = {"on": True, "off": False}  # the only values _switch offers
+
+
 def _changes(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     changes: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for block_id, key in ((Block.ENABLED, "enabled"), (Block.AUTO_APPLY, "auto_apply")):
         selected = (values.get(block_id, {}).get(block_id) or {}).get("selected_option")
-        if selected:
-            changes[key] = selected.get("value") == "on"
+        if not selected:
+            continue
+        value = selected.get("value") if isinstance(selected, dict) else None
+        if value not in SWITCH:
+            # Not an option this form offered: read as "off", it would turn the setting off.
+            errors[block_id] = "Choose On or Off."
+            continue
+        changes[key] = SWITCH[value]
     raw = (values.get(Block.INTERVAL, {}).get(Block.INTERVAL) or {}).get("value") or ""
     try:
         changes["sync_interval"] = normalise_interval(raw)
@@ -127,10 +136,11 @@ def _changes(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return changes, errors
 
 
-def _tell(deps: Deps, client: WebClient, user: str, meta: Meta, payload: dict[str, Any]) -> None:
+def _tell(client: WebClient, user: str, channel: str | None, payload: dict[str, Any]) -> None:
+    """Only to `user`: in the channel the form was opened from, else by DM."""
     try:
-        if meta.channel:
-            client.chat_postEphemeral(channel=meta.channel, user=user, **payload)
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, **payload)
             return
     except SlackApiError:
         pass
@@ -143,12 +153,17 @@ def _apply(
     try:
         change = deps.service.change_config(user, meta.w, changes, confirmed=confirmed)
     except Confirm as exc:
-        _tell(deps, client, user, meta, views.confirm_prompt(exc))
+        _tell(client, user, meta.channel, views.confirm_prompt(exc))
+        return
+    except InvalidChanges as exc:
+        # From the confirm dialog the changes came back through private_metadata: not ours.
+        shown = UsageError(views.NOT_OURS) if confirmed else exc
+        _tell(client, user, meta.channel, views.error_message(shown))
         return
     except FsyncError as exc:
-        _tell(deps, client, user, meta, views.error_message(exc))
+        _tell(client, user, meta.channel, views.error_message(exc))
         return
-    _tell(deps, client, user, meta, views.config_changed(change, user))
+    _tell(client, user, meta.channel, views.config_changed(change, user))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -180,6 +195,11 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         ack()
-        meta = Meta.model_validate_json(view.get("private_metadata") or "{}")
         user = (body.get("user") or {}).get("id", "")
-        _apply(deps, client, user, meta, dict(meta.changes or {}), confirmed=True)
+        try:
+            meta = Meta.model_validate_json(view.get("private_metadata") or "{}")
+        except (ValidationError, json.JSONDecodeError):
+            # Its channel cannot be trusted either: the refusal goes by DM.
+            _tell(client, user, None, views.error_message(UsageError(views.NOT_OURS)))
+            return
+        _apply(deps, client, user, meta, meta.changes or {}, confirmed=True)

@@ -38,6 +38,11 @@ from bot.slack.ids import Action, ActionValue
 
 Message = dict[str, Any]
 PAGE_SIZE = 40
+# A confirm button or modal that came back with changes fsync would not have put there.
+NOT_OURS = (
+    "That confirmation was not one fsync made (its changes are not ones fsync sends), so nothing "
+    "was changed. Run `/fsync config` again to change the config."
+)
 ICONS = {
     "failed": ":red_circle:",
     "conflict": ":warning:",
@@ -310,18 +315,51 @@ def config_changed(change: ConfigChange, by: str) -> Message:
     )
 
 
+def _plain(value: object) -> str:
+    """A stored value as a person would write it: never a Python repr."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dict):
+        return " ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ",".join(_plain(v) for v in value)
+    return str(value)
+
+
+def _plain_args(args: object) -> str:
+    """`changes: sync_interval=15m auto_apply=off, confirmed` rather than a dict's repr."""
+    if not isinstance(args, dict):
+        return _plain(args)
+    shown = []
+    for key, value in args.items():
+        if value is None or value is False or value in ({}, []):
+            continue
+        if value is True:
+            shown.append(str(key))
+        elif isinstance(value, dict):
+            shown.append(f"{key}: {_plain(value)}")
+        else:
+            shown.append(f"{key}={_plain(value)}")
+    return ", ".join(shown)
+
+
 def audit_message(entries: list[dict[str, Any]], workspace: str | None, now: datetime) -> Message:
     where = f" for {esc(workspace)}" if workspace else ""
     if not entries:
         text = f"No actions recorded{where} yet."
         return message(text, [section(text)])
-    marks = {"ok": ":white_check_mark:", "denied": ":no_entry:", "error": ":x:"}
+    marks = {
+        "ok": ":white_check_mark:",
+        "denied": ":no_entry:",
+        "error": ":x:",
+        "pending": ":hourglass_flowing_sand:",  # sent; its outcome not recorded (yet)
+    }
     lines = []
     for entry in entries:
         at = datetime.fromisoformat(entry["at"])
-        args = ", ".join(
-            f"{esc(k)}={esc(v)}" for k, v in entry["args"].items() if v not in (None, False)
-        )
+        args = esc(clip(_plain_args(entry["args"]), 300))
+        if entry["outcome"] == "pending":
+            args += " _(sent; outcome not recorded yet)_"
         detail = f" — {esc(clip(entry['detail'], 150))}" if entry["detail"] else ""
         lines.append(
             f"{marks.get(entry['outcome'], '•')} {ago(at, now)} {user(entry['user_id'])} "
