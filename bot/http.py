@@ -12,7 +12,7 @@ import uvicorn
 from slack_bolt import App, BoltRequest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -45,32 +45,36 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
                 secret, headers.get("x-slack-request-timestamp"), signature, raw, time.time()
             )
             edge.parse(raw, headers.get("content-type"))
+        except edge.Refused as refused:
+            refusals.log(refused.status, refused.reason)
+            return Response(status_code=refused.status)
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is left to answer
+        try:
             bolt_request = BoltRequest(
                 body=raw.decode("utf-8"),
                 query=request.url.query,
                 headers=dict(headers.items()),
                 context={ACK_GATE: gate},
             )
-        except edge.Refused as refused:
-            refusals.log(refused.status, refused.reason)
-            return Response(status_code=refused.status)
-        except Exception as exc:  # signed, but a shape Bolt cannot read (its parsing raised)
+        except Exception as exc:  # signed, in a shape edge.parse let through but Bolt cannot read
             refusals.log(400, f"body Bolt cannot read ({type(exc).__name__})")
             return Response(status_code=400)
-        if not await run_in_threadpool(
-            seen.first, edge.replay_key(signature or ""), until=moment + edge.WINDOW
-        ):
-            log.info("ignored a replayed Slack request (signature already seen)")
-            return Response(status_code=200)
+        # From here the request is Slack's: it counts as a pending ack (AckGate) until answered.
         gate.enter()
         try:
+            if not await run_in_threadpool(
+                seen.first, edge.replay_key(signature or ""), until=moment + edge.WINDOW
+            ):
+                log.info("ignored a replayed Slack request (signature already seen)")
+                return _Ack("", 200, {}, gate)
             # dispatch() runs the listener's ack and returns: off the loop.
             bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         except Exception:
-            # Bolt's own error path can fail too (its argument builder re-reads the body); the
-            # request was signed, so this is a bug to find in the log, not the caller's fault.
+            # A signed request, so a bug of ours (or Bolt's own error path failing: its argument
+            # builder re-reads the body), to be found in the log, not the caller's fault.
             gate.leave()
-            log.exception("Bolt could not handle a signed request")
+            log.exception("could not handle a signed Slack request")
             return Response(status_code=500)
         except BaseException:
             gate.leave()

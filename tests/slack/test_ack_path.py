@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from slack_bolt import Ack
 
+from bot.slack.reply import guarded
 from tests.slack.conftest import Fsync
 from tests.support import slackreq
 from tests.support.botproc import ADMIN
@@ -55,3 +57,14 @@ def test_error_reports_to_a_hanging_response_url_do_not_hold_acks(
     took, status, body = timed_post(fsync, "help", f"{hanging.url}/help")
     assert status == 200 and b"/fsync status" in body
     assert took < FAST
+
+
+def test_a_listener_failing_before_its_ack_is_acked_before_the_error_is_reported() -> None:
+    @guarded
+    def listener(ack: Ack, body: dict[str, Any], client: Any) -> None:
+        raise RuntimeError("before ack")
+
+    ack = Ack()
+    # Nobody to tell (no response_url, no user): the report returns at once.
+    listener(ack=ack, body={}, client=None)
+    assert ack.response is not None and ack.response.status == 200
