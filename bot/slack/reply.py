@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 log = logging.getLogger(__name__)
-# A response_url that does not answer must not hold a thread for slack_sdk's default 30 s: Slack's
-# own answer within a few seconds, else the message is lost either way.
+# slack_sdk waits 30 s by default; Slack's response_url answers in well under a second, so one that
+# has not answered in 5 s is not going to, and must not hold a thread that long.
 RESPONSE_URL_TIMEOUT = 5
 
 
