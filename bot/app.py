@@ -14,13 +14,14 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 
 from bot import __version__
 from bot.errors import FsyncError
 from bot.runtime import Deps
 from bot.settings import Settings
-from bot.slack import reply
+from bot.slack import once, reply
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 64
@@ -31,18 +32,26 @@ def build_app(
     deps: Deps, *, token_verification: bool = True, executor: Executor | None = None
 ) -> App:
     settings = deps.settings
+    pool = executor or ListenerPool(LISTENER_THREADS)
+    quiet_bolt_verification_log()
     app = App(
         signing_secret=Settings.secret(settings.slack_signing_secret) or None,
         client=deps.web,
         process_before_response=False,
         token_verification_enabled=token_verification,
-        listener_executor=executor or ListenerPool(LISTENER_THREADS),
+        listener_executor=pool,
         raise_error_for_unhandled_request=False,
     )
+    app.use(once.middleware(once.Seen(deps.store)))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
-        reply.report_error(error, body, client)
+        # When a middleware fails, Bolt calls this on the thread that answers Slack: the report
+        # (a post to a response_url, which may hang) goes to a listener thread instead.
+        try:
+            pool.submit(reply.report_error, error, body, client)
+        except RuntimeError:  # shutting down: no thread to report on
+            log.warning("could not report an error while stopping", exc_info=error)
 
     from bot.slack import actions, commands, home
 
@@ -50,6 +59,22 @@ def build_app(
     actions.register(app, deps)
     home.register(app, deps)
     return app
+
+
+class _NoBody(logging.Filter):
+    """Bolt logs the whole body (and the signature) of a request that fails its signature check."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = "refused a request: invalid signature (Bolt's check)", ()
+        return True
+
+
+def quiet_bolt_verification_log() -> None:
+    """Keep Bolt's signature check (App.dispatch callers other than bot/http.py rely on it, and
+    it backs up the edge's) but never its log line: a request body, a token, a response_url."""
+    logger = logging.getLogger(f"slack_bolt.{RequestVerification.__name__}")
+    if not any(isinstance(f, _NoBody) for f in logger.filters):
+        logger.addFilter(_NoBody())
 
 
 def run_bot(settings: Settings | None = None) -> int:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Iterator
 
 import uvicorn
 from slack_bolt import App, BoltRequest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bot import __version__
 from bot.runtime import Deps
+from bot.settings import Settings
+from bot.slack import edge, once
 from bot.slack.reply import ACK_GATE, AckGate
 
 log = logging.getLogger(__name__)
@@ -26,25 +29,58 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def asgi_app(app: App, deps: Deps) -> Starlette:
     gate = AckGate()
+    secret = Settings.secret(deps.settings.slack_signing_secret)
+    seen = once.Seen(deps.store)
+    refusals = _Refusals()
 
     async def events(request: Request) -> Response:
-        gate.enter()
+        # The edge (bot/slack/edge.py): size, then signature over the raw bytes, then shape.
+        # Nothing in the body is read before its signature holds.
+        headers = request.headers
+        signature = headers.get("x-slack-signature")
         try:
-            body = (await request.body()).decode("utf-8", errors="replace")
+            edge.check_length(headers.get("content-length"))
+            raw = await edge.read_capped(request.stream())
+            moment = edge.verify(
+                secret, headers.get("x-slack-request-timestamp"), signature, raw, time.time()
+            )
+            edge.parse(raw, headers.get("content-type"))
+        except edge.Refused as refused:
+            refusals.log(refused.status, refused.reason)
+            return Response(status_code=refused.status)
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is left to answer
+        try:
             bolt_request = BoltRequest(
-                body=body,
+                body=raw.decode("utf-8"),
                 query=request.url.query,
-                headers={k: v for k, v in request.headers.items()},
+                headers=dict(headers.items()),
                 context={ACK_GATE: gate},
             )
-            # dispatch() verifies the signature, runs the listener's ack, and returns: off the
-            # loop.
+        except Exception as exc:  # signed, in a shape edge.parse let through but Bolt cannot read
+            refusals.log(400, f"body Bolt cannot read ({type(exc).__name__})")
+            return Response(status_code=400)
+        # From here the request is Slack's: it counts as a pending ack (AckGate) until answered.
+        gate.enter()
+        try:
+            if not await run_in_threadpool(
+                seen.first, edge.replay_key(signature or ""), until=moment + edge.WINDOW
+            ):
+                log.info("ignored a replayed Slack request (signature already seen)")
+                return _Ack("", 200, {}, gate)
+            # dispatch() runs the listener's ack and returns: off the loop.
             bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        except Exception:
+            # A signed request, so a bug of ours (or Bolt's own error path failing: its argument
+            # builder re-reads the body), to be found in the log, not the caller's fault.
+            gate.leave()
+            log.exception("could not handle a signed Slack request")
+            return Response(status_code=500)
         except BaseException:
             gate.leave()
             raise
-        headers = {k: v[0] for k, v in bolt_response.headers.items() if v}
-        return _Ack(bolt_response.body, bolt_response.status, headers, gate)
+        headers_out = {k: v[0] for k, v in bolt_response.headers.items() if v}
+        return _Ack(bolt_response.body, bolt_response.status, headers_out, gate)
 
     async def healthz(_: Request) -> Response:
         last = deps.client.last_ok_at
@@ -65,6 +101,23 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
+
+
+class _Refusals:
+    """One log line per refused request, at most one a second under a flood (the rest counted):
+    the reason and status only, never the body, a header value or a URL."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every, self.last, self.skipped = every, -every, 0
+
+    def log(self, status: int, reason: str) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            self.skipped += 1
+            return
+        more = f" (and {self.skipped} more refused since the last line)" if self.skipped else ""
+        self.last, self.skipped = now, 0
+        log.warning("refused a request to /slack/events: %d %s%s", status, reason, more)
 
 
 class _Ack(Response):

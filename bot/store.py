@@ -337,3 +337,14 @@ def m002_alerts(db: sqlite_utils.Database) -> None:
     )
     db["alert_lease"].create({"name": str, "holder": str, "expires_at": float}, pk="name")
     db["alert_state"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m003_seen_requests(db: sqlite_utils.Database) -> None:
+    """What fsync has already acted on (bot/slack/once.py): signatures, event ids, clicks.
+
+    A row lives until `until` (epoch seconds), after which Slack's 5-minute window refuses the
+    same request anyway; the unique key makes "first time?" one atomic INSERT OR IGNORE.
+    """
+    db["seen_requests"].create({"key": str, "until": float}, pk="key", not_null={"until"})
+    db["seen_requests"].create_index(["until"])

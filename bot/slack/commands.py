@@ -15,7 +15,7 @@ from bot.errors import UsageError
 from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.followers import Followed
-from bot.slack.reply import after_ack, guarded
+from bot.slack.reply import after_ack, guarded, webhook
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Deps, Command, "Request"], None]
@@ -83,9 +83,7 @@ def start_sync(
         if item:
             item.channel, item.ts = posted["channel"], posted["ts"]
     elif response_url:
-        from slack_sdk.webhook import WebhookClient
-
-        WebhookClient(response_url).send_dict({**card, "response_type": "in_channel"})
+        webhook(response_url).send_dict({**card, "response_type": "in_channel"})
         if item:
             item.response_url = response_url
     if item:

@@ -14,6 +14,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 log = logging.getLogger(__name__)
+# slack_sdk waits 30 s by default; Slack's response_url answers in well under a second, so one that
+# has not answered in 5 s is not going to, and must not hold a thread that long.
+RESPONSE_URL_TIMEOUT = 5
+
+
+def webhook(url: str) -> WebhookClient:
+    return WebhookClient(url, timeout=RESPONSE_URL_TIMEOUT)
 
 
 def response_url_of(body: dict[str, Any]) -> str | None:
@@ -27,9 +34,7 @@ def ephemeral(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) 
     """Show `payload` to the person who acted, and only to them."""
     url = response_url_of(body)
     if url:
-        WebhookClient(url).send_dict(
-            {**payload, "response_type": "ephemeral", "replace_original": False}
-        )
+        webhook(url).send_dict({**payload, "response_type": "ephemeral", "replace_original": False})
         return
     user_id = (body.get("user") or {}).get("id") or body.get("user_id")
     if not user_id:
@@ -49,7 +54,7 @@ def replace(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) ->
         url = response_url_of(body)
         if not url:
             return False
-        WebhookClient(url).send_dict({**payload, "replace_original": True})
+        webhook(url).send_dict({**payload, "replace_original": True})
         return True
     try:
         client.chat_update(channel=channel, ts=ts, **payload)
@@ -128,6 +133,8 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
     Bolt's own error path races with an early ack(): a listener that acks and then fails within
     ~10 ms can have its ack discarded, so Slack gets a 404 after 3 s. Listeners therefore never
     let an error escape; `@app.error` stays as the last resort for anything outside them.
+    A listener that fails before its ack() is acked here first: the report (a post to the
+    response_url, up to RESPONSE_URL_TIMEOUT) must not hold Slack's 3 s answer.
     """
 
     @functools.wraps(listener)
@@ -135,6 +142,9 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
         try:
             listener(*args, **kwargs)
         except Exception as exc:
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", True) is None:
+                ack()
             report_error(exc, kwargs.get("body") or {}, kwargs["client"])
 
     return wrapper

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -110,6 +111,8 @@ def view_submission(
 def home_opened(user: str) -> dict[str, Any]:
     envelope = sample("app_home_opened.event_callback.bolt_python_test.json")
     envelope["event"] = {**sample("app_home_opened.inner_event.json"), "user": user}
+    # Slack gives every event its own id (a retry keeps it): fsync acts on each id once.
+    envelope["event_id"] = f"Ev{uuid.uuid4().hex[:10].upper()}"
     return envelope
 
 
