@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from bot import __version__
+from bot import __version__, redact
 
 
 def _seconds(text: str) -> float:
@@ -87,10 +87,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("FSYNC_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # `check` says everything in its report; library log lines would only repeat it.
+    quiet = "CRITICAL" if args.command == "check" else "INFO"
+    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=os.environ.get("FSYNC_LOG_LEVEL", quiet).upper(), format=log_format)
+    redact.install(log_format)  # no user:password of a URL in any log line
     # httpx logs every request at INFO: too chatty for a bot that polls.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "simulator":

@@ -1,16 +1,22 @@
 """`fsync-bot check`: every missing or invalid setting in one report, then live checks of the
-Sync API and Slack, each said plainly. Exit 0 only when all is well."""
+database, the Sync API and Slack, each said plainly. Exit 0 only when all is well; 2 when the
+database is unusable (as `fsync-bot run` would then), with that one line on stderr too.
+
+URLs are printed without their `user:password@` part (bot/redact.py)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
+from bot import redact
 from bot.errors import SyncAPIError
 from bot.settings import ENV_NAMES, Settings
+from bot.store import Store, StoreError
 
 REQUIRED = {
     "SLACK_BOT_TOKEN": "the bot token (xoxb-...) from OAuth & Permissions",
@@ -20,17 +26,19 @@ REQUIRED = {
 
 def describe_settings_errors(exc: Exception) -> str:
     if not isinstance(exc, ValidationError):
-        return f"Settings could not be read: {exc}"
+        return redact.url(f"Settings could not be read: {exc}")
     lines = ["Some settings are invalid:"]
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "?"
         lines.append(f"  {ENV_NAMES.get(field, field.upper())}: {error['msg']}")
-    return "\n".join(lines)
+    return redact.url("\n".join(lines))
 
 
-def run_check(settings: Settings | None = None, out: TextIO = sys.stdout) -> int:
+def run_check(
+    settings: Settings | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     def say(mark: str, text: str) -> None:
-        print(f"{mark} {text}", file=out)
+        print(f"{mark} {redact.url(text)}", file=out)
 
     try:
         settings = settings or Settings()
@@ -60,6 +68,9 @@ def run_check(settings: Settings | None = None, out: TextIO = sys.stdout) -> int
             f", database {settings.db_path}).",
         )
 
+    database = _database(settings, say)
+    if database is not None:
+        print(f"fsync-bot check: {database}", file=err)
     if settings.firestartr_api_key is not None:
         from bot.firestartr.client import SyncClient
 
@@ -84,5 +95,21 @@ def run_check(settings: Settings | None = None, out: TextIO = sys.stdout) -> int
         except Exception as exc:  # connection refused, DNS, TLS: say it, don't crash
             say("✗", f"Slack at {settings.slack_api_url} is unreachable: {type(exc).__name__}.")
             problems += 1
+    problems += database is not None
     say("=", "All good." if problems == 0 else f"{problems} problem(s) found.")
-    return 0 if problems == 0 else 1
+    return 2 if database is not None else 0 if problems == 0 else 1
+
+
+def _database(settings: Settings, say: Callable[[str, str], None]) -> str | None:
+    """What makes the database unusable, or None. A file not there yet is fine: run makes it."""
+    path = settings.db_path
+    if not path.exists() and path.parent.is_dir():
+        say("✓", f"Database {path}: not there yet; `fsync-bot run` creates it.")
+        return None
+    try:
+        Store(path)
+    except StoreError as exc:
+        say("✗", exc.user_message)
+        return exc.user_message
+    say("✓", f"Database {path}: usable.")
+    return None

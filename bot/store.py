@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from sqlite_utils.migrations import Migrations
 from bot.errors import FsyncError, StoreUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
+PING_BUDGET = 0.5  # seconds /healthz may spend checking the database file
 migrations = Migrations("fsync")
 
 
@@ -94,6 +96,23 @@ def _unavailable_on_error() -> Iterator[None]:
         ) from exc
 
 
+def _quick_check(conn: sqlite3.Connection, *, deadline: float | None) -> str | None:
+    """What `PRAGMA quick_check` finds wrong, or None. Past `deadline` it is stopped, and what
+    it checked until then counts as sound: /healthz must answer quickly on a large file."""
+    if deadline is not None:
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            return None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+    found = rows[0][0] if rows else "ok"
+    return None if found == "ok" else str(found)
+
+
 class Store:
     """Thread-safe access to the fsync database at `path` (":memory:" is not supported: tests
     use a temporary file so that several threads and processes see the same data)."""
@@ -112,6 +131,9 @@ class Store:
             )
         try:
             db = self.db
+            damage = _quick_check(db.conn, deadline=None)
+            if damage:
+                raise sqlite3.DatabaseError(damage)
             migrations.apply(db)
             db.execute("CREATE TABLE IF NOT EXISTS _write_probe (x)")
             db.execute("DROP TABLE _write_probe")
@@ -119,6 +141,11 @@ class Store:
             raise StoreError(
                 f"Cannot use the database {self.path}: {exc}. "
                 "Check FSYNC_DB_PATH and its permissions."
+            ) from exc
+        except sqlite3.DatabaseError as exc:  # not an SQLite file, or a damaged one
+            raise StoreError(
+                f"The database {self.path} is damaged or not an SQLite database ({exc}). "
+                "Move it away (or restore a backup) and start again, or set FSYNC_DB_PATH."
             ) from exc
 
     @property
@@ -150,11 +177,30 @@ class Store:
             raise
         db.execute("COMMIT")
 
-    def ping(self) -> bool:
+    def ping(self, budget: float = PING_BUDGET) -> bool:
+        """Whether the database file is usable now: there, an intact SQLite file with fsync's
+        tables, and writable. Asked on a fresh connection, because a cached one goes on reading
+        a file that was deleted or overwritten under it. The integrity check stops after
+        `budget` seconds (what it read by then was sound); a write lock held by someone else
+        counts as usable, since it is only busy."""
         try:
-            self.db.execute("SELECT 1").fetchone()
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True, timeout=0.2)
         except sqlite3.Error:
             return False
+        try:
+            if _quick_check(conn, deadline=time.monotonic() + budget):
+                return False
+            conn.execute("SELECT count(*) FROM kv").fetchone()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
         return True
 
     # --- audit log -------------------------------------------------------------------------

@@ -88,6 +88,36 @@ def test_check_reports_each_piece_then_all_good(tmp_path) -> None:
         slack.stop()
 
 
+def test_check_never_prints_the_credentials_of_a_url(tmp_path) -> None:
+    """user:password in FIRESTARTR_API_URL or SLACK_API_URL: not in the report, nor in any log
+    line, even at debug level (slack_sdk logs every URL it calls there)."""
+    slack = FakeSlack().start()
+    try:
+        with SimProcess(key="check-key") as sim:
+            settings = env(
+                SLACK_BOT_TOKEN="xoxb-t",
+                SLACK_SIGNING_SECRET="s",
+                FIRESTARTR_API_KEY="check-key",
+                FIRESTARTR_API_URL=sim.url.replace("http://", "http://fsync:sim-pass-Q7x@"),
+                SLACK_API_URL=slack.api_url.replace("http://", "http://bot:slack-pass-K2y@"),
+                FSYNC_DB_PATH=str(tmp_path / "x.db"),
+            )
+            for level in ("WARNING", "DEBUG"):
+                result = subprocess.run(
+                    [sys.executable, "-m", "bot", "check"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    env={**settings, "FSYNC_LOG_LEVEL": level},
+                )
+                shown = result.stdout + result.stderr
+                assert "sim-pass-Q7x" not in shown and "slack-pass-K2y" not in shown
+                assert "Sync API at http://***@127.0.0.1:" in result.stdout
+                assert "Traceback" not in shown
+    finally:
+        slack.stop()
+
+
 def test_check_says_when_hosts_are_unreachable(tmp_path) -> None:
     from tests.support.botproc import free_port
 

@@ -238,6 +238,20 @@ def channel_disabled(channel_id: str, error: str, admins: Sequence[str]) -> Mess
     return message(_plain(text), [section(text)])
 
 
+def default_channel_held(
+    channel_id: str, error: str, admins: Sequence[str], recheck: float
+) -> Message:
+    who = ", ".join(user(a) for a in admins[:5]) or "Admins"
+    minutes = max(1, round(recheck / 60))
+    text = (
+        f":warning: fsync cannot post alerts in the default channel {channel(channel_id)} "
+        f"(FSYNC_ALERT_CHANNEL): Slack answers {code(error)}. The alerts are held, not lost: "
+        f"fsync tries again every {minutes} min and sends them once the channel works. {who}: "
+        "unarchive it or invite fsync there, or point FSYNC_ALERT_CHANNEL at another channel."
+    )
+    return message(_plain(text), [section(text)])
+
+
 def test_line(glob: str, events: Sequence[str], by: str) -> Message:
     what = ", ".join(esc(e) for e in events) if events else "all events"
     text = (

@@ -3,6 +3,8 @@
 A row's life: `pending` -> claimed (`sending`, by one lease holder, until `claimed_until`) ->
 `sent` (with Slack's ts), or back to `pending` with a later `next_at`, or finished as `failed`,
 `skipped` (a newer edit of the same card follows) or `undeliverable` (its channel is gone).
+The default channel's alerts are never made undeliverable: while it is gone they stay `pending`
+(see sender.py).
 Rows recorded `muted` or `undeliverable` by the router are never sent.
 
 Every state change is one short BEGIN IMMEDIATE transaction; claiming also checks the lease, so
@@ -129,6 +131,31 @@ class Outbox:
                 [error, channel],
             )
             repo.enqueue(db, notices)
+
+    def hold(self, row: Row, error: str, *, next_at: float, notices: Sequence[Delivery]) -> None:
+        """The default channel is gone for now: marked off (so the panels say so), `row` back to
+        pending until `next_at` (not counted as an attempt), its queued alerts left waiting."""
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO alert_channels (channel, disabled_reason, disabled_at) "
+                "VALUES (?, ?, ?)",
+                [row.channel, error, iso()],
+            )
+            db.execute(
+                "UPDATE alert_outbox SET state = 'pending', claimed_by = NULL, next_at = ?, "
+                "error = ?, attempts = attempts - 1 WHERE id = ? AND claimed_by = ?",
+                [next_at, error, row.id, self.lease.holder],
+            )
+            repo.enqueue(db, notices)
+
+    def enable(self, channel: str) -> bool:
+        """The channel took a message: its routes are on again. True if they had been off."""
+        if channel not in self.disabled():
+            return False
+        with self.store.transaction() as db:
+            return (
+                db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel]).rowcount > 0
+            )
 
     def card_ts(self, card: str | None) -> str | None:
         if not card:

@@ -26,7 +26,9 @@ def _route_line(route: Route, disabled: Mapping[str, str]) -> str:
     line = f"• {channel(route.channel)}: {code(route.glob)} ({esc(events)})"
     if route.default:
         line += " · default channel (FSYNC_ALERT_CHANNEL)"
-    if route.channel in disabled:
+    if route.channel in disabled and route.default:
+        line += f" · :hourglass: alerts held: Slack answered {code(disabled[route.channel])}"
+    elif route.channel in disabled:
         line += f" · :no_entry: off: Slack answered {code(disabled[route.channel])}"
     return line
 

@@ -147,7 +147,8 @@ class Poller:
         situation = router.Situation(
             routes=repo.routes(db, self.deps.settings.alert_channel),
             mutes=active,
-            disabled=frozenset(repo.disabled_channels(db)),
+            # The default channel is only ever held, never off: its alerts queue while it is gone.
+            disabled=frozenset(repo.disabled_channels(db)) - {self.deps.settings.alert_channel},
             links=repo.links(db, (e.episode.id for e in events)),
             members=lambda card: repo.members(db, card, changes.episodes),
             policy=self.deps.policy,

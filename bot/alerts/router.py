@@ -9,7 +9,8 @@ The rules, per channel:
 - More than STORM new cards for one channel in one poll become one digest, grouped by error
   fingerprint, with the per-workspace lines in its thread; news of those episodes later goes to
   that thread as one reply per poll. More than STORM thread replies become one channel message.
-- Muted events and events for a channel whose routes are off are recorded, never sent.
+- Muted events and events for a channel whose routes are off are recorded, never sent. (The
+  default channel is never in `disabled`: while Slack says it is gone, its alerts wait.)
 
 Idempotency keys come from the channel and the events' own keys, so the same news, computed again
 after a crash or by a second process, is the same row.

@@ -9,6 +9,10 @@ channel). Each row is claimed, sent, and marked sent with its ts (see outbox.py)
 - `channel_not_found`, `is_archived`, `not_in_channel` (after trying to join once): the channel's
   routes are turned off, its queued alerts are kept as `undeliverable`, and the admins are told in
   the default channel (or by DM when that is the channel gone). Nothing loops.
+  The default channel (FSYNC_ALERT_CHANNEL) is never turned off: it may be gone only for a moment
+  (renamed, unarchived, the bot re-invited), and it is where everything routes. Its alerts are
+  held as `pending`, the admins are told once by DM, and its first alert is tried again every
+  RECHECK seconds; when one goes through, the channel is back and what was held follows, in order.
 - a message Slack refuses (`invalid_blocks`, ...): that row is kept as `failed`, the rest goes on.
 
 Exactly once: every post carries its key in the message metadata. Before posting again a row that
@@ -50,6 +54,7 @@ AUTH = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
 CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+RECHECK = 180.0  # seconds between two tries of a default channel Slack said was gone
 
 
 def sender_client(token: str | None, base_url: str) -> WebClient:
@@ -70,10 +75,11 @@ class Sender:
         admins: Sequence[str],
         pace: float = PACE,
         clock: Callable[[], float] = time.time,
+        recheck: float = RECHECK,
     ) -> None:
         self.outbox, self.web, self.lease = Outbox(store, lease), web, lease
         self.default_channel, self.admins = default_channel, list(admins)
-        self.pace, self.clock = pace, clock
+        self.pace, self.clock, self.recheck = pace, clock, recheck
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -179,6 +185,10 @@ class Sender:
     def _sent(self, row: Row, ts: str) -> None:
         self._joined.discard(row.channel)
         self.outbox.sent(row, ts)
+        if row.channel == self.default_channel and self.outbox.enable(row.channel):
+            log.warning(
+                "the default alert channel %s works again: sending what was held", row.channel
+            )
 
     def _slack_error(self, row: Row, exc: SlackApiError) -> None:
         response = exc.response
@@ -196,9 +206,9 @@ class Sender:
             if self._join(row.channel):
                 self.outbox.release(row, next_at=0.0, error=error, count=False)
             else:
-                self._disable(row.channel, error)
+                self._disable(row, error)
         elif error in GONE:
-            self._disable(row.channel, error)
+            self._disable(row, error)
         elif error in AUTH:
             log.error("Slack refuses the bot token (%s); alerts wait %d s", error, AUTH_PAUSE)
             self._paused_until = self.clock() + AUTH_PAUSE
@@ -223,13 +233,38 @@ class Sender:
         next_at = self.clock() + delay
         self.outbox.release(row, next_at=next_at, error=error, ambiguous=ambiguous)
 
-    def _disable(self, channel: str, error: str) -> None:
+    def _disable(self, row: Row, error: str) -> None:
+        channel = row.channel
+        if channel == self.default_channel:
+            self._hold(row, error)
+            return
         log.error("cannot post alerts in %s (%s): its routes are off", channel, error)
         self.outbox.disable(channel, error, self._notices(channel, error))
         self.wake.set()
 
-    def _notices(self, channel: str, error: str) -> list[Delivery]:
-        payload = cards.channel_disabled(channel, error, self.admins)
+    def _hold(self, row: Row, error: str) -> None:
+        """The default channel is gone, maybe for a moment: keep its alerts, try again later."""
+        channel = row.channel
+        self._joined.discard(channel)  # someone may invite fsync back: try joining again then
+        next_at = self.clock() + self.recheck
+        first = channel not in self.outbox.disabled()
+        if first:
+            log.error(
+                "cannot post alerts in the default channel %s (%s): holding them, "
+                "trying again every %.0f s",
+                channel,
+                error,
+                self.recheck,
+            )
+        notices = self._notices(channel, error, held=True) if first else []
+        self.outbox.hold(row, error, next_at=next_at, notices=notices)
+        self.wake.set()
+
+    def _notices(self, channel: str, error: str, *, held: bool = False) -> list[Delivery]:
+        if held:
+            payload = cards.default_channel_held(channel, error, self.admins, self.recheck)
+        else:
+            payload = cards.channel_disabled(channel, error, self.admins)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.clock()))
         default = self.default_channel
         usable = bool(default) and default != channel and default not in self.outbox.disabled()

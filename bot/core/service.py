@@ -6,6 +6,7 @@ included. A write reaches the Sync API only after its audit row is written (bot.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict, deque
@@ -37,6 +38,7 @@ from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspac
 from bot.firestartr.names import suggest, validate_name
 from bot.store import Store, utcnow
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLEET_KEY = "fleet"
 SYNCS_PER_USER_PER_MINUTE = 5
@@ -157,15 +159,21 @@ class FsyncService:
             )
         return FleetView(workspaces, self.clock(), live=True)
 
-    def workspace(self, name: str) -> tuple[Workspace, FleetView, list[Conflict]]:
+    def workspace(self, name: str) -> tuple[Workspace, FleetView, list[Conflict] | None]:
+        """The workspace, the listing it came from, and its open conflicts: None when they could
+        not be read (the detail is still worth showing; the view says the conflicts are missing)."""
         validate_name(name)
         view = self.fleet()
         ws = view.find(name)
         if ws is None:
             raise self.not_found(name, [w.name for w in view.workspaces])
-        conflicts: list[Conflict] = []
+        conflicts: list[Conflict] | None = []
         if view.live and (ws.open_conflicts or ws.status == "conflict"):
-            conflicts = self.conflicts(name)
+            try:
+                conflicts = self.conflicts(name)
+            except SyncAPIError as exc:
+                log.info("conflicts of %s not readable: %s", name, exc.user_message)
+                conflicts = None
         return ws, view, conflicts
 
     def not_found(self, name: str, known: list[str]) -> WorkspaceNotFound:

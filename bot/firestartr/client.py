@@ -9,13 +9,15 @@ Retries: GETs and POSTs (which always carry an Idempotency-Key, reused on every 
 on timeouts, connection errors and 5xx; PUT config only when the request was never sent. A 429 is
 handled by waiting (within `max_wait`), except a sync trigger's `sync_rate_limited`, which the
 person is told about.
+
+A 404/405 from an [ASSUMED] endpoint turns that feature off for a while, not for good: see
+features.py (the verdict is timed on the limiter's clock).
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from pydantic import SecretStr
 from bot import __version__
 from bot.firestartr import failures, reading
 from bot.firestartr.failures import Context
+from bot.firestartr.features import RECHECK, Features
 from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace
 from bot.firestartr.names import validate_id, validate_name
 from bot.firestartr.ratelimit import Priority, RateLimiter
@@ -78,6 +81,7 @@ class SyncClient:
         backoff: float = 0.5,
         max_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        feature_recheck: float = RECHECK,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._has_key = bool(key)
@@ -96,8 +100,7 @@ class SyncClient:
         self.backoff = backoff
         self.max_wait = max_wait
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self.features: dict[str, bool] = {"runs": True, "conflicts": True}
+        self._features = Features(self._limiter.clock, feature_recheck)
         self._last_fleet = reading.Reuse()
         self.last_ok_at: datetime | None = None
 
@@ -106,6 +109,11 @@ class SyncClient:
         kw.setdefault("limiter", RateLimiter(per_minute=settings.firestartr_rate_limit))
         key = settings.firestartr_api_key or SecretStr("")
         return cls(settings.firestartr_api_url, key, **kw)
+
+    @property
+    def features(self) -> dict[str, bool]:
+        """Whether each [ASSUMED] feature is offered, as far as fsync knows now."""
+        return self._features.snapshot()
 
     def __repr__(self) -> str:
         return f"SyncClient(base_url={self.base_url!r}, features={self.features!r})"
@@ -225,7 +233,7 @@ class SyncClient:
     def _send(
         self, call: _Call, *, retries: int | None = None, max_wait: float | None = None
     ) -> httpx.Response:
-        if call.feature and not self.features.get(call.feature, True):
+        if call.feature and not self._features.offered(call.feature):
             raise failures.feature_unavailable(call.feature)
         retries = self.retries if retries is None else retries
         budget = self.max_wait if max_wait is None else max_wait
@@ -253,6 +261,8 @@ class SyncClient:
             self._limiter.observe_headers(response.headers)
             if response.is_success:
                 self.last_ok_at = datetime.now(UTC)
+                if call.feature:
+                    self._features.seen_working(call.feature)
                 return response
             if response.status_code == 429:
                 body = failures.error_body(response)
@@ -292,14 +302,14 @@ class SyncClient:
         if call.feature and status in (404, 405):
             body = failures.error_body(response)
             if not (status == 404 and body and body.error in failures.KNOWN_NOT_FOUND):
-                with self._lock:
-                    self.features[call.feature] = False
+                self._features.turn_off(call.feature)
                 log.warning(
-                    "Sync API has no %s (HTTP %d from %s %s); feature turned off",
+                    "Sync API has no %s (HTTP %d from %s %s); feature off, asking again in %.0f s",
                     call.feature,
                     status,
                     call.method,
                     call.path,
+                    self._features.recheck,
                 )
                 return failures.feature_unavailable(call.feature, status)
         return failures.from_response(response, call.ctx, self._known_names)

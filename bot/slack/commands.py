@@ -8,13 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core.parser import Command, parse
 from bot.errors import UsageError
 from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.followers import Followed
+from bot.slack.posting import post_once
 from bot.slack.reply import after_ack, guarded, webhook
 
 log = logging.getLogger(__name__)
@@ -69,21 +69,16 @@ def start_sync(
     run = deps.service.sync(user, workspace, confirmed=confirmed)
     card = views.sync_card(workspace, user, run, deps.clock())
     item = Followed(workspace=workspace, requested_by=user, run=run) if run else None
-    posted = None
-    if channel:
-        try:
-            posted = client.chat_postMessage(channel=channel, **card)
-        except SlackApiError as exc:
-            log.info(
-                "cannot post the sync card in %s (%s); answering in place",
-                channel,
-                exc.response.get("error"),
-            )
-    if posted is not None:
+    posted = post_once(client, channel, card) if channel else None
+    if posted is not None and posted.state == "refused":
+        log.info("cannot post the sync card in %s (%s); answering in place", channel, posted.error)
+    if posted is not None and posted.ts:
         if item:
-            item.channel, item.ts = posted["channel"], posted["ts"]
+            item.channel, item.ts = posted.channel, posted.ts
     elif response_url:
-        webhook(response_url).send_dict({**card, "response_type": "in_channel"})
+        # The card may be in the channel after all: a second copy goes to the requester only.
+        kind = "ephemeral" if posted is not None and posted.state == "unknown" else "in_channel"
+        webhook(response_url).send_dict({**card, "response_type": kind})
         if item:
             item.response_url = response_url
     if item:

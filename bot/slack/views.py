@@ -195,8 +195,13 @@ def status_overview(
 
 
 def workspace_detail(
-    ws: Workspace, view: FleetView, conflicts: list[Conflict], now: datetime, policy: Policy
+    ws: Workspace,
+    view: FleetView,
+    conflicts: list[Conflict] | None,
+    now: datetime,
+    policy: Policy,
 ) -> Message:
+    """One workspace; `conflicts` None means they could not be read (said, not hidden)."""
     state = health(ws, now)
     fields = [
         f"*Status*\n{icon(state)} {esc(state)}",
@@ -213,9 +218,17 @@ def workspace_detail(
     ]
     if ws.message and state != "success":
         blocks.append(section(f"*Last error*\n```{esc(clip(ws.message, 2800))}```"))
+    if conflicts is None:
+        blocks.append(
+            context(
+                ":warning: Its open conflicts could not be read just now; "
+                f"`/fsync conflicts {esc(ws.name)}` tries again."
+            )
+        )
     if policy.is_protected(ws.name):
         blocks.append(context(":lock: Protected: syncs and resolutions ask for confirmation."))
-    blocks.append(actions(*workspace_buttons(ws, policy, len(conflicts) or ws.open_conflicts)))
+    shown = len(conflicts or []) or ws.open_conflicts
+    blocks.append(actions(*workspace_buttons(ws, policy, shown)))
     return message(f"Workspace {esc(ws.name)} is {esc(state)}", blocks)
 
 

@@ -131,3 +131,6 @@ def test_notices_validate_and_mention_the_admins() -> None:
     assert "<@UADMIN001>" in notice["text"] and "<#CGONE0001>" in shown(notice)
     line = cards.test_line("prod*", ["failed"], "UOPER0001")
     assert_valid(line)
+    held = cards.default_channel_held("CALERTS", "is_archived", ["UADMIN001"], 180.0)
+    assert_valid(held)
+    assert "held, not lost" in held["text"] and "every 3 min" in held["text"]

@@ -150,6 +150,21 @@ def test_conflicts_unavailable_still_alert(
     assert "/fsync conflicts drifted" in payload
 
 
+def test_alerts_for_a_default_channel_slack_said_was_gone_are_queued_not_dropped(
+    make: Callable[[], tuple[Deps, Poller, Lease]], api: Api
+) -> None:
+    deps, poller, _ = make()
+    with deps.store.transaction() as db:  # as the sender records a channel_not_found
+        db.execute(
+            "INSERT INTO alert_channels (channel, disabled_reason, disabled_at) VALUES (?, ?, ?)",
+            ["CALERTS", "channel_not_found", "2025-10-13T14:00:00"],
+        )
+    api.set("broken", "failed", "boom")
+    poller.tick()
+    ((key, op, state),) = outbox(deps)
+    assert key.startswith("card:") and (op, state) == ("post", "pending")
+
+
 def test_a_crashing_tick_is_logged_and_the_loop_goes_on(
     make: Callable[[], tuple[Deps, Poller, Lease]], api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -205,12 +205,53 @@ def test_without_the_lease_nothing_is_sent(store: Store, slack: HistorySlack) ->
     assert slack.of("chat.postMessage") == [] and states(store) == {"card:ep1": "pending"}
 
 
-def test_when_the_default_channel_is_gone_the_admins_get_a_dm(
-    store: Store, sender: Sender, slack: HistorySlack
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_760_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def tried(slack: HistorySlack, channel: str) -> int:
+    return len([c for c in slack.of("chat.postMessage") if c.args.get("channel") == channel])
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "is_archived"])
+def test_a_default_channel_gone_for_a_while_gets_its_held_alerts_once_it_is_back(
+    store: Store, slack: HistorySlack, lease: Lease, error: str
 ) -> None:
-    slack.fail("chat.postMessage", error="channel_not_found", channel="CALERTS", times=100)
-    new, post = card()
-    queue(store, post, cards=(new,))
-    drain(store, sender)
+    clock = Clock()
+    web = sender_client("xoxb-test", slack.api_url)
+    sender = Sender(
+        store, web, lease, default_channel="CALERTS", admins=["UADMIN001"], pace=0.0, clock=clock
+    )  # tries the channel again every 3 minutes (the default)
+    slack.fail("chat.postMessage", error=error, channel="CALERTS", times=1000)
+    first, post = card()
+    second, other = card(key="card:ep2")
+    reply = Delivery("r1", "CALERTS", "reply", first.key, TEXT)
+    queue(store, post, reply, other, cards=(first, second))
+    for _ in range(20):
+        sender.step()
+    held = {"card:ep1": "pending", "r1": "pending", "card:ep2": "pending"}
+    assert {k: v for k, v in states(store).items() if k in held} == held  # held, not dropped
+    assert tried(slack, "CALERTS") == 1  # nothing loops
     (dm,) = slack.posts("UADMIN001")
-    assert "<#CALERTS>" in dm["text"] or "CALERTS" in str(dm["blocks"])
+    assert "held" in dm["text"] and error in dm["text"]
+    clock.now += 179.0
+    for _ in range(5):
+        sender.step()
+    assert tried(slack, "CALERTS") == 1
+    clock.now += 2.0
+    for _ in range(5):
+        sender.step()
+    assert tried(slack, "CALERTS") == 2  # re-checked: still gone
+    with slack.lock:
+        slack.failures.clear()  # someone unarchived it
+    clock.now += 181.0
+    drain(store, sender)
+    assert {k: v for k, v in states(store).items() if k in held} == dict.fromkeys(held, "sent")
+    delivered = sorted(k for k in slack.keys() if not k.startswith("notice:"))
+    assert delivered == ["card:ep1", "card:ep2", "r1"]  # each exactly once, in the channel
+    assert repo.disabled_channels(store.db) == {}
+    assert len(slack.posts("UADMIN001")) == 1  # one DM for the whole gap

@@ -12,7 +12,7 @@ from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Config
 
 from .conftest import MakeClient
-from .fakes import Router, Script, api_error, reply
+from .fakes import FakeClock, Router, Script, api_error, reply
 
 API = "/v1/terraform/sync"
 Call = Callable[[SyncClient], Any]
@@ -242,6 +242,44 @@ def test_404_or_405_from_an_assumed_endpoint_turns_the_feature_off(
         assert info.value.user_message == f"This Sync API server does not offer {word}."
     assert len(server.requests) == 1  # the second call did not ask again
     assert client.features == {"runs": True, "conflicts": True} | {feature: False}
+
+
+def test_a_feature_turned_off_by_a_passing_404_comes_back_after_the_recheck_window(
+    make_client: MakeClient, clock: FakeClock
+) -> None:
+    """A proxy or a deploy answering 404 once must not hide conflicts for the process's life."""
+    conflict = {"id": "cfl_1", "workspace": "production", "status": "open"}
+    server = Script(
+        reply(404, text="<html>Not Found</html>"), reply(200, {"conflicts": [conflict]})
+    )
+    client = make_client(server)  # the default window: 5 minutes
+    with pytest.raises(errors.FeatureUnavailable):
+        client.list_conflicts()
+    clock.now += 299.0
+    with pytest.raises(errors.FeatureUnavailable):  # within the window: not asked again
+        client.list_conflicts()
+    assert len(server.requests) == 1
+    clock.now += 2.0
+    assert [c.id for c in client.list_conflicts()] == ["cfl_1"]
+    assert client.features["conflicts"] is True
+    clock.now += 3600.0
+    assert [c.id for c in client.list_conflicts()] == ["cfl_1"]  # and it stays on
+    assert len(server.requests) == 3
+
+
+def test_a_404_again_after_the_window_turns_the_feature_off_for_another_window(
+    make_client: MakeClient, clock: FakeClock
+) -> None:
+    server = Script(reply(405, text=""))
+    client = make_client(server)
+    for _ in range(3):
+        with pytest.raises(errors.FeatureUnavailable):
+            get_run(client)
+        with pytest.raises(errors.FeatureUnavailable):
+            get_run(client)
+        clock.now += 301.0
+    assert len(server.requests) == 3  # one question a window, not one a call
+    assert client.features == {"runs": True, "conflicts": True}  # the last window is over
 
 
 def test_known_not_found_codes_are_not_missing_features(make_client: MakeClient) -> None:

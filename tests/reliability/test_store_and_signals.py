@@ -57,6 +57,81 @@ def test_unusable_database_is_a_clear_error_at_start(tmp_path: Path, where: str,
     assert says in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_corrupt_database_at_start_is_one_clear_line_and_exit_2(
+    tmp_path: Path, command: str
+) -> None:
+    path = tmp_path / "fsync.db"
+    path.write_bytes(b"this is not an SQLite database, just bytes \x00\xff" * 200)
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    assert "damaged or not an SQLite database" in caught.value.user_message
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", command],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        # Unreachable APIs: the database is what this is about, and `check` reports it first.
+        env=bot_env(
+            FSYNC_DB_PATH=str(path),
+            FIRESTARTR_API_URL="http://127.0.0.1:9",
+            SLACK_API_URL="http://127.0.0.1:9/api/",
+        ),
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "damaged or not an SQLite database" in line and str(path) in line
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def _damage(path: Path, harm: str) -> None:
+    size = path.stat().st_size
+    if harm == "deleted":
+        path.unlink()
+    elif harm == "random bytes":
+        path.write_bytes(os.urandom(size))
+    elif harm == "pages overwritten":
+        with path.open("r+b") as f:  # the header and the schema page stay intact
+            f.seek(4096 * 2)
+            f.write(os.urandom(size - 4096 * 2))
+    elif harm == "replaced by another database":
+        other = path.with_name("other.db")
+        sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+        os.replace(other, path)
+
+
+@pytest.mark.parametrize(
+    "harm", ["deleted", "random bytes", "pages overwritten", "replaced by another database"]
+)
+def test_ping_says_the_database_is_unusable_when_its_file_is(tmp_path: Path, harm: str) -> None:
+    path = tmp_path / "fsync.db"
+    store = Store(path)
+    for n in range(300):
+        store.audit(user_id="U1", action="sync", workspace=f"ws-{n}", args={"n": n}, outcome="ok")
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert store.ping() is True
+    _damage(path, harm)
+    assert store.db.execute("SELECT 1").fetchone() == (1,)  # the cached connection sees nothing
+    assert store.ping() is False
+
+
+def test_healthz_answers_503_once_the_database_file_is_gone(tmp_path: Path) -> None:
+    slack = FakeSlack().start()
+    try:
+        with SimProcess(key="health-key") as sim:
+            bot = BotProcess(slack, sim.url, sim.key, tmp_path).start()
+            try:
+                assert bot.http.get("/healthz").status_code == 200
+                bot.db.unlink()  # a volume gone, a clean-up script: the bot's open file lives on
+                answer = bot.http.get("/healthz")
+                assert answer.status_code == 503
+                assert answer.json()["database"] == "unavailable"
+            finally:
+                bot.stop()
+    finally:
+        slack.stop()
+
+
 def test_a_busy_database_is_waited_on_not_failed(tmp_path: Path) -> None:
     store = Store(tmp_path / "fsync.db")
     other = sqlite3.connect(tmp_path / "fsync.db", isolation_level=None, check_same_thread=False)
