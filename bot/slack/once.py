@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 WINDOW = 300.0
+# The check runs before the ack: it may wait this long for a lock held by another writer.
+ACK_PATH_WAIT = 1.0
 
 
 class Seen:
@@ -36,15 +39,24 @@ class Seen:
         self.store, self.clock = store, clock
 
     def first(self, key: str, *, until: float | None = None) -> bool:
-        """True the first time `key` is offered until `until` (default: WINDOW from now)."""
+        """True the first time `key` is offered until `until` (default: WINDOW from now).
+
+        When the database cannot record it (locked past ACK_PATH_WAIT, disk full), the request
+        counts as new: refusing it would lose a person's only click, and a write it leads to is
+        refused anyway while its audit row cannot be written (bot/core/audit.py).
+        """
         now = self.clock()
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM seen_requests WHERE until < ?", [now])
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO seen_requests (key, until) VALUES (?, ?)",
-                [key, now + WINDOW if until is None else until],
-            )
-            return cursor.rowcount == 1
+        try:
+            with self.store.impatient(ACK_PATH_WAIT), self.store.transaction() as db:
+                db.execute("DELETE FROM seen_requests WHERE until < ?", [now])
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO seen_requests (key, until) VALUES (?, ?)",
+                    [key, now + WINDOW if until is None else until],
+                )
+                return cursor.rowcount == 1
+        except sqlite3.Error as exc:
+            log.warning("could not record a request as seen (%s); acting on it", exc)
+            return True
 
 
 def identity(body: dict[str, Any]) -> str | None:

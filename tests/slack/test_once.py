@@ -4,6 +4,7 @@ ignored, through App.dispatch in HTTP and in Socket Mode, and the record survive
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,26 @@ def test_seen_says_first_once_and_forgets_after_its_window(tmp_path: Path) -> No
 def test_seen_survives_a_new_store_on_the_same_file(tmp_path: Path) -> None:
     assert once.Seen(Store(tmp_path / "f.db")).first("sig:x") is True
     assert once.Seen(Store(tmp_path / "f.db")).first("sig:x") is False
+
+
+def test_a_locked_database_lets_the_request_through_and_keeps_the_other_writer(
+    tmp_path: Path,
+) -> None:
+    """The check sits before the ack: a lock held elsewhere must neither fail the request nor
+    hold it for the store's 10 s busy timeout (the audit refuses a write it cannot record)."""
+    seen = once.Seen(Store(tmp_path / "f.db"))
+    other = sqlite3.connect(tmp_path / "f.db")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        assert seen.first("click:x") is True
+        assert time.monotonic() - started < seen.store.busy_timeout
+    finally:
+        other.rollback()
+        other.close()
+    assert seen.first("click:y") is True
+    # The store's own patience is back for everything else this thread does.
+    assert seen.store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
 
 
 def click(action: str, user: str = ADMIN, ts: str = "1.5", message_ts: str = "9.9") -> dict:
