@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.parser import Command, parse
 from bot.errors import UsageError
 from bot.runtime import Deps
-from bot.slack import views
+from bot.slack import reply, views
 from bot.slack.followers import Followed
 from bot.slack.reply import after_ack, guarded
 
@@ -30,7 +30,8 @@ class Request:
         self.channel: str = body.get("channel_id", "")
 
     def answer(self, payload: dict[str, Any]) -> None:
-        self.respond(**payload, response_type="ephemeral")
+        answer = self.respond(**payload, response_type="ephemeral")
+        reply.accepted(answer.status_code, answer.body)
 
 
 def status(deps: Deps, cmd: Command, req: Request) -> None:
@@ -83,9 +84,7 @@ def start_sync(
         if item:
             item.channel, item.ts = posted["channel"], posted["ts"]
     elif response_url:
-        from slack_sdk.webhook import WebhookClient
-
-        WebhookClient(response_url).send_dict({**card, "response_type": "in_channel"})
+        reply.to_response_url(response_url, {**card, "response_type": "in_channel"})
         if item:
             item.response_url = response_url
     if item:

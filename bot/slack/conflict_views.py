@@ -23,7 +23,7 @@ from bot.slack.blocks import (
     section,
     user,
 )
-from bot.slack.ids import Action, ActionValue
+from bot.slack.ids import ActionValue, resolve_action
 
 Message = dict[str, Any]
 RESOLUTION_LABELS = {
@@ -73,7 +73,8 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
     ws = conflict.workspace or "?"
     protected = policy.is_protected(ws)
     elements = []
-    for resolution in conflict.allowed_resolutions[:5]:
+    # Unique resolutions only: a name listed twice would give two buttons one action_id.
+    for n, resolution in enumerate(list(dict.fromkeys(conflict.allowed_resolutions))[:5]):
         value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
         dialog = None
         if protected:
@@ -85,7 +86,7 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
         elements.append(
             button(
                 label(resolution),
-                Action.RESOLVE_CONFIRMED if protected else Action.RESOLVE,
+                resolve_action(resolution, n, confirmed=protected),
                 value,
                 confirm=dialog,
                 style="primary" if resolution == "apply_desired" else None,
@@ -94,7 +95,16 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
     return actions(*elements, block_id=f"resolve:{conflict.id}"[:255])
 
 
+def unique(conflicts: list[Conflict]) -> list[Conflict]:
+    """Each conflict once: one listed twice by the API would repeat its card's block_id."""
+    first: dict[str, Conflict] = {}
+    for conflict in conflicts:
+        first.setdefault(conflict.id, conflict)
+    return list(first.values())
+
+
 def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str | None) -> Message:
+    conflicts = unique(conflicts)
     where = f" in {esc(workspace)}" if workspace else ""
     if not conflicts:
         text = f":white_check_mark: No open conflicts{where}."

@@ -34,7 +34,7 @@ from bot.slack.conflict_views import (  # noqa: F401 - views is the one place li
     label,
     resolved_text,
 )
-from bot.slack.ids import Action, ActionValue
+from bot.slack.ids import Action, ActionValue, resolve_action
 
 Message = dict[str, Any]
 PAGE_SIZE = 40
@@ -103,7 +103,7 @@ def confirm_prompt(exc: Confirm) -> Message:
     )
     action_id, yes = {
         "sync": (Action.SYNC_CONFIRMED, "Start sync"),
-        "resolve": (Action.RESOLVE_CONFIRMED, "Resolve"),
+        "resolve": (resolve_action(value.r or "", 0, confirmed=True), "Resolve"),
         "config": (Action.CONFIG_CONFIRMED, "Turn on auto_apply"),
     }[exc.action]
     text = f":lock: {esc(exc.user_message)}"
