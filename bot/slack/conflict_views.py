@@ -40,9 +40,9 @@ def label(resolution: str | None) -> str:
 
 def _attribute(attr: Any) -> str:
     if attr.sensitive:
-        return f"`{esc(attr.path)}`: _(sensitive value hidden)_"
+        return f"{code(attr.path)}: _(sensitive value hidden)_"
     desired, actual = code(clip(str(attr.desired), 120)), code(clip(str(attr.actual), 120))
-    return f"`{esc(attr.path)}`: {desired} → {actual}"
+    return f"{code(attr.path)}: {desired} → {actual}"
 
 
 def conflict_blocks(
@@ -51,7 +51,7 @@ def conflict_blocks(
     ws = conflict.workspace or "?"
     lines = [f":warning: *Conflict in {esc(ws)}*: {esc(conflict.summary or conflict.type or '')}"]
     for resource in conflict.resources[:8]:
-        lines.append(f"• `{esc(resource.address)}` ({esc(resource.action or 'change')})")
+        lines.append(f"• {code(resource.address)} ({esc(resource.action or 'change')})")
         lines += [f"      {_attribute(a)}" for a in resource.changed_attributes[:6]]
     if len(conflict.resources) > 8:
         lines.append(f"…and {len(conflict.resources) - 8} more resources")

@@ -18,6 +18,7 @@ from bot.slack.blocks import (
     button,
     clip,
     code,
+    code_block,
     confirm_dialog,
     context,
     divider,
@@ -207,7 +208,7 @@ def workspace_detail(
         section(f"{icon(state)} *{esc(ws.name)}*: {esc(state)}", fields=fields),
     ]
     if ws.message and state != "success":
-        blocks.append(section(f"*Last error*\n```{esc(clip(ws.message, 2800))}```"))
+        blocks.append(section(f"*Last error*\n{code_block(ws.message)}"))
     if policy.is_protected(ws.name):
         blocks.append(context(":lock: Protected: syncs and resolutions ask for confirmation."))
     blocks.append(actions(*workspace_buttons(ws, policy, len(conflicts) or ws.open_conflicts)))
@@ -250,7 +251,7 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
             state_line += f" · started {ago(run.started_at, now)}"
     blocks = [section(f"{head}\n{state_line}")]
     if run is not None and run.message and run.status != "succeeded":
-        blocks.append(section(f"```{esc(clip(run.message, 2800))}```"))
+        blocks.append(section(code_block(run.message)))
     if run is not None:
         blocks.append(context(f"run {code(run.id)}"))
     fallback = f"Sync of {esc(workspace)}: {esc(run.status if run else 'requested')}"
