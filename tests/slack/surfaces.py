@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -32,7 +33,7 @@ def ws(name: str, status: str = "success", **kw: Any) -> Workspace:
 def conflict(workspace: str, **kw: Any) -> Conflict:
     """An open conflict offering the four resolutions the Sync API knows."""
     fields: dict[str, Any] = {
-        "id": f"cfl_{len(workspace)}",
+        "id": f"cfl_{zlib.crc32(workspace.encode()):08x}",
         "workspace": workspace,
         "summary": "2 resources changed",
         "resources": [

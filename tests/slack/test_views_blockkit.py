@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from bot.alerts import panels
+from bot.alerts.model import Mute, Route
+from bot.core.authz import Role
 from bot.core.fleet import FleetView
-from bot.firestartr.models import Run
+from bot.core.service import ConfigChange, Confirm
+from bot.errors import PermissionDenied
+from bot.firestartr.models import Config, Run, WorkspaceConfig
 from bot.slack import modals, views
+from bot.slack.home import home_view
 from bot.slack.ids import Action
 from tests.alerts.blockkit import assert_valid, assert_valid_view
 from tests.slack.surfaces import FOUR, NOW, POLICY, alert_card, conflict, home, ws
@@ -69,3 +77,33 @@ def test_every_other_view_passes_slacks_rules() -> None:
     )
     assert_valid_view(editing, "modal")
     assert_valid_view(modals.confirm_view(meta), "modal")
+
+
+def test_the_command_answers_and_the_alert_panels_pass_slacks_rules() -> None:
+    config = Config(workspaces={f"ws-{n}": WorkspaceConfig() for n in range(80)})
+    change = ConfigChange("staging", {"enabled": True}, {"enabled": False}, config)
+    prompt = Confirm(
+        "Resolve it?", action="resolve", params={"conflict_id": "cfl_1", "resolution": "abort"}
+    )
+    entry = {"at": NOW.isoformat(), "user_id": "UOPER", "action": "sync", "workspace": "dev"}
+    audit = [{**entry, "args": {"workspace": "dev"}, "outcome": "ok", "detail": ERROR}] * 60
+    for answer in (
+        views.config_overview(config),
+        views.config_changed(change, "UADMIN"),
+        views.confirm_prompt(prompt),
+        views.error_message(PermissionDenied("No.", holders=["UADMIN"])),
+        views.unknown_error("abc123"),
+        views.audit_message(audit, None, NOW),
+    ):
+        assert_valid(answer)
+    routes = [Route(f"C{n:08d}", f"team-{n}-*", frozenset({"failed"})) for n in range(30)]
+    mutes = [Mute(f"dev-{n}", NOW + timedelta(hours=1), ERROR) for n in range(12)]
+    assert_valid(
+        panels.routes_message(routes, {"C00000001": "not_in_channel"}, mutes, NOW, everywhere=True)
+    )
+    assert_valid(panels.muted(mutes[0], [f"dev-{n}" for n in range(40)], NOW))
+    extras = panels.home_blocks(routes, {}, mutes, NOW)
+    deps = SimpleNamespace(policy=POLICY, home_extras=lambda: extras)
+    fleet = FleetView([ws(f"ws-{n}", "failed", message=ERROR) for n in range(40)], NOW, live=True)
+    tab = home_view(fleet, NOW, Role.ADMIN, deps, [conflict(f"ws-{n}") for n in range(40)])  # type: ignore[arg-type]
+    assert_valid_view(tab, "home")
