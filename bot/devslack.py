@@ -1,9 +1,11 @@
 """A stand-in Slack on loopback for the demo console and the tests: the Web API
 (`SLACK_API_URL=<url>/api/`) and response_url endpoints.
 
-It records every call, validates every blocks payload with `slack_sdk.models.blocks` (an invalid
-one is answered `invalid_blocks`, as Slack does), keeps posted messages so updates and thread
-replies can be checked, and can be told to fail: Slack errors, 429 with Retry-After, 5xx.
+It records every call, validates every message and view with `bot.slack.blockkit` (Slack's Block
+Kit rules plus slack_sdk's checks) and refuses an invalid one as Slack does: the Web API answers
+`{"ok": false, "error": "invalid_blocks", "errors": [...]}`, a response_url answers HTTP 400 with
+the body `invalid_blocks`. It keeps posted messages so updates and thread replies can be
+checked, and can be told to fail: Slack errors, 429 with Retry-After, 5xx.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
-from slack_sdk.models.blocks import Block
+from bot.slack import blockkit
 
-BLOCK_LIMIT = {"home": 100, "modal": 100, "message": 50}
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 
 
 class _Server(ThreadingHTTPServer):
@@ -75,7 +78,8 @@ class FakeSlack:
                 status, body, headers = fake._handle(self.path, raw, self.headers)
                 data = json.dumps(body).encode() if not isinstance(body, bytes) else body
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                kind = "text/plain" if isinstance(body, bytes) else "application/json"
+                self.send_header("Content-Type", kind)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
@@ -172,11 +176,17 @@ class FakeSlack:
             if failure.status != 200:
                 return failure.status, {"ok": False, "error": failure.error or "ratelimited"}, extra
             return 200, {"ok": False, "error": failure.error}, extra
-        problem = self._validate(method, args)
-        if problem:
+        refused = self._refusal(method, args)
+        if refused is not None:
+            error, problems = refused
             with self.lock:
-                self.invalid.append(f"{method}: {problem}")
-            return 200, {"ok": False, "error": "invalid_blocks", "detail": problem}, {}
+                self.invalid.append(f"{method}: {error}: {'; '.join(problems)}")
+            if method == "response_url":
+                # A response_url (like an incoming webhook) answers in plain text, not JSON.
+                return 400, error.encode(), {}
+            messages = [f"[ERROR] {p}" for p in problems]
+            body = {"ok": False, "error": error, "errors": problems}
+            return 200, {**body, "response_metadata": {"messages": messages}}, {}
         return self._answer(method, args)
 
     def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
@@ -190,32 +200,23 @@ class FakeSlack:
                 return failure
         return None
 
-    def _validate(self, method: str, args: dict[str, Any]) -> str | None:
-        blocks = args.get("blocks")
-        kind = "message"
-        if isinstance(args.get("view"), dict):
-            blocks, kind = args["view"].get("blocks"), args["view"].get("type", "modal")
-        if blocks is None:
-            if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and not (
-                args.get("text")
-            ):
-                return "no text"
+    def _refusal(self, method: str, args: dict[str, Any]) -> tuple[str, list[str]] | None:
+        """(error, problems) when Slack would refuse this call's message or view, else None."""
+        if method in VIEW_METHODS:
+            view = args.get("view")
+            if not isinstance(view, dict):
+                return "invalid_arguments", ["`view` must be a JSON object"]
+            problems = blockkit.view_problems(view)
+        elif method in MESSAGE_METHODS:
+            if args.get("blocks") is None:
+                needs_text = method != "response_url" or not args.get("delete_original")
+                if needs_text and not args.get("text") and not args.get("attachments"):
+                    return "no_text", ["neither `text` nor `blocks` were given"]
+                return None
+            problems = blockkit.message_problems(args)
+        else:
             return None
-        if method.startswith("chat.") and not args.get("text"):
-            return "blocks without a text fallback"
-        if len(blocks) > BLOCK_LIMIT.get(kind, 50):
-            return f"{len(blocks)} blocks in a {kind}"
-        try:
-            for block in Block.parse_all(blocks):
-                block.validate_json()
-                if block.to_dict() is None:
-                    return "unparseable block"
-        except Exception as exc:  # slack_sdk raises SlackObjectFormationError and friends
-            return f"{type(exc).__name__}: {exc}"
-        parsed = Block.parse_all(blocks)
-        if any(b is None for b in parsed) or len(parsed) != len(blocks):
-            return "unknown block type"
-        return None
+        return ("invalid_blocks", [str(p) for p in problems]) if problems else None
 
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         if method == "response_url":

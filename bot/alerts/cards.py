@@ -24,6 +24,7 @@ from bot.slack.blocks import (
     actions,
     clip,
     code,
+    code_block,
     context,
     esc,
     message,
@@ -64,7 +65,7 @@ def lasted(episode: Episode) -> str:
 
 
 def error_text(text: str) -> str:
-    return "```" + esc(clip(text, 2800)).replace("```", "ˋˋˋ") + "```"
+    return code_block(text)
 
 
 # --- one episode ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from bot.runtime import Deps
 from bot.slack import home, modals, reply, views
 from bot.slack.blocks import section
 from bot.slack.commands import start_sync
-from bot.slack.ids import Action, ActionValue
+from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, is_confirmed_resolve
 from bot.slack.reply import guarded
 
 
@@ -115,15 +115,13 @@ def register(app: App, deps: Deps) -> None:
         show_resolved(deps, body, client, result.conflict, value.c, text)
         refresh_home(deps, body, client)
 
-    @app.action(Action.RESOLVE)
+    # One listener for every resolution button: `fsync_resolve:<resolution>`, its `_confirmed`
+    # twin, and the plain ids of cards posted before buttons had one action_id each.
+    @app.action(RESOLVE_PATTERN)
     @guarded
     def on_resolve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        resolve(ack, body, client, confirmed=False)
-
-    @app.action(Action.RESOLVE_CONFIRMED)
-    @guarded
-    def on_resolve_confirmed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        resolve(ack, body, client, confirmed=True)
+        action_id = (body.get("actions") or [{}])[0].get("action_id", "")
+        resolve(ack, body, client, confirmed=is_confirmed_resolve(action_id))
 
     @app.action(Action.SHOW_CONFLICTS)
     @guarded

@@ -2,6 +2,10 @@
 
 Every text that comes from users or the API goes through `esc` before it is put into mrkdwn, so
 `<!channel>`, `<@U123>` or `<https://evil|click>` arrive as plain characters and notify no one.
+Text in code goes through `code` (a span) or `code_block` (```), which no backtick can close.
+Invisible characters that reorder or hide text (bidi overrides, zero-width joiners) are shown
+as `<U+202E>` by `esc`, `code`, `code_block` and `plain` (plain_text: headers, buttons, titles),
+and by every block built here, so `prod<U+202E>ved` never reads as `proddev` in Slack.
 """
 
 from __future__ import annotations
@@ -20,16 +24,43 @@ MAX_PLAIN = 150
 MAX_BUTTON = 75
 MAX_FALLBACK = 3000
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+# Bidi embeddings, overrides and isolates (U+202A-E, U+2066-9), the LRM/RLM/ALM marks, and the
+# zero-width space, joiners, word joiner and BOM: each can make a name read as another one.
+_HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff]")
+_BACKTICK = "ˋ"  # U+02CB: looks like a backtick, closes no code span or block
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def visible(text: object, *, mrkdwn: bool = False) -> str:
+    """`text` with every hidden control character spelled out: `<U+202E>` (in mrkdwn, escaped
+    as `&lt;U+202E&gt;` so Slack does not read it as a link)."""
+    left, right = ("&lt;", "&gt;") if mrkdwn else ("<", ">")
+    return _HIDDEN.sub(lambda m: f"{left}U+{ord(m.group()):04X}{right}", str(text))
+
+
+def plain(text: object, limit: int) -> str:
+    """Text for a plain_text object (no mrkdwn, so no escaping), controls shown, clipped."""
+    return clip(visible(text), limit)
 
 
 def esc(text: object) -> str:
     """Escape the three characters Slack's mrkdwn treats as control (`&`, `<`, `>`)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return visible(escaped, mrkdwn=True)
 
 
 def code(text: object) -> str:
     """Inline code with the content escaped; backticks in it cannot close the span."""
-    return "`" + esc(text).replace("`", "ˋ") + "`"
+    return "`" + esc(text).replace("`", _BACKTICK) + "`"
+
+
+def code_block(text: object, limit: int = 2800) -> str:
+    """A ``` block of at most `limit` characters, fences included; nothing in it can close it
+    early and clipping never cuts an escape like `&amp;` in half."""
+    body = esc(text).replace("`", _BACKTICK)
+    if len(body) > limit - 6:
+        body = _PARTIAL_ENTITY.sub("", body[: limit - 7]) + "…"
+    return f"```{body}```"
 
 
 def user(user_id: str | None) -> str:
@@ -54,24 +85,26 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return f"{humanize(delta)} ago" if delta > 0 else f"in {humanize(delta)}"
 
 
+def _mrkdwn(text: str, limit: int) -> Block:
+    # `visible` again: a view that forgot `esc` still shows no hidden control character.
+    return {"type": "mrkdwn", "text": clip(visible(text, mrkdwn=True), limit) or " "}
+
+
 def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, MAX_PLAIN)}}
+    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, MAX_PLAIN)}}
 
 
 def section(text: str, *, fields: list[str] | None = None, accessory: Block | None = None) -> Block:
-    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
+    block: Block = {"type": "section", "text": _mrkdwn(text, MAX_SECTION)}
     if fields:
-        block["fields"] = [{"type": "mrkdwn", "text": clip(f, 2000)} for f in fields[:10]]
+        block["fields"] = [_mrkdwn(f, 2000) for f in fields[:10]]
     if accessory:
         block["accessory"] = accessory
     return block
 
 
 def context(*texts: str) -> Block:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": clip(t, 3000)} for t in texts[:10]],
-    }
+    return {"type": "context", "elements": [_mrkdwn(t, 3000) for t in texts[:10]]}
 
 
 def divider() -> Block:
@@ -84,7 +117,7 @@ def button(
     element: Block = {
         "type": "button",
         "action_id": action_id,
-        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON)},
+        "text": {"type": "plain_text", "text": plain(text, MAX_BUTTON)},
         "value": value[:2000],
     }
     if style:
@@ -103,9 +136,9 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
 
 def confirm_dialog(title: str, text: str, yes: str, *, danger: bool = True) -> Block:
     dialog: Block = {
-        "title": {"type": "plain_text", "text": clip(title, 100)},
-        "text": {"type": "mrkdwn", "text": clip(text, 300)},
-        "confirm": {"type": "plain_text", "text": clip(yes, 30)},
+        "title": {"type": "plain_text", "text": plain(title, 100)},
+        "text": _mrkdwn(text, 300),
+        "confirm": {"type": "plain_text", "text": plain(yes, 30)},
         "deny": {"type": "plain_text", "text": "Cancel"},
     }
     if danger:
@@ -136,4 +169,4 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
             *blocks[: MAX_MESSAGE_BLOCKS - 1],
             context(f"…and {len(blocks) - MAX_MESSAGE_BLOCKS + 1} more blocks not shown."),
         ]
-    return {"text": clip(text, MAX_FALLBACK), "blocks": blocks}
+    return {"text": clip(visible(text, mrkdwn=True), MAX_FALLBACK), "blocks": blocks}

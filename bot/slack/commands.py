@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from bot.core.parser import Command, parse
 from bot.errors import UsageError
 from bot.runtime import Deps
-from bot.slack import views
+from bot.slack import reply, views
 from bot.slack.followers import Followed
 from bot.slack.posting import post_once
-from bot.slack.reply import after_ack, guarded, webhook
+from bot.slack.reply import after_ack, guarded
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Deps, Command, "Request"], None]
@@ -30,7 +30,8 @@ class Request:
         self.channel: str = body.get("channel_id", "")
 
     def answer(self, payload: dict[str, Any]) -> None:
-        self.respond(**payload, response_type="ephemeral")
+        answer = self.respond(**payload, response_type="ephemeral")
+        reply.accepted(answer.status_code, answer.body)
 
 
 def status(deps: Deps, cmd: Command, req: Request) -> None:
@@ -78,7 +79,7 @@ def start_sync(
     elif response_url:
         # The card may be in the channel after all: a second copy goes to the requester only.
         kind = "ephemeral" if posted is not None and posted.state == "unknown" else "in_channel"
-        webhook(response_url).send_dict({**card, "response_type": kind})
+        reply.to_response_url(response_url, {**card, "response_type": kind})
         if item:
             item.response_url = response_url
     if item:

@@ -23,7 +23,7 @@ from bot.slack.blocks import (
     section,
     user,
 )
-from bot.slack.ids import Action, ActionValue
+from bot.slack.ids import ActionValue, resolve_action
 
 Message = dict[str, Any]
 RESOLUTION_LABELS = {
@@ -40,9 +40,9 @@ def label(resolution: str | None) -> str:
 
 def _attribute(attr: Any) -> str:
     if attr.sensitive:
-        return f"`{esc(attr.path)}`: _(sensitive value hidden)_"
+        return f"{code(attr.path)}: _(sensitive value hidden)_"
     desired, actual = code(clip(str(attr.desired), 120)), code(clip(str(attr.actual), 120))
-    return f"`{esc(attr.path)}`: {desired} → {actual}"
+    return f"{code(attr.path)}: {desired} → {actual}"
 
 
 def conflict_blocks(
@@ -51,7 +51,7 @@ def conflict_blocks(
     ws = conflict.workspace or "?"
     lines = [f":warning: *Conflict in {esc(ws)}*: {esc(conflict.summary or conflict.type or '')}"]
     for resource in conflict.resources[:8]:
-        lines.append(f"• `{esc(resource.address)}` ({esc(resource.action or 'change')})")
+        lines.append(f"• {code(resource.address)} ({esc(resource.action or 'change')})")
         lines += [f"      {_attribute(a)}" for a in resource.changed_attributes[:6]]
     if len(conflict.resources) > 8:
         lines.append(f"…and {len(conflict.resources) - 8} more resources")
@@ -73,7 +73,8 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
     ws = conflict.workspace or "?"
     protected = policy.is_protected(ws)
     elements = []
-    for resolution in conflict.allowed_resolutions[:5]:
+    # Unique resolutions only: a name listed twice would give two buttons one action_id.
+    for n, resolution in enumerate(list(dict.fromkeys(conflict.allowed_resolutions))[:5]):
         value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
         dialog = None
         if protected:
@@ -85,7 +86,7 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
         elements.append(
             button(
                 label(resolution),
-                Action.RESOLVE_CONFIRMED if protected else Action.RESOLVE,
+                resolve_action(resolution, n, confirmed=protected),
                 value,
                 confirm=dialog,
                 style="primary" if resolution == "apply_desired" else None,
@@ -94,7 +95,16 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
     return actions(*elements, block_id=f"resolve:{conflict.id}"[:255])
 
 
+def unique(conflicts: list[Conflict]) -> list[Conflict]:
+    """Each conflict once: one listed twice by the API would repeat its card's block_id."""
+    first: dict[str, Conflict] = {}
+    for conflict in conflicts:
+        first.setdefault(conflict.id, conflict)
+    return list(first.values())
+
+
 def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str | None) -> Message:
+    conflicts = unique(conflicts)
     where = f" in {esc(workspace)}" if workspace else ""
     if not conflicts:
         text = f":white_check_mark: No open conflicts{where}."

@@ -15,11 +15,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.errors import FeatureUnavailable, RunNotFound, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Run
+from bot.slack.reply import to_response_url
 from bot.slack.views import sync_card
 from bot.store import utcnow
 
@@ -109,7 +109,7 @@ class RunFollower:
             if item.channel and item.ts:
                 self.web.chat_update(channel=item.channel, ts=item.ts, **payload)
             elif item.response_url:
-                WebhookClient(item.response_url).send_dict({**payload, "replace_original": True})
+                to_response_url(item.response_url, {**payload, "replace_original": True})
         except SlackApiError as exc:
             log.warning(
                 "could not update the card of run %s: %s", item.run.id, exc.response.get("error")

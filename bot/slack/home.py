@@ -20,6 +20,8 @@ from bot.slack.blocks import (
     actions,
     ago,
     button,
+    clip,
+    code,
     context,
     divider,
     esc,
@@ -79,7 +81,7 @@ def home_view(
         state = health(ws, now)
         text = f"{icon(state)} *{esc(ws.name)}* {esc(state)} · last {ago(ws.last_sync, now)}"
         if ws.message:
-            text += f"\n`{esc(ws.message[:200])}`"
+            text += f"\n{code(clip(ws.message, 200))}"
         blocks.append(section(text))
         blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
         for conflict in by_workspace.get(ws.name, [])[:1]:

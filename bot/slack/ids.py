@@ -4,6 +4,7 @@ handle them import the same names. Button values are decoded through `ActionValu
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -16,11 +17,33 @@ class Action(StrEnum):
     SYNC_CONFIRMED = "fsync_sync_confirmed"
     EDIT_CONFIG = "fsync_edit_config"
     SHOW_CONFLICTS = "fsync_show_conflicts"
-    RESOLVE = "fsync_resolve"
+    RESOLVE = "fsync_resolve"  # + ":<resolution>": see resolve_action
     RESOLVE_CONFIRMED = "fsync_resolve_confirmed"
     CONFIG_CONFIRMED = "fsync_config_confirmed"
     STATUS_PAGE = "fsync_status_page"
     REFRESH_HOME = "fsync_refresh_home"
+
+
+# Slack refuses two buttons with one action_id in a block (`invalid_blocks`), so each resolution
+# button gets its own: `fsync_resolve:apply_desired`. What to do is still read from the button's
+# value; cards posted before this change carry the plain `fsync_resolve` and still match.
+RESOLVE_PATTERN = re.compile(
+    rf"^(?:{re.escape(Action.RESOLVE)}|(?P<confirmed>{re.escape(Action.RESOLVE_CONFIRMED)}))"
+    r"(?::.+)?$"
+)
+_SAFE_SUFFIX = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def resolve_action(resolution: str, n: int, *, confirmed: bool) -> str:
+    """The action_id of the `n`th resolution button; an unusual resolution name from the API
+    becomes `~n`, which no plain name can equal."""
+    suffix = resolution if _SAFE_SUFFIX.match(resolution) else f"~{n}"
+    return f"{Action.RESOLVE_CONFIRMED if confirmed else Action.RESOLVE}:{suffix}"
+
+
+def is_confirmed_resolve(action_id: str) -> bool:
+    match = RESOLVE_PATTERN.match(action_id)
+    return bool(match and match.group("confirmed"))
 
 
 class View(StrEnum):

@@ -30,11 +30,27 @@ def response_url_of(body: dict[str, Any]) -> str | None:
     return str(urls[0]["response_url"]) if urls else None
 
 
+def accepted(status: int, body: object) -> bool:
+    """Whether a response_url took the message; a refusal is logged (never the URL itself).
+
+    Slack answers a message it will not show with HTTP 400 and a plain-text reason such as
+    `invalid_blocks`, and the sender raises nothing, so this is the only trace of it."""
+    if 200 <= status < 300:
+        return True
+    log.warning("Slack refused a response_url message: HTTP %s %.100s", status, body)
+    return False
+
+
+def to_response_url(url: str, payload: dict[str, Any]) -> bool:
+    answer = webhook(url).send_dict(payload)
+    return accepted(answer.status_code, answer.body)
+
+
 def ephemeral(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) -> None:
     """Show `payload` to the person who acted, and only to them."""
     url = response_url_of(body)
     if url:
-        webhook(url).send_dict({**payload, "response_type": "ephemeral", "replace_original": False})
+        to_response_url(url, {**payload, "response_type": "ephemeral", "replace_original": False})
         return
     user_id = (body.get("user") or {}).get("id") or body.get("user_id")
     if not user_id:
@@ -54,8 +70,7 @@ def replace(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) ->
         url = response_url_of(body)
         if not url:
             return False
-        webhook(url).send_dict({**payload, "replace_original": True})
-        return True
+        return to_response_url(url, {**payload, "replace_original": True})
     try:
         client.chat_update(channel=channel, ts=ts, **payload)
     except SlackApiError as exc:

@@ -18,6 +18,7 @@ from bot.slack.blocks import (
     button,
     clip,
     code,
+    code_block,
     confirm_dialog,
     context,
     divider,
@@ -34,7 +35,7 @@ from bot.slack.conflict_views import (  # noqa: F401 - views is the one place li
     label,
     resolved_text,
 )
-from bot.slack.ids import Action, ActionValue
+from bot.slack.ids import Action, ActionValue, resolve_action
 
 Message = dict[str, Any]
 PAGE_SIZE = 40
@@ -108,7 +109,7 @@ def confirm_prompt(exc: Confirm) -> Message:
     )
     action_id, yes = {
         "sync": (Action.SYNC_CONFIRMED, "Start sync"),
-        "resolve": (Action.RESOLVE_CONFIRMED, "Resolve"),
+        "resolve": (resolve_action(value.r or "", 0, confirmed=True), "Resolve"),
         "config": (Action.CONFIG_CONFIRMED, "Turn on auto_apply"),
     }[exc.action]
     text = f":lock: {esc(exc.user_message)}"
@@ -217,7 +218,7 @@ def workspace_detail(
         section(f"{icon(state)} *{esc(ws.name)}*: {esc(state)}", fields=fields),
     ]
     if ws.message and state != "success":
-        blocks.append(section(f"*Last error*\n```{esc(clip(ws.message, 2800))}```"))
+        blocks.append(section(f"*Last error*\n{code_block(ws.message)}"))
     if conflicts is None:
         blocks.append(
             context(
@@ -268,7 +269,7 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
             state_line += f" · started {ago(run.started_at, now)}"
     blocks = [section(f"{head}\n{state_line}")]
     if run is not None and run.message and run.status != "succeeded":
-        blocks.append(section(f"```{esc(clip(run.message, 2800))}```"))
+        blocks.append(section(code_block(run.message)))
     if run is not None:
         blocks.append(context(f"run {code(run.id)}"))
     fallback = f"Sync of {esc(workspace)}: {esc(run.status if run else 'requested')}"

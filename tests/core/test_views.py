@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from slack_sdk.models.blocks import Block
 
 from bot.core.authz import Policy
 from bot.core.fleet import FleetView
 from bot.firestartr.models import Conflict, Run, Workspace
 from bot.slack import views
 from bot.slack.blocks import esc
+from tests.alerts.blockkit import assert_valid
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 POLICY = Policy(frozenset({"UADMIN"}), frozenset({"UOPER"}), ("prod*",))
@@ -20,10 +20,7 @@ EVIL = "<!channel> disk full <!here> <@U123> <https://evil.example|click> & more
 
 
 def valid(message: dict) -> None:
-    assert message["text"]
-    assert len(message["blocks"]) <= 50
-    for block in Block.parse_all(message["blocks"]):
-        block.validate_json()
+    assert_valid(message)  # Slack's rules (bot.slack.blockkit) and slack_sdk's checks
 
 
 def mrkdwn_texts(node: object) -> list[str]:
