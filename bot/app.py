@@ -1,7 +1,7 @@
 """build_app(deps): the Bolt App with its listeners and one error handler; run_bot() starts it.
 
 HTTP mode serves `POST /slack/events` and `GET /healthz` on uvicorn (a production ASGI server);
-Socket Mode is used when SLACK_APP_TOKEN is set.
+Socket Mode (bot/socket_mode.py) is used when SLACK_APP_TOKEN is set.
 """
 
 from __future__ import annotations
@@ -112,10 +112,21 @@ def run_bot(settings: Settings | None = None) -> int:
     deps.start_background()
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from slack_sdk.errors import SlackApiError
+
+            from bot.socket_mode import SocketModeHandler
 
             log.info("fsync %s connecting in Socket Mode", __version__)
-            SocketModeHandler(app, Settings.secret(settings.slack_app_token)).start()
+            try:
+                SocketModeHandler(app, Settings.secret(settings.slack_app_token)).start()
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                print(
+                    f"fsync-bot run: Slack refused a Socket Mode connection ({error}). "
+                    "SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write.",
+                    file=sys.stderr,
+                )
+                return 1
         else:
             from bot.http import serve
 

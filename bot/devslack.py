@@ -6,6 +6,7 @@ Kit rules plus slack_sdk's checks) and refuses an invalid one as Slack does: the
 `{"ok": false, "error": "invalid_blocks", "errors": [...]}`, a response_url answers HTTP 400 with
 the body `invalid_blocks`. It keeps posted messages so updates and thread replies can be
 checked, and can be told to fail: Slack errors, 429 with Retry-After, 5xx.
+`apps.connections.open` answers with a URL from `socket_mode` (a Socket Mode server), if given.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -58,6 +60,8 @@ class FakeSlack:
     post_interval: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    # Mints the WebSocket URL `apps.connections.open` answers (tests/support/socketmode.py).
+    socket_mode: Callable[[], str] | None = None
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -187,7 +191,18 @@ class FakeSlack:
             messages = [f"[ERROR] {p}" for p in problems]
             body = {"ok": False, "error": error, "errors": problems}
             return 200, {**body, "response_metadata": {"messages": messages}}, {}
+        if method == "apps.connections.open":
+            return self._open_connection(call.auth)
         return self._answer(method, args)
+
+    def _open_connection(self, auth: str) -> tuple[int, Any, dict[str, str]]:
+        # Slack wants an app-level token, and only in the Authorization header.
+        if not auth.startswith("Bearer xapp-"):
+            error = "not_allowed_token_type" if auth else "not_authed"
+            return 200, {"ok": False, "error": error}, {}
+        if self.socket_mode is None:  # the fake's own error: nothing to connect to here
+            return 200, {"ok": False, "error": "no_socket_mode_server"}, {}
+        return 200, {"ok": True, "url": self.socket_mode()}, {}
 
     def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
