@@ -82,6 +82,20 @@ def view_problems(view: Json) -> list[Problem]:
     return found + blocks_problems(view.get("blocks"), kind, "/blocks")
 
 
+def ack_problems(body: Any) -> list[Problem]:
+    """What Slack would refuse in the answer to a request: a slash command's reply
+    (`invalid_command_response`) or a view_submission's `response_action` with a view."""
+    if not isinstance(body, Mapping):
+        return []
+    action = body.get("response_action")
+    if action in ("update", "push"):
+        view = body.get("view")
+        if not isinstance(view, Mapping):
+            return [Problem("/view", f"response_action {action!r} without a view")]
+        return [Problem("/view" + p.where, p.rule) for p in view_problems(view)]
+    return message_problems(body)
+
+
 def check_message(payload: Json) -> None:
     if found := message_problems(payload):
         raise InvalidBlocks(found)

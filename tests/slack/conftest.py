@@ -19,6 +19,7 @@ from bot.runtime import Deps
 from bot.settings import Settings
 from tests.fakes import FakeSlack
 from tests.support import asgicall, slackreq
+from tests.support.acks import assert_slack_accepts, dispatch_signed
 from tests.support.botproc import ADMIN, BOT_TOKEN, OPERATOR
 from tests.support.simproc import SimProcess
 
@@ -40,8 +41,10 @@ class Fsync:
         self, body: str | dict[str, Any], headers: dict[str, str] | None = None
     ) -> BoltResponse:
         if isinstance(body, dict):  # Socket Mode: a parsed payload, no signature
-            return self.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
-        return self.app.dispatch(BoltRequest(body=body, headers=headers or slackreq.sign(body)))
+            answer = self.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+            assert_slack_accepts(answer.body)
+            return answer
+        return dispatch_signed(self.app, body, headers or slackreq.sign(body))
 
     def drain(self) -> None:
         """Every listener started so far has finished (the pool takes no new ones after)."""

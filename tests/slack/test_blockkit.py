@@ -212,3 +212,31 @@ def test_a_problem_says_where_as_slack_does() -> None:
 @pytest.mark.parametrize("junk", ["blocks", [None], [{"type": "section"}], [{"text": 1}]])
 def test_junk_is_refused_without_crashing(junk: Any) -> None:
     assert blockkit.message_problems({"text": "t", "blocks": junk})
+
+
+def two_buttons_one_id() -> dict[str, Any]:
+    button = {"type": "button", "action_id": "same", "text": {"type": "plain_text", "text": "x"}}
+    return {"type": "actions", "elements": [button, {**button, "value": "2"}]}
+
+
+@pytest.mark.parametrize(
+    ("answer", "refused"),
+    [
+        ({"text": "ok", "blocks": [two_buttons_one_id()]}, True),  # invalid_command_response
+        ({"response_type": "ephemeral", "text": "fine"}, False),
+        ({"response_action": "errors", "errors": {"b": "Choose On or Off."}}, False),
+        ({"response_action": "update"}, True),
+        (
+            {
+                "response_action": "update",
+                "view": {"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}},
+            },
+            True,
+        ),
+        ({"response_action": "clear"}, False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_the_answer_to_a_request_is_checked_as_slack_checks_it(answer: Any, refused: bool) -> None:
+    assert bool(blockkit.ack_problems(answer)) is refused

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.app import build_app
@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.slack.ids import Action
 from tests.fakes import FakeSlack
 from tests.support import slackreq
+from tests.support.acks import dispatch_signed
 from tests.support.simproc import SimProcess
 
 ADMIN, OPERATOR, CHANNEL = "UADMIN001", "UOPER0001", "CCHAN0001"
@@ -40,8 +41,7 @@ class Harness:
     clicks: int = 0
 
     def dispatch(self, body: str) -> None:
-        headers = {**slackreq.sign(body), "Content-Type": FORM}
-        assert self.app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
+        assert dispatch_signed(self.app, body).status == 200
 
     def listing(self, workspace: str) -> dict[str, Any]:
         """`/fsync conflicts <workspace>`: the ephemeral answer, as the response_url got it."""

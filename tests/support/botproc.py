@@ -15,6 +15,7 @@ import httpx
 
 from tests.fakes import FakeSlack
 from tests.support import secrets_scan, slackreq
+from tests.support.acks import assert_slack_accepts
 
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
@@ -118,9 +119,11 @@ class BotProcess:
         content_type: str = "application/x-www-form-urlencoded",
     ) -> httpx.Response:
         signed = headers if headers is not None else slackreq.sign(body)
-        return self.http.post(
+        answer = self.http.post(
             "/slack/events", content=body, headers={**signed, "Content-Type": content_type}
         )
+        assert_slack_accepts(answer.content)
+        return answer
 
     def command(
         self, text: str, *, user: str = ADMIN, channel: str = "CCHAN0001"

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from slack_bolt import BoltRequest
 
 from bot.app import build_app
 from bot.core.authz import Policy
@@ -26,6 +25,7 @@ from bot.slack.followers import RunFollower
 from bot.store import Store
 from tests.fakes import FakeSlack
 from tests.support import slackreq
+from tests.support.acks import dispatch_signed
 
 API_KEY = "sync-key-inproc-not-shown"
 BOT_TOKEN = "xoxb-inproc-bot-token-0123456789"
@@ -87,8 +87,7 @@ class InProcessBot:
         body = slackreq.command_body(
             text, user=user, channel=channel, response_url=self.slack.response_url(name)
         )
-        headers = {**slackreq.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = dispatch_signed(self.app, body)
         assert response.status == 200, response.body
         return name
 

@@ -29,6 +29,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from bot.slack.blockkit import ack_problems
 from tests.support.slackreq import sample
 
 APP_ID = "A0FSYNCAPP"
@@ -278,4 +279,7 @@ class SocketModeServer:
                     )
                 if "payload" in ack and not envelope.accepts_response_payload:
                     self.errors.append(f"payload in the ack of a {envelope.type} envelope")
+                problems = ack_problems(ack.get("payload"))
+                if problems:
+                    self.errors.append(f"Slack would refuse the ack's payload: {problems}")
             self._state.notify_all()

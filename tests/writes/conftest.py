@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltResponse
 
 from bot.app import build_app
 from bot.core.audit import AuditTrail
@@ -27,6 +27,7 @@ from bot.slack.followers import RunFollower
 from bot.store import Store
 from tests.fakes import FakeSlack
 from tests.support import slackreq
+from tests.support.acks import dispatch_signed
 from tests.support.simproc import SimProcess
 
 ADMIN, OPERATOR = "UADMIN001", "UOPER0001"
@@ -80,8 +81,7 @@ class InApp:
     lock: Lock
 
     def dispatch(self, body: str) -> BoltResponse:
-        headers = {**slackreq.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
-        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+        return dispatch_signed(self.app, body)
 
     def command(self, text: str, *, user: str = ADMIN) -> str:
         """Send `/fsync text`; returns the response_url name its answers arrive on."""
