@@ -272,4 +272,6 @@ def test_line(glob: str, events: Sequence[str], by: str) -> Message:
 def _plain(text: str) -> str:
     """The notification text: the same words without emoji codes or date markup."""
     text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
-    return re.sub(r":[a-z_]+: ", "", text).replace("*", "")
+    text = re.sub(r":[a-z_]+: ", "", text)
+    # Bold markers only, in pairs: a glob's own `*` stays ("The mute on `prod*` ended").
+    return re.sub(r"\*([^*\n]+)\*", r"\1", text)

@@ -251,7 +251,7 @@ def reminders(
         for mute in ended:
             if not mute.matches(episode.workspace):
                 continue
-            note = f"The mute on {mute.glob} ended and it is still {adjective(episode.problem)}."
+            note = f"The mute on `{mute.glob}` ended and it is still {adjective(episode.problem)}."
             anchor = f"{mute.glob}@{mute.until.isoformat()}"
             events.append(Event("reminder", episode, anchor=anchor, note=note))
             break
