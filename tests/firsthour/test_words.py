@@ -36,6 +36,8 @@ A_BEFORE_VOWEL = re.compile(r"\b[Aa] (?!one\b|once\b|uni|use|usu|eu)[aeiouAEIOU]
 STATUS_AS_ADJECTIVE = re.compile(
     r"\b(?:still|is) (?:failed|conflict|success|never_synced|awaiting_resolution)\b"
 )
+# "`30s` is 30s": a bound error must say the bound it breaks, not repeat the value.
+SAID_TO_BE_ITSELF = re.compile(r"(?<![\w.])([\w.]+) is \1\b")
 SLACK_MARKUP = re.compile(r"<[^<>]*>")  # <@U1>, <#C1>, <!date^...|...>, links
 
 
@@ -74,6 +76,7 @@ RULES = [
     ("many of a singular", MANY_OF_ONE),
     ("'a' before a vowel sound", A_BEFORE_VOWEL),
     ("a status used as an adjective", STATUS_AS_ADJECTIVE),
+    ("a value said to be itself", SAID_TO_BE_ITSELF),
 ]
 
 
@@ -90,6 +93,7 @@ RULES = [
         ("1 open conflict(s) in networking", True),
         ("The mute on prod* ended and it is still failed.", True),
         ("billing-api is still conflict", True),
+        ("A sync interval must be between 1 minute and 7 days; `30s` is 30s.", True),
         (
             "The Sync API is not answering (The Sync API is unavailable right now (HTTP 503). "
             "Try again in a minute.)",
@@ -101,6 +105,7 @@ RULES = [
         ("<@U1> (<#C1>) muted `prod*` for 2h (planned)", False),
         ("The Sync API is unavailable right now (HTTP 503). Try again in a minute.", False),
         ("it is still failing; it is still in conflict", False),
+        ("`30s` is shorter than the minimum of 1 minute; what is, is.", False),
     ],
 )
 def test_the_reader_catches_what_reads_wrong(text: str, caught: bool) -> None:
