@@ -149,17 +149,18 @@ def _line(ws: Workspace, now: datetime, mutes: dict[str, str]) -> str:
 def freshness(view: FleetView, now: datetime) -> list[Block]:
     if view.live:
         return []
-    # The error is a sentence of its own ("The Sync API is unavailable right now (HTTP 503). Try
-    # again in a minute."): said once, not wrapped in a second pair of parentheses.
-    why = (view.error or "").strip() or "The Sync API is not answering."
-    if why[0].islower():  # a reason, not a sentence: "it is slow to answer"
-        why = f"The Sync API is not answering: {why}"
-    if not why.endswith((".", "!", "?")):
+    # The error is often a sentence of its own ("The Sync API is unavailable right now (HTTP
+    # 503). Try again in a minute."): said once after a colon, not wrapped in a second pair of
+    # parentheses, and without naming the Sync API twice.
+    why = (view.error or "").strip()
+    if why.startswith("The Sync API "):
+        why = "it " + why.removeprefix("The Sync API ")
+    if why and not why.endswith((".", "!", "?")):
         why += "."
     return [
         section(
-            f":warning: *{esc(why)}* Showing the last known state, "
-            f"from {ago(view.fetched_at, now)}."
+            f":warning: *The Sync API is not answering*{': ' + esc(why) if why else '.'}\n"
+            f"Showing the last known state, from {ago(view.fetched_at, now)}."
         )
     ]
 
