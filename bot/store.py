@@ -241,10 +241,15 @@ class Store:
             )
             return int(table.last_pk)
 
-    def finish_audit(self, row_id: int, *, outcome: str, detail: str = "") -> None:
+    def finish_audit(
+        self, row_id: int, *, outcome: str, detail: str = "", args: dict[str, Any] | None = None
+    ) -> None:
         """Record the outcome of the write an intent row (outcome "pending") announced."""
+        row: dict[str, Any] = {"outcome": outcome, "detail": detail[:500]}
+        if args is not None:
+            row["args"] = json.dumps(args, sort_keys=True, default=str)
         with _unavailable_on_error():
-            self.db["audit"].update(row_id, {"outcome": outcome, "detail": detail[:500]})
+            self.db["audit"].update(row_id, row)
 
     def audit_entries(
         self, *, workspace: str | None = None, limit: int = 20

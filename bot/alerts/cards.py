@@ -18,6 +18,7 @@ from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import Episode, Event
 from bot.core.authz import Policy
 from bot.core.durations import humanize
+from bot.core.words import label, plural, verb
 from bot.firestartr.models import Conflict, Workspace
 from bot.slack.blocks import (
     Block,
@@ -76,7 +77,7 @@ def headline(episode: Episode) -> str:
             return f":large_green_circle: *The Sync API is back* after {lasted(episode)} down"
         return (
             f":rotating_light: *The Sync API is not answering*: "
-            f"{episode.failures} polls in a row failed"
+            f"{plural(episode.failures, 'poll')} in a row failed"
         )
     if episode.closed_how == "recovered":
         how = BROKEN_WORDS.get(episode.kind, "broken")
@@ -87,7 +88,7 @@ def headline(episode: Episode) -> str:
     state = episode.problem
     text = f"{icon(state)} {name} {PROBLEM_WORDS.get(state, esc(state))}"
     if episode.failures > 1:
-        text += f" ({episode.failures} failures)"
+        text += f" ({plural(episode.failures, 'failure')})"
     return text
 
 
@@ -142,7 +143,8 @@ def news_line(event: Event) -> str:
             f":red_circle: {name} failed with a new error: {code(clip(episode.message or '', 200))}"
         )
     if event.kind == "repeat":
-        return f":red_circle: {name} failed again with the same error ({episode.failures} failures)"
+        again = plural(episode.failures, "failure")
+        return f":red_circle: {name} failed again with the same error ({again})"
     if event.kind == "conflict" and not event.opens:
         return f":warning: {name} now has a conflict waiting for a decision"
     if event.kind == "resolved":
@@ -179,30 +181,35 @@ def _names(members: Sequence[Episode], limit: int = 8) -> str:
 
 def digest(episodes: Sequence[Episode]) -> Message:
     total = len(episodes)
-    title = f":rotating_light: *{total} workspaces need attention*"
+    needs = f"{plural(total, 'workspace')} {verb(total, 'needs', 'need')} attention"
+    title = f":rotating_light: *{needs}*"
     lines = []
     grouped = groups(episodes)
     for kind, fp, members in grouped[:MAX_GROUPS_SHOWN]:
         what = code(clip(fp, 200)) if fp else esc(PROBLEM_WORDS.get(kind, kind))
-        lines.append(f"{icon(kind)} *{len(members)} {esc(kind)}*: {what}\n      {_names(members)}")
+        count = f"{len(members)} {esc(label(kind))}"
+        lines.append(f"{icon(kind)} *{count}*: {what}\n      {_names(members)}")
     if len(grouped) > MAX_GROUPS_SHOWN:
         rest = sum(len(m) for _, _, m in grouped[MAX_GROUPS_SHOWN:])
-        lines.append(f"…and {rest} more in {len(grouped) - MAX_GROUPS_SHOWN} smaller groups")
+        smaller = plural(len(grouped) - MAX_GROUPS_SHOWN, "smaller group")
+        lines.append(f"…and {rest} more in {smaller}")
     blocks: list[Block] = [section(title), *pack_lines(lines)]
     back = sum(1 for e in episodes if e.closed_at is not None)
     if back:
-        blocks.append(context(f":large_green_circle: {back} of {total} are back since."))
+        are = verb(back, "is", "are")
+        blocks.append(context(f":large_green_circle: {back} of {total} {are} back since."))
     blocks.append(
         context("One line per workspace in the thread · `/fsync status` shows the whole fleet")
     )
-    return message(f"{total} workspaces need attention", blocks)
+    return message(needs, blocks)
 
 
 def digest_details(episodes: Sequence[Episode]) -> list[Message]:
     """The per-workspace detail of a digest: many workspaces per message, at most 20 messages."""
     lines = []
     for kind, fp, members in groups(episodes):
-        lines.append(f"{icon(kind)} *{len(members)} {esc(kind)}*: {code(clip(fp or kind, 120))}")
+        count = f"{len(members)} {esc(label(kind))}"
+        lines.append(f"{icon(kind)} *{count}*: {code(clip(fp or kind, 120))}")
         for member in members:
             detail = code(clip(member.first_message, 110)) if member.first_message else ""
             lines.append(f"• *{esc(member.workspace)}* {detail}")
@@ -265,4 +272,6 @@ def test_line(glob: str, events: Sequence[str], by: str) -> Message:
 def _plain(text: str) -> str:
     """The notification text: the same words without emoji codes or date markup."""
     text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
-    return re.sub(r":[a-z_]+: ", "", text).replace("*", "")
+    text = re.sub(r":[a-z_]+: ", "", text)
+    # Bold markers only, in pairs: a glob's own `*` stays ("The mute on `prod*` ended").
+    return re.sub(r"\*([^*\n]+)\*", r"\1", text)

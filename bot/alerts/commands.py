@@ -30,7 +30,8 @@ INVITE = (
 
 def subscribe(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None
-    deps.service.require(req.user, "subscribe")
+    args = {"channel": req.channel, "glob": cmd.glob, "events": list(cmd.events)}
+    deps.service.require(req.user, "subscribe", args=args)
     problem = _can_post(req.client, req.channel)
     if problem is None:
         try:
@@ -44,7 +45,6 @@ def subscribe(deps: Deps, cmd: Command, req: Request) -> None:
                 if error in ("not_in_channel", "channel_not_found")
                 else (f"Slack refused the test line (`{error}`), so nothing was changed.")
             )
-    args = {"channel": req.channel, "glob": cmd.glob, "events": list(cmd.events)}
     if problem is not None:
         _audit(deps, req, "subscribe", args, "error", problem)
         raise UsageError(problem)
@@ -83,8 +83,8 @@ def _can_post(client: WebClient, channel_id: str) -> str | None:
 
 def unsubscribe(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None
-    deps.service.require(req.user, "unsubscribe")
     args = {"channel": req.channel, "glob": cmd.glob}
+    deps.service.require(req.user, "unsubscribe", args=args)
     with deps.store.transaction() as db:
         removed = repo.remove_route(db, req.channel, cmd.glob)
     if not removed:
@@ -110,12 +110,12 @@ def subscriptions(deps: Deps, cmd: Command, req: Request) -> None:
 
 def mute(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None and cmd.seconds is not None
-    deps.service.require(req.user, "mute")
+    args = {"glob": cmd.glob, "seconds": cmd.seconds, "reason": cmd.reason}
+    deps.service.require(req.user, "mute", args=args)
     now = deps.clock()
     until = now + timedelta(seconds=cmd.seconds)
     with deps.store.transaction() as db:
         repo.add_mute(db, cmd.glob, until, cmd.reason, req.user)
-    args = {"glob": cmd.glob, "seconds": cmd.seconds, "reason": cmd.reason}
     _audit(deps, req, "mute", args, "ok")
     fleet = deps.service.cached_fleet()
     names = [ws.name for ws in fleet.workspaces] if fleet else []
@@ -125,7 +125,7 @@ def mute(deps: Deps, cmd: Command, req: Request) -> None:
 
 def unmute(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None
-    deps.service.require(req.user, "unmute")
+    deps.service.require(req.user, "unmute", args={"glob": cmd.glob})
     now = deps.clock()
     with deps.store.transaction() as db:
         ended = repo.end_mute(db, cmd.glob, now)

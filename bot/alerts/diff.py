@@ -21,6 +21,7 @@ from typing import Any
 from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import API, Episode, Event, Mute, Seen, digest_of
 from bot.core.fleet import STALL_FLOOR, is_stalled
+from bot.core.words import adjective
 from bot.firestartr.models import Workspace
 
 API_FAILURES_TO_ALERT = 3
@@ -250,7 +251,7 @@ def reminders(
         for mute in ended:
             if not mute.matches(episode.workspace):
                 continue
-            note = f"The mute on {mute.glob} ended and it is still {episode.problem}."
+            note = f"The mute on `{mute.glob}` ended and it is still {adjective(episode.problem)}."
             anchor = f"{mute.glob}@{mute.until.isoformat()}"
             events.append(Event("reminder", episode, anchor=anchor, note=note))
             break

@@ -9,6 +9,7 @@ from typing import Any
 from bot.alerts.cards import channel, when
 from bot.alerts.model import Mute, Route
 from bot.core.durations import humanize
+from bot.core.words import plural
 from bot.slack.blocks import Block, clip, code, context, divider, esc, message, pack_lines, section
 
 Message = dict[str, Any]
@@ -89,7 +90,7 @@ def muted(mute: Mute, names: Sequence[str], now: datetime) -> Message:
     if len(names) > MAX_NAMES:
         shown += f" and {len(names) - MAX_NAMES} more"
     matching = (
-        f"It covers {len(names)} workspaces now: {shown}."
+        f"It covers {plural(len(names), 'workspace')} now: {shown}."
         if names
         else ("No workspace matches it right now; it applies to any that appears.")
     )

@@ -38,6 +38,7 @@ from bot.alerts.model import (
     digest_of,
 )
 from bot.core.authz import Policy
+from bot.core.words import plural
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
     if len(batch.replies) > STORM:
         events = [event for event, _ in batch.replies]
         tag = digest_of(*sorted(e.key for e in events))
-        for n, page in enumerate(cards.news(events, f"News of {len(events)} alerts")):
+        for n, page in enumerate(cards.news(events, f"News of {plural(len(events), 'alert')}")):
             add(_delivery(f"news:{channel_id}:{tag}:{n}", channel_id, "post", None, page, "news"))
         return
     for event, card in batch.replies:

@@ -77,7 +77,8 @@ class Entry:
         else:
 
             def write() -> None:
-                self.trail.store.finish_audit(row, outcome=outcome, detail=detail)
+                # With the args as they are now: a retried config change has its own before/after.
+                self.trail.store.finish_audit(row, outcome=outcome, detail=detail, args=self.args)
 
         self.trail.later(f"audit {self.action} {outcome}", write, now=not store_failed)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from fnmatch import fnmatchcase
 
+from bot.core.words import a_or_an
 from bot.errors import PermissionDenied
 from bot.settings import Settings
 
@@ -80,6 +81,6 @@ class Policy:
             if self.is_protected(workspace) and action in ("sync", "resolve"):
                 where += " (a protected workspace)"
         raise PermissionDenied(
-            f"You are a {role.label}: to {what}{where} you need the {needed.label} role.",
+            f"You are {a_or_an(role.label)}: to {what}{where} you need the {needed.label} role.",
             holders=self.holders(needed),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.words import plural
 from bot.errors import UsageError
 
 _UNITS = {
@@ -67,13 +68,31 @@ def format_interval(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def spoken(seconds: int) -> str:
+    """`1 minute`, `7 days`, `90 seconds`: a bound in words, in the largest whole unit."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            return plural(seconds // size, unit)
+    return plural(seconds, "second")
+
+
+def check_bounds(text: str, seconds: int, low: int, high: int, rule: str) -> None:
+    """UsageError naming the bound `text` breaks: "`30s` is shorter than the minimum of 1
+    minute: a sync interval is between 1 minute and 7 days." (`rule`: "a sync interval is")."""
+    if seconds < low:
+        broken = f"shorter than the minimum of {spoken(low)}"
+    elif seconds > high:
+        broken = f"longer than the maximum of {spoken(high)}"
+    else:
+        return
+    raise UsageError(
+        f"`{text.strip()[:40]}` is {broken}: {rule} between {spoken(low)} and {spoken(high)}."
+    )
+
+
 def normalise_interval(text: str) -> str:
     seconds = parse_duration(text)
-    if seconds < MIN_INTERVAL or seconds > MAX_INTERVAL:
-        raise UsageError(
-            f"A sync interval must be between 1 minute and 7 days; `{text.strip()[:40]}` is "
-            f"{humanize(seconds)}."
-        )
+    check_bounds(text, seconds, MIN_INTERVAL, MAX_INTERVAL, "a sync interval is")
     return format_interval(seconds)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.durations import normalise_interval, parse_duration
+from bot.core.durations import check_bounds, normalise_interval, parse_duration
 from bot.errors import UsageError
 from bot.firestartr.models import ConflictResolution
 
@@ -202,8 +202,7 @@ def parse(text: str) -> Command:
                 seconds = parse_duration(" ".join(args[1:cut]))
             except UsageError:
                 continue
-            if not 60 <= seconds <= 30 * 86400:
-                raise UsageError("A mute lasts between 1 minute and 30 days.")
+            check_bounds(" ".join(args[1:cut]), seconds, 60, 30 * 86400, "a mute lasts")
             return Command("mute", glob=glob, seconds=seconds, reason=" ".join(args[cut:])[:200])
         parse_duration(args[1])  # raises the helpful message
     known = ", ".join(f"`{sub}`" for sub in SUBCOMMANDS)

@@ -21,6 +21,7 @@ from bot.core.audit import AuditTrail, Entry
 from bot.core.authz import Policy, Role
 from bot.core.changes import apply_changes, parse_changes
 from bot.core.fleet import FleetView
+from bot.core.words import plural
 from bot.errors import (
     ConfigVersionMismatch,
     ConfirmationRequired,
@@ -193,12 +194,19 @@ class FsyncService:
         return self.store.audit_entries(workspace=workspace, limit=limit)
 
     # --- writing --------------------------------------------------------------------------
-    def require(self, user: str, action: str, workspace: str | None = None) -> Role:
-        """The user's role if it allows `action`; a refusal is audited and raised."""
+    def require(
+        self,
+        user: str,
+        action: str,
+        workspace: str | None = None,
+        args: dict[str, Any] | None = None,
+    ) -> Role:
+        """The user's role if it allows `action`; a refusal is audited (with `args`, what was
+        asked, so the audit log can say it) and raised."""
         try:
             return self.policy.check(user, action, workspace)
         except PermissionDenied as exc:
-            self.trail.refused(user, action, workspace, {}, exc.user_message)
+            self.trail.refused(user, action, workspace, args or {}, exc.user_message)
             raise
 
     def _write(
@@ -262,7 +270,7 @@ class FsyncService:
             if len(times) >= SYNCS_PER_USER_PER_MINUTE:
                 wait = int(60 - (now - times[0])) + 1
                 raise RateLimited(
-                    f"You have started {len(times)} syncs in the last minute. "
+                    f"You have started {plural(len(times), 'sync')} in the last minute. "
                     f"Try again in {wait}s.",
                     retry_after=wait,
                 )
@@ -292,6 +300,8 @@ class FsyncService:
                             params={"workspace": workspace, "changes": clean},
                         )
                 before, after = apply_changes(config, workspace, clean)
+                # What the audit log shows: "auto-apply off → on", or "no change".
+                entry.args.update(before=before, after=after)
                 if config == before_cfg:
                     return ConfigChange(workspace, before, after, config)
                 entry.before_send()

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.durations import humanize
+from bot.core.words import plural
 
 Block = dict[str, Any]
 MAX_MESSAGE_BLOCKS = 50
@@ -167,6 +168,8 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     if len(blocks) > MAX_MESSAGE_BLOCKS:
         blocks = [
             *blocks[: MAX_MESSAGE_BLOCKS - 1],
-            context(f"…and {len(blocks) - MAX_MESSAGE_BLOCKS + 1} more blocks not shown."),
+            context(
+                f"…and {plural(len(blocks) - MAX_MESSAGE_BLOCKS + 1, 'more block')} not shown."
+            ),
         ]
     return {"text": clip(visible(text, mrkdwn=True), MAX_FALLBACK), "blocks": blocks}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import words
 from bot.core.authz import Policy
 from bot.firestartr.models import Conflict, Run
 from bot.slack.blocks import (
@@ -54,7 +55,7 @@ def conflict_blocks(
         lines.append(f"• {code(resource.address)} ({esc(resource.action or 'change')})")
         lines += [f"      {_attribute(a)}" for a in resource.changed_attributes[:6]]
     if len(conflict.resources) > 8:
-        lines.append(f"…and {len(conflict.resources) - 8} more resources")
+        lines.append(f"…and {words.plural(len(conflict.resources) - 8, 'more resource')}")
     blocks = pack_lines(lines)
     blocks.append(context(f"{code(conflict.id)} · {esc(conflict.type or 'conflict')}"))
     if resolved:
@@ -109,7 +110,7 @@ def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str 
     if not conflicts:
         text = f":white_check_mark: No open conflicts{where}."
         return message(text, [section(text)])
-    blocks: list[Block] = [header(f"{len(conflicts)} open conflict(s){where}")]
+    blocks: list[Block] = [header(f"{words.plural(len(conflicts), 'open conflict')}{where}")]
     for conflict in conflicts[:8]:
         blocks += [*conflict_blocks(conflict, policy), divider()]
     if len(conflicts) > 8:
@@ -118,11 +119,11 @@ def conflicts_message(conflicts: list[Conflict], policy: Policy, workspace: str 
                 f"…and {len(conflicts) - 8} more: `/fsync conflicts <workspace>` narrows the list."
             )
         )
-    return message(f"{len(conflicts)} open conflicts{where}", blocks)
+    return message(f"{words.plural(len(conflicts), 'open conflict')}{where}", blocks)
 
 
 def resolved_text(by: str, resolution: str | None, run: Run | None = None) -> str:
     text = f":white_check_mark: Resolved by {user(by)}: {label(resolution).lower()}"
     if run is not None:
-        text += f" (run {code(run.id)} {esc(run.status)})"
+        text += f" (run {code(run.id)} {esc(words.label(run.status))})"
     return text

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.core import words
 from bot.core.authz import Role
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.errors import SyncAPIError
@@ -63,7 +64,7 @@ def home_view(
     blocks.append(
         section(
             " · ".join(
-                f"{ICONS.get(k, '')} {n} {esc(k)}"
+                f"{ICONS.get(k, '')} {n} {esc(words.label(k))}"
                 for k, n in sorted(tally.items(), key=lambda kv: -kv[1])
             )
             or "No workspaces."
@@ -79,7 +80,10 @@ def home_view(
         blocks.append(section(":white_check_mark: Nothing needs attention."))
     for ws in problems[:MAX_PROBLEMS]:
         state = health(ws, now)
-        text = f"{icon(state)} *{esc(ws.name)}* {esc(state)} · last {ago(ws.last_sync, now)}"
+        text = (
+            f"{icon(state)} *{esc(ws.name)}* {esc(words.label(state))}"
+            f" · last {ago(ws.last_sync, now)}"
+        )
         if ws.message:
             text += f"\n{code(clip(ws.message, 200))}"
         blocks.append(section(text))
@@ -91,12 +95,13 @@ def home_view(
     if len(problems) > MAX_PROBLEMS:
         blocks.append(
             context(
-                f"…and {len(problems) - MAX_PROBLEMS} more problems: "
+                f"…and {words.plural(len(problems) - MAX_PROBLEMS, 'more problem')}: "
                 "`/fsync status` lists them all."
             )
         )
     healthy = len(view.workspaces) - len(problems)
-    blocks.append(context(f"{healthy} other workspaces are fine or busy."))
+    others = words.plural(healthy, "other workspace")
+    blocks.append(context(f"{others} {words.verb(healthy, 'is', 'are')} fine or busy."))
     blocks += deps.home_extras()
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.core import words
 from bot.core.authz import Policy
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.core.parser import HELP
 from bot.core.service import AlreadyResolved, ConfigChange, Confirm
 from bot.errors import FsyncError, PermissionDenied
 from bot.firestartr.models import Config, Conflict, Run, Workspace
+from bot.slack.audit_view import audit_message  # noqa: F401 - views is what listeners import
 from bot.slack.blocks import (
     Block,
     actions,
@@ -134,7 +136,7 @@ def next_sync(ws: Workspace, now: datetime) -> str:
 def _line(ws: Workspace, now: datetime, mutes: dict[str, str]) -> str:
     state = health(ws, now)
     line = (
-        f"{icon(state)} *{esc(ws.name)}*  {esc(state)} · last {ago(ws.last_sync, now)}"
+        f"{icon(state)} *{esc(ws.name)}*  {esc(words.label(state))} · last {ago(ws.last_sync, now)}"
         f" · next {next_sync(ws, now)}"
     )
     if ws.name in mutes:
@@ -147,11 +149,18 @@ def _line(ws: Workspace, now: datetime, mutes: dict[str, str]) -> str:
 def freshness(view: FleetView, now: datetime) -> list[Block]:
     if view.live:
         return []
-    why = esc(view.error or "it did not answer")
+    # The error is often a sentence of its own ("The Sync API is unavailable right now (HTTP
+    # 503). Try again in a minute."): said once after a colon, not wrapped in a second pair of
+    # parentheses, and without naming the Sync API twice.
+    why = (view.error or "").strip()
+    if why.startswith("The Sync API "):
+        why = "it " + why.removeprefix("The Sync API ")
+    if why and not why.endswith((".", "!", "?")):
+        why += "."
     return [
         section(
-            f":warning: *The Sync API is not answering* ({why}). Showing the last known "
-            f"state, from {ago(view.fetched_at, now)}."
+            f":warning: *The Sync API is not answering*{': ' + esc(why) if why else '.'}\n"
+            f"Showing the last known state, from {ago(view.fetched_at, now)}."
         )
     ]
 
@@ -163,7 +172,7 @@ def status_overview(
     tally = counts(view.workspaces, now)
     order = ["failed", "conflict", "stalled", "running", "queued", "success"]
     summary = " · ".join(
-        f"{icon(k)} {tally[k]} {esc(k)}"
+        f"{icon(k)} {tally[k]} {esc(words.label(k))}"
         for k in [*order, *sorted(set(tally) - set(order))]
         if tally.get(k)
     )
@@ -172,7 +181,10 @@ def status_overview(
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     shown = ordered(view.workspaces, now)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    title = f"Sync status: {total} workspaces, {problems} need attention"
+    title = (
+        f"Sync status: {words.plural(total, 'workspace')}, "
+        f"{problems} {words.verb(problems, 'needs', 'need')} attention"
+    )
     blocks: list[Block] = [
         header(title),
         *freshness(view, now),
@@ -191,7 +203,8 @@ def status_overview(
     active = sorted(set(mutes) & {ws.name for ws in view.workspaces})
     if active:
         blocks.append(context(":no_bell: Muted: " + ", ".join(esc(n) for n in active[:20])))
-    fallback = f"{title}. " + ", ".join(f"{n} {esc(k)}" for k, n in tally.most_common())
+    tallied = ", ".join(f"{n} {esc(words.label(k))}" for k, n in tally.most_common())
+    fallback = f"{title}. {tallied}"
     return message(fallback, blocks)
 
 
@@ -205,7 +218,7 @@ def workspace_detail(
     """One workspace; `conflicts` None means they could not be read (said, not hidden)."""
     state = health(ws, now)
     fields = [
-        f"*Status*\n{icon(state)} {esc(state)}",
+        f"*Status*\n{icon(state)} {esc(words.label(state))}",
         f"*Sync*\n{'enabled' if ws.sync_enabled else 'disabled'}",
         f"*Last sync*\n{ago(ws.last_sync, now)}",
         f"*Next sync*\n{next_sync(ws, now)}",
@@ -215,7 +228,7 @@ def workspace_detail(
     blocks: list[Block] = [
         header(f"Workspace {ws.name}"),
         *freshness(view, now),
-        section(f"{icon(state)} *{esc(ws.name)}*: {esc(state)}", fields=fields),
+        section(f"{icon(state)} *{esc(ws.name)}*: {esc(words.label(state))}", fields=fields),
     ]
     if ws.message and state != "success":
         blocks.append(section(f"*Last error*\n{code_block(ws.message)}"))
@@ -230,7 +243,7 @@ def workspace_detail(
         blocks.append(context(":lock: Protected: syncs and resolutions ask for confirmation."))
     shown = len(conflicts or []) or ws.open_conflicts
     blocks.append(actions(*workspace_buttons(ws, policy, shown)))
-    return message(f"Workspace {esc(ws.name)} is {esc(state)}", blocks)
+    return message(f"Workspace {esc(ws.name)} is {esc(words.adjective(state))}", blocks)
 
 
 def workspace_buttons(ws: Workspace, policy: Policy, open_conflicts: int) -> list[Block]:
@@ -262,7 +275,7 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
     if run is None:
         state_line = f"{icon('queued')} requested"
     else:
-        state_line = f"{icon(run.status)} {esc(run.status)}"
+        state_line = f"{icon(run.status)} {esc(words.label(run.status))}"
         if run.finished_at:
             state_line += f" · finished {ago(run.finished_at, now)}"
         elif run.started_at:
@@ -272,7 +285,7 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
         blocks.append(section(code_block(run.message)))
     if run is not None:
         blocks.append(context(f"run {code(run.id)}"))
-    fallback = f"Sync of {esc(workspace)}: {esc(run.status if run else 'requested')}"
+    fallback = f"Sync of {esc(workspace)}: {esc(words.label(run.status) if run else 'requested')}"
     return message(fallback, blocks)
 
 
@@ -327,56 +340,3 @@ def config_changed(change: ConfigChange, by: str) -> Message:
         f"Config of {esc(change.workspace or 'fsync')} changed",
         [section(head + "\n" + "\n".join(lines))],
     )
-
-
-def _plain(value: object) -> str:
-    """A stored value as a person would write it: never a Python repr."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, dict):
-        return " ".join(f"{k}={_plain(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ",".join(_plain(v) for v in value)
-    return str(value)
-
-
-def _plain_args(args: object) -> str:
-    """`changes: sync_interval=15m auto_apply=off, confirmed` rather than a dict's repr."""
-    if not isinstance(args, dict):
-        return _plain(args)
-    shown = []
-    for key, value in args.items():
-        if value is None or value is False or value in ({}, []):
-            continue
-        if value is True:
-            shown.append(str(key))
-        elif isinstance(value, dict):
-            shown.append(f"{key}: {_plain(value)}")
-        else:
-            shown.append(f"{key}={_plain(value)}")
-    return ", ".join(shown)
-
-
-def audit_message(entries: list[dict[str, Any]], workspace: str | None, now: datetime) -> Message:
-    where = f" for {esc(workspace)}" if workspace else ""
-    if not entries:
-        text = f"No actions recorded{where} yet."
-        return message(text, [section(text)])
-    marks = {
-        "ok": ":white_check_mark:",
-        "denied": ":no_entry:",
-        "error": ":x:",
-        "pending": ":hourglass_flowing_sand:",  # sent; its outcome not recorded (yet)
-    }
-    lines = []
-    for entry in entries:
-        at = datetime.fromisoformat(entry["at"])
-        args = esc(clip(_plain_args(entry["args"]), 300))
-        if entry["outcome"] == "pending":
-            args += " _(sent; outcome not recorded yet)_"
-        detail = f" — {esc(clip(entry['detail'], 150))}" if entry["detail"] else ""
-        lines.append(
-            f"{marks.get(entry['outcome'], '•')} {ago(at, now)} {user(entry['user_id'])} "
-            f"*{esc(entry['action'])}* {esc(entry['workspace'])} {args}{detail}"
-        )
-    return message(f"Audit log{where}", [header(f"Audit log{where}"), *pack_lines(lines)])

@@ -158,4 +158,4 @@ def test_reminders_when_a_mute_ends(
     still = [Mute(g, NOW + timedelta(hours=1)) for g in active]
     events = reminders(done, still, episodes, NOW)
     assert sorted(e.episode.workspace for e in events) == expected
-    assert all(e.kind == "reminder" and "still failed" in e.note for e in events)
+    assert all(e.kind == "reminder" and "still failing" in e.note for e in events)

@@ -92,5 +92,5 @@ def test_no_python_repr_reaches_slack_from_the_audit_log(inapp: InApp) -> None:
     inapp.replies(inapp.command("config dev interval=15m auto_apply=off"))
     (answer,) = inapp.replies(inapp.command("audit dev"))
     shown = text_of(answer)
-    assert "sync_interval=15m" in shown and "auto_apply=off" in shown
+    assert "interval 5m → 15m" in shown and "auto-apply on → off" in shown
     assert "{'" not in shown and "True" not in shown and "False" not in shown
