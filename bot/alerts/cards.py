@@ -225,7 +225,7 @@ def example(members: Sequence[Episode], limit: int) -> str:
     if found is None:
         return ""
     text = code(clip(found.first_message or "", limit))
-    return text if len(members) == 1 else f"{text} (e.g. {esc(found.workspace)})"
+    return text if len(members) == 1 else f"{text} (example from {esc(found.workspace)})"
 
 
 def _names(members: Sequence[Episode], limit: int = 8) -> str:
