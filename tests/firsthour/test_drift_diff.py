@@ -169,10 +169,12 @@ def test_app_home_shows_a_diff_summary_next_to_the_buttons_and_opens_the_whole_d
     at = next(i for i, b in enumerate(blocks) if b.get("block_id") == f"resolve:{CONFLICT['id']}")
     summary = blocks[at - 1]
     # Right above the resolution buttons: what differs, and a button for the whole diff.
-    assert "4 resources, 8 attributes differ between code and cloud" in summary["text"]["text"]
-    assert "`aws_security_group.app`" in summary["text"]["text"]
-    view_diff = summary["accessory"]
-    assert view_diff["text"]["text"] == "View diff"
+    assert "4 resources, 8 attributes differ between code and cloud" in mrkdwn(
+        {"blocks": [summary]}
+    )
+    assert "`aws_security_group.app`" in mrkdwn({"blocks": [summary]})
+    view_diff = summary.get("accessory") or {}
+    assert view_diff.get("text", {}).get("text") == "View diff"
 
     payload = slackreq.home_action_payload(view_diff["action_id"], view_diff["value"], user=VIEWER)
     clicked = dispatch_signed(fsync.app, slackreq.interactive_body(payload))
@@ -193,11 +195,13 @@ def view_diff_button(app: Any, slack: FakeSlack) -> dict[str, Any]:
     """The App Home tab as ADMIN opens it, and its View diff button."""
     assert dispatch_signed(app, json.dumps(slackreq.home_opened(ADMIN))).status == 200
     (published,) = slack.wait_for("views.publish")
-    return next(
+    found = [
         b["accessory"]
         for b in published.args["view"]["blocks"]
-        if b.get("accessory", {}).get("text", {}).get("text") == "View diff"
-    )
+        if (b.get("accessory") or {}).get("text", {}).get("text") == "View diff"
+    ]
+    assert found, "App Home shows resolution buttons but no View diff button"
+    return found[0]
 
 
 def test_a_huge_diff_still_opens_within_slacks_limits(tmp_path: Path, slack: FakeSlack) -> None:
