@@ -178,7 +178,7 @@ def episode_card(
     return message(_plain(headline(episode, resolutions)), blocks)
 
 
-def news_line(event: Event) -> str:
+def news_line(event: Event, resolutions: Resolutions | None = None) -> str:
     episode = event.episode
     name = f"*{esc(episode.workspace)}*" if not episode.is_api else "The Sync API"
     if event.kind == "recovered":
@@ -192,7 +192,9 @@ def news_line(event: Event) -> str:
     if event.kind == "conflict" and not event.opens:
         return f":warning: {name} now has a conflict waiting for a decision"
     if event.kind == "resolved":
-        return f":white_check_mark: {name}: the conflict was resolved, a sync is on its way"
+        return _resolved(episode, resolutions or {}) or (
+            f":white_check_mark: {name}: the conflict was resolved, a sync is on its way"
+        )
     if event.kind == "stalled" and not event.opens:
         return f":hourglass: {name} has stalled: its scheduled sync is long overdue"
     if event.kind == "reminder":
@@ -200,8 +202,8 @@ def news_line(event: Event) -> str:
     return headline(episode)
 
 
-def reply(event: Event) -> Message:
-    line = news_line(event)
+def reply(event: Event, resolutions: Resolutions | None = None) -> Message:
+    line = news_line(event, resolutions)
     return message(_plain(line), [section(line)])
 
 

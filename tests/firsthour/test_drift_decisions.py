@@ -104,4 +104,7 @@ def test_the_poller_says_who_decided_when_the_decision_was_taken_elsewhere(
     assert WAITING not in shown(update)
     assert "Resolved by <@UADMIN001>: accept real state" in shown(update)
     assert not [b for b in update["blocks"] if b["type"] == "actions"]  # no stale buttons
+    # The thread's news says it too.
+    replies = wait_until(lambda: slack.replies(ALERTS, card["ts"]), what="the thread reply")
+    assert "the conflict was resolved by <@UADMIN001>: accept real state" in shown(replies[0])
     assert slack.invalid == []
