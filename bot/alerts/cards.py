@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.model import Episode, Event
+from bot.alerts.model import Decision, Episode, Event
 from bot.core.authz import Policy
 from bot.core.durations import humanize
 from bot.core.words import label, plural, verb
@@ -32,15 +31,24 @@ from bot.slack.blocks import (
     pack_lines,
     section,
     user,
+    when,
 )
-from bot.slack.views import conflict_blocks, icon, resolved_text, workspace_buttons
+from bot.slack.ids import Block as BlockId
+from bot.slack.views import (
+    conflict_blocks,
+    icon,
+    resolved_headline,
+    resolved_text,
+    workspace_buttons,
+)
 
 Message = dict[str, Any]
 # Who resolved a conflict through fsync: conflict id -> (user id, resolution).
-Resolutions = Mapping[str, tuple[str, str | None]]
+Resolutions = Mapping[str, Decision]
 MAX_THREAD_MESSAGES = 20
 MIN_LINES_PER_MESSAGE = 100
 MAX_GROUPS_SHOWN = 12
+LAST_ERROR_LIMIT = 900  # a recovered card keeps its error, shorter: it is history now
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 BROKEN_WORDS = {"failed": "failing", "conflict": "in conflict", "stalled": "stalled"}
 PROBLEM_WORDS = {
@@ -54,12 +62,6 @@ def channel(channel_id: str) -> str:
     return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id) else esc(channel_id)
 
 
-def when(moment: datetime) -> str:
-    """A time every reader sees in their own time zone (falls back to UTC text)."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
 def lasted(episode: Episode) -> str:
     end = episode.closed_at or episode.opened_at
     return humanize((end - episode.opened_at).total_seconds())
@@ -70,7 +72,34 @@ def error_text(text: str) -> str:
 
 
 # --- one episode ------------------------------------------------------------------------------
-def headline(episode: Episode) -> str:
+def decision(conflict: Conflict, resolutions: Resolutions) -> Decision | None:
+    """Who decided about `conflict`: fsync's own record of a click first, then the API's word."""
+    if conflict.id in resolutions:
+        return resolutions[conflict.id]
+    if conflict.resolved_by or conflict.resolution:
+        return Decision(conflict.resolved_by, conflict.resolution, conflict.resolved_at)
+    return None
+
+
+def _resolved(episode: Episode, resolutions: Resolutions) -> str | None:
+    """The headline of a conflict decided while its episode is still open (a sync under way)."""
+    if episode.kind != "conflict" or episode.closed_at or episode.status == "failed":
+        return None
+    found = [Conflict.model_validate(raw) for raw in episode.conflicts]
+    decided = [decision(c, resolutions) for c in found]
+    waiting = [c for c, d in zip(found, decided, strict=True) if d is None and c.is_open]
+    if found and waiting:
+        return None
+    if not found and episode.status == "conflict":
+        return None
+    first = next((d for d in decided if d is not None), Decision(None, None))
+    text = resolved_headline(episode.workspace, first.by, first.resolution, first.at)
+    if episode.status in ("queued", "running"):
+        text += "; a sync is on its way"
+    return text
+
+
+def headline(episode: Episode, resolutions: Resolutions | None = None) -> str:
     name = f"*{esc(episode.workspace)}*"
     if episode.is_api:
         if episode.closed_at:
@@ -85,11 +114,28 @@ def headline(episode: Episode) -> str:
     if episode.closed_how == "gone":
         why = "sync is disabled" if episode.status == "disabled" else "it left the fleet"
         return f":white_circle: {name} is no longer watched: {why}"
+    resolved = _resolved(episode, resolutions or {})
+    if resolved:
+        return resolved
     state = episode.problem
     text = f"{icon(state)} {name} {PROBLEM_WORDS.get(state, esc(state))}"
     if episode.failures > 1:
         text += f" ({plural(episode.failures, 'failure')})"
     return text
+
+
+def _failures(n: int) -> str:
+    return "1 failure" if n == 1 else f"{n} failures"
+
+
+def last_error(episode: Episode) -> Block | None:
+    """The error stays on the card once it is over: what broke is still worth reading."""
+    if not episode.message or episode.kind in ("conflict", "api") or episode.is_api:
+        return None
+    if episode.closed_at is None:
+        return section(error_text(episode.message))
+    head = f"*Last error* ({_failures(max(1, episode.failures))} before it was back)"
+    return section(f"{head}\n{code_block(episode.message, LAST_ERROR_LIMIT)}")
 
 
 def episode_card(
@@ -100,19 +146,19 @@ def episode_card(
     resolutions: Resolutions | None = None,
 ) -> Message:
     resolutions = resolutions or {}
-    blocks: list[Block] = [section(headline(episode))]
-    if episode.message and episode.closed_at is None and episode.kind != "conflict":
-        blocks.append(section(error_text(episode.message)))
+    top = section(headline(episode, resolutions))
+    top["block_id"] = BlockId.HEADLINE
+    blocks: list[Block] = [top]
+    if (error := last_error(episode)) is not None:
+        blocks.append(error)
     for raw in episode.conflicts[:2]:
         conflict = Conflict.model_validate(raw)
         done = None
-        if conflict.id in resolutions:
-            who, resolution = resolutions[conflict.id]
-            done = resolved_text(who, resolution)
+        found = decision(conflict, resolutions)
+        if found is not None and (conflict.id in resolutions or not conflict.is_open):
+            done = resolved_text(found.by or "", found.resolution, at=found.at)
         elif not conflict.is_open or episode.closed_at:
-            done = ":white_check_mark: Resolved" + (
-                f" by {user(conflict.resolved_by)}" if conflict.resolved_by else ""
-            )
+            done = ":white_check_mark: Resolved"
         blocks += conflict_blocks(conflict, policy, resolved=done)
     if episode.kind == "conflict" and not episode.conflicts and episode.closed_at is None:
         blocks.append(
@@ -130,10 +176,10 @@ def episode_card(
     if episode.closed_at is None and not episode.is_api and not episode.conflicts:
         ws = Workspace(name=episode.workspace)
         blocks.append(actions(*workspace_buttons(ws, policy, 0)))
-    return message(_plain(headline(episode)), blocks)
+    return message(_plain(headline(episode, resolutions)), blocks)
 
 
-def news_line(event: Event) -> str:
+def news_line(event: Event, resolutions: Resolutions | None = None) -> str:
     episode = event.episode
     name = f"*{esc(episode.workspace)}*" if not episode.is_api else "The Sync API"
     if event.kind == "recovered":
@@ -148,7 +194,9 @@ def news_line(event: Event) -> str:
     if event.kind == "conflict" and not event.opens:
         return f":warning: {name} now has a conflict waiting for a decision"
     if event.kind == "resolved":
-        return f":white_check_mark: {name}: the conflict was resolved, a sync is on its way"
+        return _resolved(episode, resolutions or {}) or (
+            f":white_check_mark: {name}: the conflict was resolved, a sync is on its way"
+        )
     if event.kind == "stalled" and not event.opens:
         return f":hourglass: {name} has stalled: its scheduled sync is long overdue"
     if event.kind == "reminder":
@@ -156,8 +204,8 @@ def news_line(event: Event) -> str:
     return headline(episode)
 
 
-def reply(event: Event) -> Message:
-    line = news_line(event)
+def reply(event: Event, resolutions: Resolutions | None = None) -> Message:
+    line = news_line(event, resolutions)
     return message(_plain(line), [section(line)])
 
 
@@ -174,6 +222,16 @@ def groups(episodes: Sequence[Episode]) -> list[tuple[str, str, list[Episode]]]:
     ]
 
 
+def example(members: Sequence[Episode], limit: int) -> str:
+    """A real message of the group, as its members saw it: the fingerprint only groups them, its
+    placeholders (`<n>`, `<id>`) are not for people to read."""
+    found = next((m for m in members if m.first_message), None)
+    if found is None:
+        return ""
+    text = code(clip(found.first_message or "", limit))
+    return text if len(members) == 1 else f"{text} (example from {esc(found.workspace)})"
+
+
 def _names(members: Sequence[Episode], limit: int = 8) -> str:
     names = ", ".join(esc(m.workspace) for m in members[:limit])
     return names + (f" and {len(members) - limit} more" if len(members) > limit else "")
@@ -185,8 +243,8 @@ def digest(episodes: Sequence[Episode]) -> Message:
     title = f":rotating_light: *{needs}*"
     lines = []
     grouped = groups(episodes)
-    for kind, fp, members in grouped[:MAX_GROUPS_SHOWN]:
-        what = code(clip(fp, 200)) if fp else esc(PROBLEM_WORDS.get(kind, kind))
+    for kind, _, members in grouped[:MAX_GROUPS_SHOWN]:
+        what = example(members, 200) or esc(PROBLEM_WORDS.get(kind, kind))
         count = f"{len(members)} {esc(label(kind))}"
         lines.append(f"{icon(kind)} *{count}*: {what}\n      {_names(members)}")
     if len(grouped) > MAX_GROUPS_SHOWN:
@@ -207,9 +265,10 @@ def digest(episodes: Sequence[Episode]) -> Message:
 def digest_details(episodes: Sequence[Episode]) -> list[Message]:
     """The per-workspace detail of a digest: many workspaces per message, at most 20 messages."""
     lines = []
-    for kind, fp, members in groups(episodes):
+    for kind, _, members in groups(episodes):
+        what = example(members, 120) or esc(PROBLEM_WORDS.get(kind, kind))
         count = f"{len(members)} {esc(label(kind))}"
-        lines.append(f"{icon(kind)} *{count}*: {code(clip(fp or kind, 120))}")
+        lines.append(f"{icon(kind)} *{count}*: {what}")
         for member in members:
             detail = code(clip(member.first_message, 110)) if member.first_message else ""
             lines.append(f"• *{esc(member.workspace)}* {detail}")

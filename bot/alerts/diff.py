@@ -22,7 +22,7 @@ from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import API, Episode, Event, Mute, Seen, digest_of
 from bot.core.fleet import STALL_FLOOR, is_stalled
 from bot.core.words import adjective
-from bot.firestartr.models import Workspace
+from bot.firestartr.models import Workspace, parse_time
 
 API_FAILURES_TO_ALERT = 3
 
@@ -102,8 +102,30 @@ def diff(
     return out
 
 
+def _api_time(moment: datetime | None, now: datetime) -> datetime | None:
+    return min(moment, now) if moment is not None else None
+
+
+def _detected(found: Sequence[dict[str, Any]], now: datetime) -> datetime | None:
+    """When the API found the earliest of these conflicts (not when fsync first looked)."""
+    moments = [_api_time(parse_time(c.get("detected_at")), now) for c in found]
+    return min((m for m in moments if m is not None), default=None)
+
+
+def _fresh_sync(ws: Workspace, before: Seen | None, now: datetime) -> datetime | None:
+    """The time of the sync this listing reports, if it is news: a last_sync the previous poll
+    had already seen belongs to an older sync, not to what just happened."""
+    if before is not None and before.last_sync == ws.last_sync:
+        return None
+    return _api_time(ws.last_sync, now)
+
+
 def _opening(
-    ws: Workspace, problem: str, found: tuple[dict[str, Any], ...], now: datetime
+    ws: Workspace,
+    problem: str,
+    found: tuple[dict[str, Any], ...],
+    now: datetime,
+    before: Seen | None,
 ) -> Event:
     if problem == "conflict" and found:
         anchor = ",".join(sorted(str(c.get("id")) for c in found))
@@ -112,11 +134,17 @@ def _opening(
     else:
         anchor = ws.last_sync.isoformat() if ws.last_sync else fingerprint(ws.message, ws.name)
     message = ws.message or (str(found[0].get("summary") or "") if found else None)
+    # Ages come from the API: a conflict's detected_at, a failing sync's time.
+    began = None
+    if problem == "conflict":
+        began = _detected(found, now)
+    elif problem == "failed":
+        began = _fresh_sync(ws, before, now)
     episode = Episode(
         id="ep_" + digest_of(ws.name, problem, anchor),
         workspace=ws.name,
         kind=problem,
-        opened_at=now,
+        opened_at=began or now,
         status=ws.status,
         message=message,
         first_message=message,
@@ -140,15 +168,16 @@ def _transition(
     if episode is None:
         if problem is None:
             return None, None
-        event = _opening(ws, problem, found, now)
+        event = _opening(ws, problem, found, now, before)
         return event, event.episode
     assert before is not None  # an open episode is only known through the previous snapshot
     if status == "success" and not stalled:
+        back = _fresh_sync(ws, before, now)
         closed = replace(
             episode,
             status=status,
             conflicts=settled(episode.conflicts),
-            closed_at=now,
+            closed_at=back if back and back >= episode.opened_at else now,
             closed_how="recovered",
         )
         return Event("recovered", closed), closed

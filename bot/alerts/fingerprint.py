@@ -22,10 +22,13 @@ _DURATION = re.compile(
     r"\b",
     re.IGNORECASE,
 )
-# A token of 6+ characters with at least one digit: request ids, run ids, hashes, `ws-0001`.
+# A token of 6+ characters: request ids, run ids, hashes and `ws-0001` are among them, and
+# `_is_id` tells them from words with a digit in them (`aws_ec2_instance`, `Route53`).
 _TOKEN = re.compile(r"[\w-]{6,}")
+_PART = re.compile(r"[-_]")
 _DIGIT = re.compile(r"\d")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A number standing on its own: the digits of EC2, S3 or IPv4 belong to a word and stay.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)*(?!\w)")
 _SPACE = re.compile(r"\s+")
 MAX_LENGTH = 300
 
@@ -51,7 +54,14 @@ def fingerprint(message: str | None, workspace: str = "") -> str:
 
 
 def _id(match: re.Match[str]) -> str:
-    return "<id>" if _DIGIT.search(match.group()) else match.group()
+    return "<id>" if any(_is_id(part) for part in _PART.split(match.group())) else match.group()
+
+
+def _is_id(part: str) -> bool:
+    """A counter (`0001`, the `3` of `worker-3`), a long mix of letters and digits (hashes, run
+    ids, request ids) or one with many digits; not a name like `ec2`, `ipv6` or `Route53`."""
+    digits = len(_DIGIT.findall(part))
+    return bool(digits) and (part.isdigit() or len(part) >= 8 or digits >= 4)
 
 
 def _without_name(text: str, name: str) -> str:

@@ -71,6 +71,14 @@ class Episode:
         return self.status if self.status in ("failed", "conflict") else self.kind
 
 
+class Decision(NamedTuple):
+    """What was decided about a conflict, by whom and when (None when nobody says)."""
+
+    by: str | None
+    resolution: str | None
+    at: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     # failed conflict stalled api (opening or news); repeat resolved recovered gone reminder (news)

@@ -17,13 +17,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.alerts import repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
-from bot.alerts.model import Episode, Event, Seen
+from bot.alerts.model import Decision, Episode, Event, Seen
 from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
 from bot.firestartr.models import Conflict, Workspace
 from bot.firestartr.ratelimit import Priority
@@ -121,6 +122,7 @@ class Poller:
         self._save_fleet(workspaces)
         found = self._conflicts(needs_conflicts(self.seen, workspaces))
         changes = diff(self.seen, self.open, workspaces, now, found)
+        self._decided(changes)
         health, back = api_ok(self.health, now)
         events = list(changes.events)
         if back is not None:
@@ -211,14 +213,46 @@ class Poller:
                 found.setdefault(conflict.workspace or "", []).append(_stored(conflict))
         return found
 
-    def _resolutions(self, events: list[Event]) -> dict[str, tuple[str, str | None]]:
+    def _resolutions(self, events: list[Event]) -> dict[str, Decision]:
         found = {}
         for event in events:
             for conflict in event.episode.conflicts:
                 claim = self.deps.store.resolution(str(conflict.get("id")))
                 if claim:
-                    found[claim["conflict_id"]] = (claim["user_id"], claim["resolution"])
+                    at = _moment(claim.get("at"))
+                    found[claim["conflict_id"]] = Decision(
+                        claim["user_id"], claim["resolution"], at
+                    )
         return found
+
+    def _decided(self, changes: Diff) -> None:
+        """Conflicts a workspace just left behind, as the API tells their end: who decided what,
+        and when. A card then says so, also for a decision taken outside fsync."""
+        for event in changes.events:
+            episode = event.episode
+            if event.kind not in ("resolved", "recovered") or episode.kind != "conflict":
+                continue
+            conflicts = tuple(self._as_decided(c) for c in episode.conflicts)
+            if conflicts == episode.conflicts:
+                continue
+            after = replace(episode, conflicts=conflicts)
+            changes.episodes[after.id] = after
+            changes.events[changes.events.index(event)] = replace(event, episode=after)
+
+    def _as_decided(self, stored: dict[str, Any]) -> dict[str, Any]:
+        if stored.get("resolved_by") or self.deps.store.resolution(str(stored.get("id"))):
+            return stored
+        try:
+            conflict = self.deps.client.get_conflict(
+                str(stored.get("id")), priority=Priority.POLLER
+            )
+        except SyncAPIError as exc:
+            log.info("could not read how a conflict ended (%s)", exc.user_message)
+            return stored
+        if conflict.is_open:
+            return stored
+        fields = conflict.model_dump(mode="json", include={"resolution", "resolved_by"})
+        return {**stored, **fields, "resolved_at": _iso(conflict.resolved_at)}
 
     def _save_fleet(self, workspaces: list[Workspace]) -> None:
         """A copy for commands when the API is down, at most once a minute (it is not cheap)."""
@@ -233,6 +267,17 @@ class Poller:
         self._pruned = time.monotonic()
         with self.deps.store.transaction() as tx:
             repo.prune(tx, now - KEEP)
+
+
+def _moment(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _stored(conflict: Conflict) -> dict[str, Any]:

@@ -91,7 +91,9 @@ def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) ->
         if channel_id not in want or event.quiet:
             continue
         if muted:
-            out.deliveries.append(_record(event, channel_id, "muted", cards.reply(event)))
+            out.deliveries.append(
+                _record(event, channel_id, "muted", cards.reply(event, s.resolutions))
+            )
         elif kind == "digest":
             batch.digest_news[card].append(event)
         else:
@@ -170,7 +172,7 @@ def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
             add(_delivery(f"news:{channel_id}:{tag}:{n}", channel_id, "post", None, page, "news"))
         return
     for event, card in batch.replies:
-        payload = cards.reply(event)
+        payload = cards.reply(event, s.resolutions)
         if event.kind == "recovered":
             payload["reply_broadcast"] = True
         key = f"reply:{card}:{event.key}"

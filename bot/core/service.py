@@ -187,6 +187,9 @@ class FsyncService:
             validate_name(workspace)
         return self.client.list_conflicts(workspace=workspace, status="open")
 
+    def conflict(self, conflict_id: str) -> Conflict:
+        return self.client.get_conflict(conflict_id)
+
     def config(self) -> Config:
         return self.client.get_config()[0]
 

@@ -195,10 +195,11 @@ class SyncClient:
         )
         return reading.read_items(self._send(call), "conflicts", Conflict)
 
-    def get_conflict(self, conflict_id: str) -> Conflict:
+    def get_conflict(self, conflict_id: str, *, priority: Priority = Priority.PERSON) -> Conflict:
         validate_id(conflict_id, "conflict id")
         path = f"{API}/conflicts/{quote(conflict_id, safe='')}"
-        call = _Call("GET", path, self._ctx(path, conflict_id=conflict_id), feature="conflicts")
+        ctx = self._ctx(path, conflict_id=conflict_id)
+        call = _Call("GET", path, ctx, priority=priority, feature="conflicts")
         return reading.read_model(self._send(call), Conflict)
 
     def resolve_conflict(

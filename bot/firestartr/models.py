@@ -29,6 +29,12 @@ def _lenient_datetime(value: Any) -> Any:
     return None
 
 
+def parse_time(value: Any) -> datetime | None:
+    """A timestamp as the API writes it (RFC 3339), or None for anything else."""
+    parsed = _lenient_datetime(value)
+    return parsed if isinstance(parsed, datetime) else None
+
+
 def _lenient_str(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value

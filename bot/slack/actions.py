@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -14,9 +15,9 @@ from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
 from bot.runtime import Deps
 from bot.slack import home, modals, reply, views
-from bot.slack.blocks import section
+from bot.slack.blocks import context, section
 from bot.slack.commands import start_sync
-from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, is_confirmed_resolve
+from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
 from bot.slack.reply import guarded
 
 
@@ -32,8 +33,33 @@ def _channel(body: dict[str, Any]) -> str | None:
     return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
 
 
-def mark_resolved(body: dict[str, Any], client: WebClient, conflict_id: str, text: str) -> bool:
-    """Swap the conflict's buttons for `text` in the message that was clicked, keeping the rest."""
+def _thread(body: dict[str, Any]) -> str | None:
+    """The thread a click on a message in a channel (an alert card) is followed in: the card
+    keeps the story. An ephemeral answer or the Home tab has none."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral") or not message:
+        return None
+    return message.get("thread_ts") or container.get("message_ts") or message.get("ts")
+
+
+def note_sync(body: dict[str, Any], client: WebClient, by: str, now: datetime) -> bool:
+    """One context line on the clicked card: who asked for a sync, when, and where it goes on."""
+    message = body.get("message") or {}
+    blocks = [b for b in message.get("blocks") or [] if b.get("block_id") != Block.SYNC_NOTE]
+    if not blocks:
+        return False
+    note = context(f":arrows_counterclockwise: {views.sync_requested(by, now)}")
+    payload = {"text": message.get("text") or "Sync requested", "blocks": [*blocks, note]}
+    payload["blocks"][-1]["block_id"] = Block.SYNC_NOTE
+    return reply.replace(body, client, payload)
+
+
+def mark_resolved(
+    body: dict[str, Any], client: WebClient, conflict_id: str, text: str, headline: str = ""
+) -> bool:
+    """Swap the conflict's buttons for `text` in the message that was clicked, keeping the rest;
+    an alert card's first line (`headline`) then says what was decided, not "waiting"."""
     message = body.get("message") or {}
     blocks = message.get("blocks")
     if not blocks:
@@ -42,8 +68,12 @@ def mark_resolved(body: dict[str, Any], client: WebClient, conflict_id: str, tex
     new_blocks = [section(text) if b.get("block_id") == block_id else b for b in blocks]
     if new_blocks == blocks:
         return False
-    payload = {"text": message.get("text") or "Conflict resolved", "blocks": new_blocks}
-    return reply.replace(body, client, payload)
+    fallback = message.get("text") or "Conflict resolved"
+    if headline and any(b.get("block_id") == Block.HEADLINE for b in new_blocks):
+        top = {**section(headline), "block_id": Block.HEADLINE}
+        new_blocks = [top if b.get("block_id") == Block.HEADLINE else b for b in new_blocks]
+        fallback = "Conflict resolved"
+    return reply.replace(body, client, {"text": fallback, "blocks": new_blocks})
 
 
 def show_resolved(
@@ -53,9 +83,10 @@ def show_resolved(
     conflict: Conflict | None,
     conflict_id: str,
     text: str,
+    headline: str = "",
 ) -> None:
     """Update the card that was clicked; an ephemeral list is redrawn through its response_url."""
-    if mark_resolved(body, client, conflict_id, text):
+    if mark_resolved(body, client, conflict_id, text, headline):
         return
     if conflict is not None and (body.get("container") or {}).get("is_ephemeral"):
         blocks = views.conflict_blocks(conflict, deps.policy, resolved=text)
@@ -75,8 +106,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         value = _value(body)
         workspace = validate_name(value.w or "")
+        thread = _thread(body)
         # From the Home tab there is no channel: the card goes to the person's DM with fsync.
-        start_sync(
+        posted = start_sync(
             deps,
             client,
             _user(body),
@@ -84,7 +116,10 @@ def register(app: App, deps: Deps) -> None:
             channel=_channel(body) or _user(body),
             response_url=reply.response_url_of(body),
             confirmed=confirmed,
+            thread_ts=thread,
         )
+        if thread and posted is not None and posted.ts:
+            note_sync(body, client, _user(body), deps.clock())
         refresh_home(deps, body, client)
 
     @app.action(Action.SYNC)
@@ -109,10 +144,15 @@ def register(app: App, deps: Deps) -> None:
             result = deps.service.resolve(user, value.c, value.r, confirmed=confirmed)
         except AlreadyResolved as exc:
             # The card was stale: bring it up to date, then tell the clicker who was first.
-            mark_resolved(body, client, value.c, views.resolved_text(exc.by or "", exc.resolution))
+            text = views.resolved_text(exc.by or "", exc.resolution)
+            top = views.resolved_headline(value.w or "?", exc.by, exc.resolution)
+            mark_resolved(body, client, value.c, text, top)
             raise
-        text = views.resolved_text(user, value.r, result.run)
-        show_resolved(deps, body, client, result.conflict, value.c, text)
+        now = deps.clock()
+        text = views.resolved_text(user, value.r, result.run, at=now)
+        workspace = result.conflict.workspace or value.w or "?"
+        top = views.resolved_headline(workspace, user, value.r, now)
+        show_resolved(deps, body, client, result.conflict, value.c, text, top)
         refresh_home(deps, body, client)
 
     # One listener for every resolution button: `fsync_resolve:<resolution>`, its `_confirmed`
@@ -130,6 +170,16 @@ def register(app: App, deps: Deps) -> None:
         workspace = validate_name(_value(body).w or "")
         found = deps.service.conflicts(workspace)
         reply.ephemeral(body, client, views.conflicts_message(found, deps.policy, workspace))
+
+    @app.action(Action.VIEW_DIFF)
+    @guarded
+    def on_view_diff(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = _value(body)
+        if not value.c:
+            raise StaleAction("That button is out of date. Open the Home tab again.")
+        conflict = deps.service.conflict(value.c)
+        client.views_open(trigger_id=body.get("trigger_id", ""), view=views.diff_modal(conflict))
 
     @app.action(Action.CONFIG_CONFIRMED)
     @guarded

@@ -86,6 +86,12 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return f"{humanize(delta)} ago" if delta > 0 else f"in {humanize(delta)}"
 
 
+def when(moment: datetime) -> str:
+    """A time every reader sees in their own time zone (falls back to UTC text)."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
 def _mrkdwn(text: str, limit: int) -> Block:
     # `visible` again: a view that forgot `esc` still shows no hidden control character.
     return {"type": "mrkdwn", "text": clip(visible(text, mrkdwn=True), limit) or " "}

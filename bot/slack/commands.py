@@ -14,7 +14,7 @@ from bot.errors import UsageError
 from bot.runtime import Deps
 from bot.slack import reply, views
 from bot.slack.followers import Followed
-from bot.slack.posting import post_once
+from bot.slack.posting import Posted, post_once
 from bot.slack.reply import after_ack, guarded
 
 log = logging.getLogger(__name__)
@@ -65,12 +65,15 @@ def start_sync(
     channel: str | None,
     response_url: str | None,
     confirmed: bool,
-) -> None:
-    """Trigger the sync, then post its card in the channel (or via response_url) and follow it."""
+    thread_ts: str | None = None,
+) -> Posted | None:
+    """Trigger the sync, then post its card in the channel (in `thread_ts`'s thread, when the
+    request came from a message there), or via response_url, and follow it."""
     run = deps.service.sync(user, workspace, confirmed=confirmed)
     card = views.sync_card(workspace, user, run, deps.clock())
     item = Followed(workspace=workspace, requested_by=user, run=run) if run else None
-    posted = post_once(client, channel, card) if channel else None
+    where = {"thread_ts": thread_ts} if thread_ts else {}
+    posted = post_once(client, channel, {**card, **where}) if channel else None
     if posted is not None and posted.state == "refused":
         log.info("cannot post the sync card in %s (%s); answering in place", channel, posted.error)
     if posted is not None and posted.ts:
@@ -84,6 +87,7 @@ def start_sync(
             item.response_url = response_url
     if item:
         deps.follower.follow(item)
+    return posted
 
 
 def config(deps: Deps, cmd: Command, req: Request) -> None:

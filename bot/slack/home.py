@@ -29,8 +29,8 @@ from bot.slack.blocks import (
     header,
     section,
 )
-from bot.slack.conflict_views import resolution_buttons
-from bot.slack.ids import Action
+from bot.slack.conflict_views import diff_summary, resolution_buttons
+from bot.slack.ids import Action, ActionValue
 from bot.slack.reply import after_ack, guarded
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons
 
@@ -90,7 +90,9 @@ def home_view(
         blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
         for conflict in by_workspace.get(ws.name, [])[:1]:
             if resolvable and (buttons := resolution_buttons(conflict, deps.policy)):
-                blocks += [context(f":warning: {esc(conflict.summary or 'conflict')}"), buttons]
+                # The buttons decide between code and cloud: what differs is one click away.
+                diff = button("View diff", Action.VIEW_DIFF, ActionValue(c=conflict.id).encode())
+                blocks += [section(diff_summary(conflict), accessory=diff), buttons]
                 resolvable -= 1
     if len(problems) > MAX_PROBLEMS:
         blocks.append(

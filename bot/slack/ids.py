@@ -22,6 +22,7 @@ class Action(StrEnum):
     CONFIG_CONFIRMED = "fsync_config_confirmed"
     STATUS_PAGE = "fsync_status_page"
     REFRESH_HOME = "fsync_refresh_home"
+    VIEW_DIFF = "fsync_view_diff"  # opens a conflict's whole diff in a modal (App Home)
 
 
 # Slack refuses two buttons with one action_id in a block (`invalid_blocks`), so each resolution
@@ -55,6 +56,10 @@ class Block(StrEnum):
     ENABLED = "fsync_enabled"
     INTERVAL = "fsync_interval"
     AUTO_APPLY = "fsync_auto_apply"
+    # An alert card's first line: a click that resolves its conflict rewrites it in place.
+    HEADLINE = "fsync_headline"
+    # The line a "Sync now" click adds to the card it was pressed on.
+    SYNC_NOTE = "fsync_sync_note"
 
 
 class ActionValue(BaseModel):

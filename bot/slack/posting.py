@@ -1,4 +1,4 @@
-"""Posting a message that must appear at most once in a channel (a sync card).
+"""Posting a message that must appear at most once in a channel or a thread (a sync card).
 
 The interactive WebClient never retries chat.postMessage after a 5xx or a dropped connection
 (runtime.py): Slack may have stored the message before failing to answer, and a blind retry posts
@@ -50,21 +50,29 @@ def post_once(client: WebClient, channel: str, payload: dict[str, Any]) -> Poste
         error = str(exc.response.get("error") or "unknown_error")
         if exc.response.status_code < 500:
             return Posted("refused", channel, error=error)
-        return _look_for(client, channel, ref, started, f"HTTP {exc.response.status_code}")
+        why = f"HTTP {exc.response.status_code}"
+        return _look_for(client, channel, ref, started, why, payload.get("thread_ts"))
     except OSError as exc:  # urllib's URLError, timeouts, resets
-        return _look_for(client, channel, ref, started, type(exc).__name__)
+        why = type(exc).__name__
+        return _look_for(client, channel, ref, started, why, payload.get("thread_ts"))
     return Posted("posted", str(answer.get("channel") or channel), str(answer["ts"]))
 
 
-def _look_for(client: WebClient, channel: str, ref: str, started: float, why: str) -> Posted:
+def _look_for(
+    client: WebClient, channel: str, ref: str, started: float, why: str, thread: str | None = None
+) -> Posted:
     args = {
         "channel": channel,
         "include_all_metadata": "true",
         "limit": "50",
         "oldest": f"{started - LOOK_BACK:.6f}",
     }
+    # A reply is not in the channel's history, only in its thread's.
+    method = "conversations.replies" if thread else "conversations.history"
+    if thread:
+        args["ts"] = thread
     try:
-        answer = client.api_call("conversations.history", data=args)
+        answer = client.api_call(method, data=args)
     except (SlackApiError, OSError) as exc:
         log.info("post to %s failed (%s) and history is unreadable (%s)", channel, why, exc)
         return Posted("unknown", channel, error=why)

@@ -30,11 +30,15 @@ from bot.slack.blocks import (
     pack_lines,
     section,
     user,
+    when,
 )
 from bot.slack.conflict_views import (  # noqa: F401 - views is the one place listeners import
     conflict_blocks,
     conflicts_message,
+    diff_modal,
+    diff_summary,
     label,
+    resolved_headline,
     resolved_text,
 )
 from bot.slack.ids import Action, ActionValue, resolve_action
@@ -287,6 +291,10 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
         blocks.append(context(f"run {code(run.id)}"))
     fallback = f"Sync of {esc(workspace)}: {esc(words.label(run.status) if run else 'requested')}"
     return message(fallback, blocks)
+
+
+def sync_requested(by: str, now: datetime) -> str:
+    return f"Sync requested by {user(by)} {when(now)}: the run is followed in this thread."
 
 
 def config_overview(config: Config, *, limit: int = 60) -> Message:

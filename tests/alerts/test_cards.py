@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.alerts import cards
-from bot.alerts.model import Episode, Event
+from bot.alerts.model import Decision, Episode, Event
 from tests.alerts.blockkit import assert_valid, shown
 from tests.alerts.conftest import NOW, POLICY
 
@@ -78,7 +78,7 @@ def test_a_conflict_card_has_working_resolution_buttons_and_hides_secrets() -> N
 def test_a_resolved_conflict_says_who_resolved_it() -> None:
     resolved = replace(CASES["conflict"], conflicts=({**CONFLICT, "status": "resolved"},))
     card = cards.episode_card(
-        resolved, POLICY, resolutions={CONFLICT["id"]: ("UOPER0001", "apply_desired")}
+        resolved, POLICY, resolutions={CONFLICT["id"]: Decision("UOPER0001", "apply_desired")}
     )
     assert not [b for b in card["blocks"] if b["type"] == "actions"]
     assert "Resolved by <@UOPER0001>" in shown(card)

@@ -25,6 +25,13 @@ from bot.alerts.fingerprint import fingerprint
             "bucket firestartr-<workspace>-artifacts",
         ),
         ("  many   spaces\n", "a", "many spaces"),
+        # Digits inside a word are part of the name: EC2, S3, IPv4, aws_ec2_instance, Route53.
+        ("creating EC2 Instance", "a", "creating EC2 Instance"),
+        ("reading S3 Bucket: HTTP 403", "a", "reading S3 Bucket: HTTP <n>"),
+        ("no IPv4 address in 10.0.0.0/8", "a", "no IPv4 address in <n>/<n>"),
+        ("aws_ec2_instance.web and Route53", "a", "aws_ec2_instance.web and Route53"),
+        ("2 resources changed", "a", "<n> resources changed"),
+        ("held by sync-worker-3", "a", "held by <id>"),
     ],
 )
 def test_fingerprint_strips_what_varies(message: str | None, workspace: str, expected: str) -> None:
