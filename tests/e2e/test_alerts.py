@@ -257,7 +257,7 @@ def test_mutes_record_quietly_expire_and_remind_once(
     assert cards_about(slack, ALERTS, "tm-app") == []
     _expire_mutes(bot.db)  # time passes: the hour is over
     (card,) = wait_until(lambda: cards_about(slack, "CMUTE", "tm-app"), what="the reminder")
-    assert "The mute on tm-* ended" in shown(card)
+    assert "The mute on `tm-*` ended" in shown(card)
     # A new mute, a failure under it, then an early unmute: one reminder each, nothing else.
     bot.command("mute tm-* 2h", user=OPERATOR, channel="CMUTE")
     set_state(sim, "tm-two", "failed", "boom two")

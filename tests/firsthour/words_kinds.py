@@ -20,7 +20,7 @@ import httpx
 
 from bot.alerts import cards, panels
 from bot.alerts.diff import reminders
-from bot.alerts.model import API, Episode, Event, Mute, Route
+from bot.alerts.model import API, Decision, Episode, Event, Mute, Route
 from bot.core import durations
 from bot.core.authz import Policy, Role
 from bot.core.changes import parse_changes
@@ -544,7 +544,7 @@ def _cards(w: World) -> list[Shown]:
         replace(found[0], closed_at=later, closed_how="gone", status="disabled"),
         replace(found[0], closed_at=later, closed_how="gone", status="failed"),
     ]
-    resolved = {"cfl_networking_0": (OPERATOR, "apply_desired")}
+    resolved = {"cfl_networking_0": Decision(OPERATOR, "apply_desired", later)}
     shown: list[Shown] = []
     for e in [*found, *closed, *gone]:
         shown.append(cards.episode_card(e, POLICY))
