@@ -83,9 +83,12 @@ def home_view(
         if ws.message:
             text += f"\n{code(clip(ws.message, 200))}"
         blocks.append(section(text))
-        blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
+        # Only the buttons this person's role can use: the Home tab is theirs alone.
+        if mine := workspace_buttons(ws, deps.policy, ws.open_conflicts, role):
+            blocks.append(actions(*mine))
         for conflict in by_workspace.get(ws.name, [])[:1]:
-            if resolvable and (buttons := resolution_buttons(conflict, deps.policy)):
+            buttons = resolution_buttons(conflict, deps.policy) if resolvable else None
+            if buttons and role >= deps.policy.needed_for("resolve", ws.name):
                 blocks += [context(f":warning: {esc(conflict.summary or 'conflict')}"), buttons]
                 resolvable -= 1
     if len(problems) > MAX_PROBLEMS:
