@@ -1,7 +1,9 @@
 """`/fsync subscribe | unsubscribe | subscriptions | mute | unmute`: routes and mutes.
 
 Handlers have the slash command's signature `handler(deps, cmd, req)`. Changes need the operator
-role (checked, and refusals audited, by the service layer) and are audited; listing is for all.
+role, and a mute that reaches a protected workspace or the whole fleet the admin role (checked,
+and refusals audited, by the service layer); they are audited and said in the channel in one
+line (subscribe's test line is that line); listing is for all.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from slack_sdk.errors import SlackApiError
 from bot.alerts import cards, panels, repo
 from bot.alerts.model import Mute
 from bot.core.authz import Role
-from bot.core.parser import Command
+from bot.core.parser import EVENT_TYPES, Command
 from bot.errors import UsageError
+from bot.firestartr.names import did_you_mean
 from bot.runtime import Deps
 from bot.slack.commands import Request
 
@@ -32,11 +35,13 @@ def subscribe(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None
     args = {"channel": req.channel, "glob": cmd.glob, "events": list(cmd.events)}
     deps.service.require(req.user, "subscribe", args=args)
+    # Subscribing again adds event kinds to the route; the test line says what it will carry.
+    events = repo.widened(repo.route_events(deps.store.db, req.channel, cmd.glob), cmd.events)
     problem = _can_post(req.client, req.channel)
     if problem is None:
         try:
             req.client.chat_postMessage(
-                channel=req.channel, **cards.test_line(cmd.glob, cmd.events, req.user)
+                channel=req.channel, **cards.test_line(cmd.glob, events, req.user)
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
@@ -49,12 +54,18 @@ def subscribe(deps: Deps, cmd: Command, req: Request) -> None:
         _audit(deps, req, "subscribe", args, "error", problem)
         raise UsageError(problem)
     with deps.store.transaction() as db:
-        existed = any(
-            r.channel == req.channel and r.glob == cmd.glob for r in repo.routes(db, None)
-        )
-        repo.add_route(db, req.channel, cmd.glob, cmd.events, req.user)
+        existed = repo.route_events(db, req.channel, cmd.glob) is not None
+        events = repo.add_route(db, req.channel, cmd.glob, cmd.events, req.user)
     _audit(deps, req, "subscribe", args, "ok")
-    req.answer(panels.subscribed(cmd.glob, cmd.events, existed))
+    names, hint = _covered(deps, cmd.glob)
+    req.answer(panels.subscribed(cmd.glob, events, existed, names, hint))
+
+
+def _covered(deps: Deps, glob: str) -> tuple[list[str], str]:
+    """Today's workspaces `glob` covers, and a "did you mean" when it covers none."""
+    fleet = deps.service.fleet_names()
+    names = [name for name in fleet if fnmatchcase(name, glob)]
+    return names, "" if names else did_you_mean(glob, fleet)
 
 
 def _can_post(client: WebClient, channel_id: str) -> str | None:
@@ -83,17 +94,21 @@ def _can_post(client: WebClient, channel_id: str) -> str | None:
 
 def unsubscribe(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None
-    args = {"channel": req.channel, "glob": cmd.glob}
+    args = {"channel": req.channel, "glob": cmd.glob, "events": list(cmd.events)}
     deps.service.require(req.user, "unsubscribe", args=args)
     with deps.store.transaction() as db:
-        removed = repo.remove_route(db, req.channel, cmd.glob)
-    if not removed:
+        left = repo.remove_route(db, req.channel, cmd.glob, cmd.events, EVENT_TYPES)
+    if left is None:
+        which = f" with {', '.join(cmd.events)} alerts" if cmd.events else ""
         raise UsageError(
-            f"This channel has no subscription for `{cmd.glob}`. "
+            f"This channel has no subscription for `{cmd.glob}`{which}. "
             "`/fsync subscriptions` lists the ones it has."
         )
     _audit(deps, req, "unsubscribe", args, "ok")
-    req.answer(panels.unsubscribed(cmd.glob))
+    req.answer_and_announce(
+        panels.unsubscribed(cmd.glob, left),
+        panels.unsubscribed_line(cmd.glob, cmd.events if left else (), req.user),
+    )
 
 
 def subscriptions(deps: Deps, cmd: Command, req: Request) -> None:
@@ -111,21 +126,23 @@ def subscriptions(deps: Deps, cmd: Command, req: Request) -> None:
 def mute(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None and cmd.seconds is not None
     args = {"glob": cmd.glob, "seconds": cmd.seconds, "reason": cmd.reason}
-    deps.service.require(req.user, "mute", args=args)
+    fleet = deps.service.fleet_names()
+    deps.service.require(req.user, "mute", cmd.glob, args, fleet=fleet)
     now = deps.clock()
     until = now + timedelta(seconds=cmd.seconds)
     with deps.store.transaction() as db:
         repo.add_mute(db, cmd.glob, until, cmd.reason, req.user)
     _audit(deps, req, "mute", args, "ok")
-    fleet = deps.service.cached_fleet()
-    names = [ws.name for ws in fleet.workspaces] if fleet else []
-    matching = [name for name in names if fnmatchcase(name, cmd.glob)]
-    req.answer(panels.muted(Mute(cmd.glob, until, cmd.reason, req.user), matching, now))
+    matching = [name for name in fleet if fnmatchcase(name, cmd.glob)]
+    hint = "" if matching else did_you_mean(cmd.glob, fleet)
+    muted = Mute(cmd.glob, until, cmd.reason, req.user)
+    req.answer_and_announce(panels.muted(muted, matching, now, hint), panels.muted_line(muted, now))
 
 
 def unmute(deps: Deps, cmd: Command, req: Request) -> None:
     assert cmd.glob is not None
-    deps.service.require(req.user, "unmute", args={"glob": cmd.glob})
+    fleet = deps.service.fleet_names()
+    deps.service.require(req.user, "unmute", cmd.glob, {"glob": cmd.glob}, fleet=fleet)
     now = deps.clock()
     with deps.store.transaction() as db:
         ended = repo.end_mute(db, cmd.glob, now)
@@ -134,7 +151,7 @@ def unmute(deps: Deps, cmd: Command, req: Request) -> None:
         known = f" Active mutes: {', '.join(active)}." if active else " Nothing is muted."
         raise UsageError(f"There is no active mute on `{cmd.glob}`.{known}")
     _audit(deps, req, "unmute", {"glob": cmd.glob}, "ok")
-    req.answer(panels.unmuted(cmd.glob))
+    req.answer_and_announce(panels.unmuted(cmd.glob), panels.unmuted_line(cmd.glob, req.user))
 
 
 def _audit(

@@ -10,7 +10,18 @@ from bot.alerts.cards import channel, when
 from bot.alerts.model import Mute, Route
 from bot.core.durations import humanize
 from bot.core.words import plural
-from bot.slack.blocks import Block, clip, code, context, divider, esc, message, pack_lines, section
+from bot.slack.blocks import (
+    Block,
+    clip,
+    code,
+    context,
+    divider,
+    esc,
+    message,
+    pack_lines,
+    section,
+    user,
+)
 
 Message = dict[str, Any]
 MAX_NAMES = 15
@@ -64,22 +75,64 @@ def routes_message(
     return message(where, blocks)
 
 
-def subscribed(glob: str, events: Sequence[str], replaced: bool) -> Message:
+def _nothing_matches(glob: str, names: Sequence[str], hint: str) -> str:
+    """Said when a pattern covers no workspace of today's fleet (allowed: it covers any that
+    appears), with the name it was probably meant to be."""
+    if names:
+        return ""
+    return f" {code(glob)} matches no workspace today; it will cover any that appears.{esc(hint)}"
+
+
+def subscribed(
+    glob: str, events: Sequence[str], replaced: bool, names: Sequence[str], hint: str = ""
+) -> Message:
+    """`names`: today's workspaces the route covers; `hint`: a "did you mean" when none."""
     what = ", ".join(esc(e) for e in events) if events else "all events"
     verb = "Updated" if replaced else "Subscribed"
     text = (
         f":white_check_mark: {verb}: alerts for {code(glob)} ({what}) will be posted in this "
-        "channel. A test line was just posted here."
+        "channel. A test line was just posted here." + _nothing_matches(glob, names, hint)
     )
     return message(text, [section(text)])
 
 
-def unsubscribed(glob: str) -> Message:
-    text = f":white_check_mark: Alerts for {code(glob)} will no longer be posted in this channel."
+def unsubscribed(glob: str, left: Sequence[str] = ()) -> Message:
+    if left:
+        text = (
+            f":white_check_mark: Alerts for {code(glob)} in this channel are now "
+            f"{esc(', '.join(left))}; the others will no longer be posted here."
+        )
+    else:
+        text = (
+            f":white_check_mark: Alerts for {code(glob)} will no longer be posted in this channel."
+        )
     return message(text, [section(text)])
 
 
-def muted(mute: Mute, names: Sequence[str], now: datetime) -> Message:
+def unsubscribed_line(glob: str, events: Sequence[str], by: str) -> Message:
+    """What the channel reads: who stopped which alerts here."""
+    what = f"{esc(', '.join(events))} alerts" if events else "alerts"
+    text = f":no_bell: {user(by)} stopped {what} for {code(glob)} in this channel."
+    return message(text, [section(text)])
+
+
+def muted_line(mute: Mute, now: datetime) -> Message:
+    """`@ana muted prod* for 2h: planned maintenance`, for everyone in the channel."""
+    text = (
+        f":no_bell: {user(mute.user_id)} muted {code(mute.glob)} for "
+        f"{humanize((mute.until - now).total_seconds())}"
+    )
+    if mute.reason:
+        text += f": {esc(clip(mute.reason, 200))}"
+    return message(text, [section(text)])
+
+
+def unmuted_line(glob: str, by: str) -> Message:
+    text = f":bell: {user(by)} ended the mute on {code(glob)}."
+    return message(text, [section(text)])
+
+
+def muted(mute: Mute, names: Sequence[str], now: datetime, hint: str = "") -> Message:
     text = (
         f":no_bell: Muted {code(mute.glob)} for {humanize((mute.until - now).total_seconds())}, "
         f"until {when(mute.until)}"
@@ -92,7 +145,7 @@ def muted(mute: Mute, names: Sequence[str], now: datetime) -> Message:
     matching = (
         f"It covers {plural(len(names), 'workspace')} now: {shown}."
         if names
-        else ("No workspace matches it right now; it applies to any that appears.")
+        else f"No workspace matches it right now; it applies to any that appears.{esc(hint)}"
     )
     blocks = [
         section(text),

@@ -128,18 +128,55 @@ def disabled_channels(db: Db) -> dict[str, str]:
     return {channel: reason or "" for channel, reason in rows}
 
 
-def add_route(db: Db, channel: str, glob: str, events: Sequence[str], by: str) -> None:
+def route_events(db: Db, channel: str, glob: str) -> frozenset[str] | None:
+    """The events a channel's route for `glob` carries (empty: all of them); None: no route."""
+    row = db.execute(
+        "SELECT events FROM alert_routes WHERE channel = ? AND glob = ?", [channel, glob]
+    ).fetchone()
+    return None if row is None else frozenset(e for e in (row[0] or "").split(",") if e)
+
+
+def widened(current: frozenset[str] | None, events: Sequence[str]) -> tuple[str, ...]:
+    """The events of a route after subscribing to `events` again: more kinds, never fewer
+    (none named, or a route that has them all already, means all)."""
+    if not events or current == frozenset():
+        return ()
+    return tuple(sorted((current or frozenset()) | set(events)))
+
+
+def add_route(db: Db, channel: str, glob: str, events: Sequence[str], by: str) -> tuple[str, ...]:
+    """Add a route, or add `events` to the one this channel has for `glob`; its events now."""
+    chosen = widened(route_events(db, channel, glob), events)
     db.execute(
         "INSERT OR REPLACE INTO alert_routes (channel, glob, events, created_by, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        [channel, glob, ",".join(events), by, iso()],
+        [channel, glob, ",".join(chosen), by, iso()],
     )
     db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel])
+    return chosen
 
 
-def remove_route(db: Db, channel: str, glob: str) -> bool:
-    cursor = db.execute("DELETE FROM alert_routes WHERE channel = ? AND glob = ?", [channel, glob])
-    return cursor.rowcount > 0
+def remove_route(
+    db: Db, channel: str, glob: str, events: Sequence[str] = (), every: Sequence[str] = ()
+) -> tuple[str, ...] | None:
+    """Take `events` off the channel's route for `glob` (all of them when none are named; a
+    route left with none goes). The events it still carries, () when it is gone; None when
+    there was nothing to take off. `every`: all the event kinds, for a route that has them all.
+    """
+    current = route_events(db, channel, glob)
+    if current is None:
+        return None
+    left = set(current or every) - set(events) if events else set()
+    if events and left == set(current or every):
+        return None  # none of those events was routed here
+    if not left:
+        db.execute("DELETE FROM alert_routes WHERE channel = ? AND glob = ?", [channel, glob])
+        return ()
+    db.execute(
+        "UPDATE alert_routes SET events = ? WHERE channel = ? AND glob = ?",
+        [",".join(sorted(left)), channel, glob],
+    )
+    return tuple(sorted(left))
 
 
 def mutes(db: Db) -> list[Mute]:

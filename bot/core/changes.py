@@ -105,3 +105,41 @@ def apply_changes(
         {**current.model_dump(), **changes}
     )
     return before, {key: getattr(config.workspaces[workspace], key) for key in changes}
+
+
+_RESOLUTION_WORDS = {
+    "manual": "each conflict waits for someone to decide",
+    "apply_desired": "every conflict is settled by applying the code, without anyone deciding",
+    "accept_remote": "every conflict is settled by keeping what is in the cloud, without anyone "
+    "deciding",
+}
+
+
+def confirmation(
+    config: Config, workspace: str | None, changes: dict[str, Any]
+) -> tuple[str, str] | None:
+    """What to ask before applying parsed `changes`, and the confirm button's label; None when
+    the change needs no second thought. Asked only when the change changes something."""
+    if workspace is not None:
+        current = config.workspaces[workspace]
+        if changes.get("auto_apply") is True and not current.auto_apply:
+            return (
+                f"Turn on auto_apply for `{workspace}`? Its syncs will then apply changes to "
+                "real infrastructure without review.",
+                "Turn on auto_apply",
+            )
+        return None
+    if changes.get("enabled") is False and config.enabled:
+        return (
+            "Turn off syncing for the whole fleet? No workspace syncs until an admin types "
+            "`/fsync config enabled=on`.",
+            "Stop all syncs",
+        )
+    new = changes.get("conflict_resolution")
+    if new is not None and new != config.conflict_resolution:
+        return (
+            f"Change conflict_resolution from `{config.conflict_resolution}` to `{new}`? "
+            f"Then {_RESOLUTION_WORDS.get(new, 'conflicts are handled differently')}.",
+            "Change it",
+        )
+    return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bot.core.durations import check_bounds, normalise_interval, parse_duration
 from bot.errors import UsageError
 from bot.firestartr.models import ConflictResolution
+from bot.firestartr.names import did_you_mean
 
 EVENT_TYPES = ("failed", "conflict", "recovered", "stalled", "api")
 _BOOL = {
@@ -60,7 +61,11 @@ HELP: list[tuple[str, str, str]] = [
         f"send alerts for matching workspaces here ({', '.join(EVENT_TYPES)})",
         "/fsync subscribe prod* failed conflict",
     ),
-    ("unsubscribe <glob>", "stop sending those alerts here", "/fsync unsubscribe prod*"),
+    (
+        "unsubscribe <glob> [events]",
+        "stop sending those alerts here (only the events named, if any)",
+        "/fsync unsubscribe prod* recovered",
+    ),
     (
         "subscriptions",
         "the alert routes of this channel (all channels for admins)",
@@ -138,6 +143,18 @@ def _config_changes(tokens: list[str]) -> dict[str, object]:
     return changes
 
 
+def _events(tokens: list[str]) -> tuple[str, ...]:
+    events = tuple(dict.fromkeys(e.lower().strip(",") for e in tokens if e.strip(",")))
+    unknown = [event for event in events if event not in EVENT_TYPES]
+    if unknown:
+        raise UsageError(
+            f"Unknown event `{unknown[0][:40]}`. Events are "
+            f"{', '.join(EVENT_TYPES)} (all of them if you name none)."
+            + did_you_mean(unknown[0], EVENT_TYPES)
+        )
+    return events
+
+
 def parse(text: str) -> Command:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
@@ -178,18 +195,11 @@ def parse(text: str) -> Command:
         if not args:
             raise UsageError(f"`{name}` needs a workspace or pattern. {_usage(name)}")
         glob = _glob(args[0], name)
-        if name != "subscribe":
+        if name == "unmute":
             if len(args) > 1:
                 raise UsageError(f"`{name}` takes one pattern. {_usage(name)}")
             return Command(name, glob=glob)
-        events = tuple(dict.fromkeys(event.lower().strip(",") for event in args[1:]))
-        unknown = [event for event in events if event not in EVENT_TYPES]
-        if unknown:
-            raise UsageError(
-                f"Unknown event `{unknown[0][:40]}`. Events are "
-                f"{', '.join(EVENT_TYPES)} (all of them if you name none)."
-            )
-        return Command("subscribe", glob=glob, events=events)
+        return Command(name, glob=glob, events=_events(args[1:]))
     if name == "subscriptions":
         return Command("subscriptions")
     if name == "mute":
@@ -205,6 +215,9 @@ def parse(text: str) -> Command:
             check_bounds(" ".join(args[1:cut]), seconds, 60, 30 * 86400, "a mute lasts")
             return Command("mute", glob=glob, seconds=seconds, reason=" ".join(args[cut:])[:200])
         parse_duration(args[1])  # raises the helpful message
+    meant = did_you_mean(name, SUBCOMMANDS, show="`/fsync {}`")
+    if meant:
+        raise UsageError(f"`{name[:40]}` is not an fsync command.{meant}")
     known = ", ".join(f"`{sub}`" for sub in SUBCOMMANDS)
     raise UsageError(
         f"`{name[:40]}` is not an fsync command. Try one of {known}, or `/fsync help` for examples."

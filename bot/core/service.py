@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from bot.core.audit import AuditTrail, Entry
 from bot.core.authz import Policy, Role
-from bot.core.changes import apply_changes, parse_changes
+from bot.core.changes import apply_changes, confirmation, parse_changes
 from bot.core.fleet import FleetView
 from bot.core.words import plural
 from bot.errors import (
@@ -36,7 +36,7 @@ from bot.errors import (
 )
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace
-from bot.firestartr.names import suggest, validate_name
+from bot.firestartr.names import did_you_mean, suggest, validate_name
 from bot.store import Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,13 @@ class ConfigChange:
 class Confirm(ConfirmationRequired):
     """A protected action: the Slack layer shows a confirmation dialog, then calls again."""
 
-    def __init__(self, user_message: str, *, action: str, params: dict[str, Any]) -> None:
+    def __init__(
+        self, user_message: str, *, action: str, params: dict[str, Any], yes: str | None = None
+    ) -> None:
         super().__init__(user_message)
         self.action = action
         self.params = params
+        self.yes = yes  # the confirm button's label, when the action's usual one does not fit
 
 
 class AlreadyResolved(FsyncError):
@@ -171,20 +174,49 @@ class FsyncService:
         conflicts: list[Conflict] | None = []
         if view.live and (ws.open_conflicts or ws.status == "conflict"):
             try:
-                conflicts = self.conflicts(name)
+                conflicts = self.client.list_conflicts(workspace=name, status="open")
             except SyncAPIError as exc:
                 log.info("conflicts of %s not readable: %s", name, exc.user_message)
                 conflicts = None
         return ws, view, conflicts
 
     def not_found(self, name: str, known: list[str]) -> WorkspaceNotFound:
+        hint = did_you_mean(name, known)
         near = suggest(name, known)
-        hint = f" Did you mean {', '.join(near)}?" if near else ""
         return WorkspaceNotFound(f"No workspace named `{name}`.{hint}", name=name, known=near)
+
+    def existing(self, name: str) -> str:
+        """`name`, or WorkspaceNotFound with the nearest names, before anything is asked,
+        confirmed or recorded about it.
+
+        A name in the last listing is taken as it is (the Sync API has the last word on the
+        request itself); any other is looked up in a live one. When no live listing comes
+        within FLEET_WAIT (the API slow or down), the Sync API decides.
+        """
+        validate_name(name)
+        cached = self.cached_fleet()
+        if cached is not None and cached.find(name) is not None:
+            return name
+        try:
+            names = [ws.name for ws in self._join_listing().result(timeout=FLEET_WAIT)]
+        except (FutureTimeout, SyncAPIError):
+            return name
+        if name not in names:
+            raise self.not_found(name, names)
+        return name
+
+    def fleet_names(self) -> list[str]:
+        """Today's workspace names, best effort (the last known ones, or none, when the API
+        does not answer): what a pattern is checked against."""
+        try:
+            view: FleetView | None = self.fleet()
+        except SyncAPIError:
+            view = self.cached_fleet()
+        return [ws.name for ws in view.workspaces] if view else []
 
     def conflicts(self, workspace: str | None = None) -> list[Conflict]:
         if workspace is not None:
-            validate_name(workspace)
+            self.existing(workspace)
         return self.client.list_conflicts(workspace=workspace, status="open")
 
     def conflict(self, conflict_id: str) -> Conflict:
@@ -193,8 +225,19 @@ class FsyncService:
     def config(self) -> Config:
         return self.client.get_config()[0]
 
+    def workspace_config(self, name: str) -> tuple[Config, str]:
+        """The config, and the name of the workspace in it (refused with the nearest ones)."""
+        validate_name(name)
+        config = self.config()
+        if name not in config.workspaces:
+            raise self.not_found(name, list(config.workspaces))
+        return config, name
+
     def audit(self, workspace: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        return self.store.audit_entries(workspace=workspace, limit=limit)
+        entries = self.store.audit_entries(workspace=workspace, limit=limit)
+        if workspace is not None and not entries:
+            self.existing(workspace)  # a workspace gone keeps its history; a typo is said
+        return entries
 
     # --- writing --------------------------------------------------------------------------
     def require(
@@ -203,11 +246,14 @@ class FsyncService:
         action: str,
         workspace: str | None = None,
         args: dict[str, Any] | None = None,
+        *,
+        fleet: list[str] | None = None,
     ) -> Role:
         """The user's role if it allows `action`; a refusal is audited (with `args`, what was
-        asked, so the audit log can say it) and raised."""
+        asked, so the audit log can say it) and raised. `fleet`: today's names, for an action
+        on a pattern (a mute reaching every workspace)."""
         try:
-            return self.policy.check(user, action, workspace)
+            return self.policy.check(user, action, workspace, fleet or ())
         except PermissionDenied as exc:
             self.trail.refused(user, action, workspace, args or {}, exc.user_message)
             raise
@@ -250,8 +296,9 @@ class FsyncService:
         return result
 
     def sync(self, user: str, name: str, *, confirmed: bool = False) -> Run | None:
+        self.existing(name)  # a typo is not a protected workspace to confirm, nor an audit row
+
         def work(entry: Entry) -> Run | None:
-            validate_name(name)
             if self.policy.is_protected(name) and not confirmed:
                 raise Confirm(
                     f"`{name}` is a protected workspace. Start a sync of it now?",
@@ -283,25 +330,24 @@ class FsyncService:
         self, user: str, workspace: str | None, changes: dict[str, Any], *, confirmed: bool = False
     ) -> ConfigChange:
         """Apply `changes` (checked by bot.core.changes, whoever sent them) to the config."""
+        if workspace is not None:
+            self.existing(workspace)
 
         def work(entry: Entry) -> ConfigChange:
-            if workspace is not None:
-                validate_name(workspace)
             clean = parse_changes(changes, workspace=workspace)
             for attempt in range(3):
                 config, etag = self.client.get_config()
                 before_cfg = config.model_copy(deep=True)
-                if workspace is not None:
-                    current = config.workspaces.get(workspace)
-                    if current is None:
-                        raise self.not_found(workspace, list(config.workspaces))
-                    if clean.get("auto_apply") is True and not current.auto_apply and not confirmed:
-                        raise Confirm(
-                            f"Turn on auto_apply for `{workspace}`? Its syncs will then apply "
-                            "changes to real infrastructure without review.",
-                            action="config",
-                            params={"workspace": workspace, "changes": clean},
-                        )
+                if workspace is not None and workspace not in config.workspaces:
+                    raise self.not_found(workspace, list(config.workspaces))
+                ask = None if confirmed else confirmation(config, workspace, clean)
+                if ask is not None:
+                    raise Confirm(
+                        ask[0],
+                        action="config",
+                        params={"workspace": workspace, "changes": clean},
+                        yes=ask[1],
+                    )
                 before, after = apply_changes(config, workspace, clean)
                 # What the audit log shows: "auto-apply off → on", or "no change".
                 entry.args.update(before=before, after=after)

@@ -107,3 +107,16 @@ def suggest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     by_lower = dict(zip(lower, names, strict=True))
     close = [by_lower[low] for low in difflib.get_close_matches(target, lower, n=n, cutoff=0.6)]
     return list(dict.fromkeys(exact + prefix + inside + close))[:n]
+
+
+def did_you_mean(typed: str, known: Iterable[str], *, show: str = "`{}`") -> str:
+    """` Did you mean `staging`?` for the names `typed` was probably meant to be, else "".
+
+    The one suggestion every message that names a workspace (or a subcommand) uses; `show`
+    formats each name (a command is shown as "`/fsync {}`").
+    """
+    near = [show.format(name) for name in suggest(typed, known)]
+    if not near:
+        return ""
+    listed = near[0] if len(near) == 1 else ", ".join(near[:-1]) + f" or {near[-1]}"
+    return f" Did you mean {listed}?"

@@ -18,6 +18,7 @@ from bot.slack import home, modals, reply, views
 from bot.slack.blocks import context, section
 from bot.slack.commands import start_sync
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
+from bot.slack.posting import post_once
 from bot.slack.reply import guarded
 
 
@@ -169,7 +170,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         workspace = validate_name(_value(body).w or "")
         found = deps.service.conflicts(workspace)
-        reply.ephemeral(body, client, views.conflicts_message(found, deps.policy, workspace))
+        listing = views.conflicts_message(found, deps.policy, workspace)
+        role = deps.service.role(_user(body))
+        reply.ephemeral(body, client, views.for_role(listing, deps.policy, role))
 
     @app.action(Action.VIEW_DIFF)
     @guarded
@@ -192,7 +195,13 @@ def register(app: App, deps: Deps) -> None:
             change = deps.service.change_config(user, value.w, value.ch or {}, confirmed=True)
         except (InvalidChanges, StaleAction) as exc:
             raise UsageError(views.NOT_OURS) from exc
-        reply.ephemeral(body, client, views.config_changed(change, user))
+        answer = views.config_changed(change, user)
+        channel = _channel(body)
+        if channel and change.before != change.after:
+            line = views.config_line(change.workspace, change.before, change.after, user)
+            posted = post_once(client, channel, line)
+            answer = views.not_said(answer, posted.state, posted.error)
+        reply.ephemeral(body, client, answer)
 
     @app.action(re.compile(f"^{Action.STATUS_PAGE}(_prev)?$"))
     @guarded

@@ -33,12 +33,23 @@ class Request:
         answer = self.respond(**payload, response_type="ephemeral")
         reply.accepted(answer.status_code, answer.body)
 
+    def announce(self, payload: dict[str, Any]) -> Posted:
+        """Say `payload` in the channel the command was typed in, for everyone there."""
+        return post_once(self.client, self.channel, payload)
+
+    def answer_and_announce(self, payload: dict[str, Any], line: dict[str, Any]) -> None:
+        """Answer the person, and say `line` in the channel; the answer tells them when the
+        channel could not be told."""
+        posted = self.announce(line)
+        self.answer(views.not_said(payload, posted.state, posted.error))
+
 
 def status(deps: Deps, cmd: Command, req: Request) -> None:
     now = deps.clock()
     if cmd.workspace:
         ws, fleet, conflicts = deps.service.workspace(cmd.workspace)
-        req.answer(views.workspace_detail(ws, fleet, conflicts, now, deps.policy))
+        role = deps.service.role(req.user)
+        req.answer(views.workspace_detail(ws, fleet, conflicts, now, deps.policy, role))
         return
     req.answer(views.status_overview(deps.service.fleet(), now, mutes=deps.mutes_by_workspace()))
 
@@ -93,19 +104,24 @@ def start_sync(
 def config(deps: Deps, cmd: Command, req: Request) -> None:
     if not cmd.changes:
         if cmd.workspace:
-            raise UsageError(
-                "Say what to change, e.g. `/fsync config "
-                f"{cmd.workspace} interval=15m auto_apply=off enabled=on`."
-            )
+            req.answer(views.workspace_config(*deps.service.workspace_config(cmd.workspace)))
+            return
         req.answer(views.config_overview(deps.service.config()))
         return
     change = deps.service.change_config(req.user, cmd.workspace, cmd.changes)
-    req.answer(views.config_changed(change, req.user))
+    answer = views.config_changed(change, req.user)
+    if change.before == change.after:
+        req.answer(answer)  # nothing changed: nothing for the channel to know
+        return
+    req.answer_and_announce(
+        answer, views.config_line(change.workspace, change.before, change.after, req.user)
+    )
 
 
 def conflicts(deps: Deps, cmd: Command, req: Request) -> None:
     found = deps.service.conflicts(cmd.workspace)
-    req.answer(views.conflicts_message(found, deps.policy, cmd.workspace))
+    listing = views.conflicts_message(found, deps.policy, cmd.workspace)
+    req.answer(views.for_role(listing, deps.policy, deps.service.role(req.user)))
 
 
 def audit(deps: Deps, cmd: Command, req: Request) -> None:

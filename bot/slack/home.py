@@ -87,13 +87,20 @@ def home_view(
         if ws.message:
             text += f"\n{code(clip(ws.message, 200))}"
         blocks.append(section(text))
-        blocks.append(actions(*workspace_buttons(ws, deps.policy, ws.open_conflicts)))
+        # Only the buttons this person's role can use: the Home tab is theirs alone.
+        if mine := workspace_buttons(ws, deps.policy, ws.open_conflicts, role):
+            blocks.append(actions(*mine))
         for conflict in by_workspace.get(ws.name, [])[:1]:
-            if resolvable and (buttons := resolution_buttons(conflict, deps.policy)):
-                # The buttons decide between code and cloud: what differs is one click away.
-                diff = button("View diff", Action.VIEW_DIFF, ActionValue(c=conflict.id).encode())
-                blocks += [section(diff_summary(conflict), accessory=diff), buttons]
-                resolvable -= 1
+            buttons = resolution_buttons(conflict, deps.policy) if resolvable else None
+            if buttons is None:
+                continue
+            # The buttons decide between code and cloud: what differs is one click away, for
+            # everyone (reading a diff needs no role); the buttons only for those who may.
+            diff = button("View diff", Action.VIEW_DIFF, ActionValue(c=conflict.id).encode())
+            blocks.append(section(diff_summary(conflict), accessory=diff))
+            if role >= deps.policy.needed_for("resolve", ws.name):
+                blocks.append(buttons)
+            resolvable -= 1
     if len(problems) > MAX_PROBLEMS:
         blocks.append(
             context(

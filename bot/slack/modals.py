@@ -17,6 +17,7 @@ from bot.runtime import Deps
 from bot.slack import views
 from bot.slack.blocks import clip, esc, section
 from bot.slack.ids import Block, View
+from bot.slack.posting import post_once
 from bot.slack.reply import guarded
 
 
@@ -163,7 +164,13 @@ def _apply(
     except FsyncError as exc:
         _tell(client, user, meta.channel, views.error_message(exc))
         return
-    _tell(client, user, meta.channel, views.config_changed(change, user))
+    answer = views.config_changed(change, user)
+    if meta.channel and change.before != change.after:
+        # The channel the form was opened from sees the change too, as for `/fsync config`.
+        line = views.config_line(change.workspace, change.before, change.after, user)
+        posted = post_once(client, meta.channel, line)
+        answer = views.not_said(answer, posted.state, posted.error)
+    _tell(client, user, meta.channel, answer)
 
 
 def register(app: App, deps: Deps) -> None:

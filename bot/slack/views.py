@@ -6,12 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from bot.core import words
-from bot.core.authz import Policy
+from bot.core.authz import Policy, Role
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.core.parser import HELP
 from bot.core.service import AlreadyResolved, ConfigChange, Confirm
 from bot.errors import FsyncError, PermissionDenied
 from bot.firestartr.models import Config, Conflict, Run, Workspace
+from bot.slack.audience import (  # noqa: F401 - views is the one place listeners import
+    config_line,
+    for_role,
+    hidden_note,
+    may_press,
+    not_said,
+)
 from bot.slack.audit_view import audit_message  # noqa: F401 - views is what listeners import
 from bot.slack.blocks import (
     Block,
@@ -118,6 +125,7 @@ def confirm_prompt(exc: Confirm) -> Message:
         "resolve": (resolve_action(value.r or "", 0, confirmed=True), "Resolve"),
         "config": (Action.CONFIG_CONFIRMED, "Turn on auto_apply"),
     }[exc.action]
+    yes = exc.yes or yes
     text = f":lock: {esc(exc.user_message)}"
     dialog = confirm_dialog("Are you sure?", esc(exc.user_message), yes)
     return message(
@@ -218,8 +226,10 @@ def workspace_detail(
     conflicts: list[Conflict] | None,
     now: datetime,
     policy: Policy,
+    role: Role | None = None,
 ) -> Message:
-    """One workspace; `conflicts` None means they could not be read (said, not hidden)."""
+    """One workspace, for someone with `role` (see workspace_buttons); `conflicts` None means
+    they could not be read (said, not hidden)."""
     state = health(ws, now)
     fields = [
         f"*Status*\n{icon(state)} {esc(words.label(state))}",
@@ -246,11 +256,24 @@ def workspace_detail(
     if policy.is_protected(ws.name):
         blocks.append(context(":lock: Protected: syncs and resolutions ask for confirmation."))
     shown = len(conflicts or []) or ws.open_conflicts
-    blocks.append(actions(*workspace_buttons(ws, policy, shown)))
+    buttons = workspace_buttons(ws, policy, shown, role)
+    if buttons:
+        blocks.append(actions(*buttons))
+    if role is not None and len(buttons) < len(_all_buttons(ws, policy, shown)):
+        blocks.append(context(hidden_note(role)))
     return message(f"Workspace {esc(ws.name)} is {esc(words.adjective(state))}", blocks)
 
 
-def workspace_buttons(ws: Workspace, policy: Policy, open_conflicts: int) -> list[Block]:
+def workspace_buttons(
+    ws: Workspace, policy: Policy, open_conflicts: int, role: Role | None = None
+) -> list[Block]:
+    """The buttons for `ws` that `role` can use (a viewer gets none that act). `role` None: a
+    message many people see (an alert card), so every button, each click re-checked."""
+    every = _all_buttons(ws, policy, open_conflicts)
+    return every if role is None else [b for b in every if may_press(b, policy, role)]
+
+
+def _all_buttons(ws: Workspace, policy: Policy, open_conflicts: int) -> list[Block]:
     value = ActionValue(w=ws.name).encode()
     confirm = None
     if policy.is_protected(ws.name):
@@ -322,6 +345,29 @@ def config_overview(config: Config, *, limit: int = 60) -> Message:
         ),
     ]
     return message("Sync config", blocks)
+
+
+def workspace_config(config: Config, name: str) -> Message:
+    """`/fsync config <workspace>`: that workspace's settings and the global ones over them."""
+    wc = config.workspaces[name]
+    fields = [
+        f"*Sync*\n{'enabled' if wc.enabled else 'disabled'}",
+        f"*Interval*\n{esc(wc.sync_interval)}",
+        f"*Auto-apply*\n{'on' if wc.auto_apply else 'off'}",
+        f"*conflict_resolution* (global)\n{code(config.conflict_resolution)}",
+    ]
+    blocks = [header(f"Config of {name}"), section(f"*{esc(name)}*", fields=fields)]
+    if not config.enabled:
+        blocks.append(
+            context(":no_entry: Sync is disabled globally: nothing syncs until it is on.")
+        )
+    blocks.append(
+        context(
+            f"Change it: `/fsync config {esc(name)} interval=15m auto_apply=off enabled=on` "
+            "(admins)."
+        )
+    )
+    return message(f"Config of {esc(name)}", blocks)
 
 
 def _fmt(value: object) -> str:

@@ -38,7 +38,7 @@ MATRIX = [
     ("sync production", DENIED, DENIED, CONFIRM),
     ("config staging interval=20m", DENIED, DENIED, ALLOWED),
     ("config production auto_apply=on", DENIED, DENIED, CONFIRM),
-    ("config conflict_resolution=accept_remote", DENIED, DENIED, ALLOWED),
+    ("config conflict_resolution=accept_remote", DENIED, DENIED, CONFIRM),
     ("resolve dev", DENIED, ALLOWED, ALLOWED),
     ("resolve production", DENIED, DENIED, CONFIRM),
 ]

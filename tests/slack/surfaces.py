@@ -49,9 +49,10 @@ def conflict(workspace: str, **kw: Any) -> Conflict:
 
 
 def home(fleet: list[Workspace], found: list[Conflict]) -> dict[str, Any]:
-    """The App Home tab an operator sees (the view only reads `policy` and `home_extras`)."""
+    """The App Home tab an admin sees, every button in it (the view only reads `policy` and
+    `home_extras`)."""
     deps = SimpleNamespace(policy=POLICY, home_extras=list)
-    return home_view(FleetView(fleet, NOW, live=True), NOW, Role.OPERATOR, deps, found)  # type: ignore[arg-type]
+    return home_view(FleetView(fleet, NOW, live=True), NOW, Role.ADMIN, deps, found)  # type: ignore[arg-type]
 
 
 def alert_card(found: Conflict) -> dict[str, Any]:
