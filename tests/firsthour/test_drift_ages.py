@@ -21,8 +21,9 @@ from tests.firsthour.drift_api import DriftApi, ago, rfc
 from tests.support.botproc import BotProcess
 
 ALERTS = "CAGES"
-DETECTED = ago(minutes=10)
-FAILED_SYNC = ago(minutes=7)
+# Set when the scripted API starts, not at import: under xdist a module is imported minutes
+# before its tests run, and "10m in conflict" would read 13m.
+WHEN: dict[str, datetime] = {}
 
 
 @pytest.fixture(scope="module")
@@ -34,20 +35,22 @@ def slack() -> Iterator[HistorySlack]:
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[DriftApi]:
+    WHEN.update(detected=ago(minutes=10), failed_sync=ago(minutes=7))
     with DriftApi() as stub:
-        stub.set("legacy", status="conflict", open_conflicts=1, last_sync=rfc(DETECTED))
+        stub.set("legacy", status="conflict", open_conflicts=1, last_sync=rfc(WHEN["detected"]))
         stub.conflict(
             "cfl_legacy1",
             id="cfl_legacy1",
             workspace="legacy",
             status="open",
             type="drift",
-            detected_at=rfc(DETECTED),
+            detected_at=rfc(WHEN["detected"]),
             summary="1 resource changed outside Terraform",
             resources=[],
             allowed_resolutions=["apply_desired", "accept_remote"],
         )
-        stub.set("payments", status="failed", last_sync=rfc(FAILED_SYNC), message="Error: boom")
+        failed = rfc(WHEN["failed_sync"])
+        stub.set("payments", status="failed", last_sync=failed, message="Error: boom")
         yield stub
 
 
@@ -74,8 +77,9 @@ def test_a_conflict_is_as_old_as_the_api_says(
     bot: BotProcess, api: DriftApi, slack: HistorySlack
 ) -> None:
     (card,) = wait_until(lambda: cards_about(slack, ALERTS, "legacy"), what="conflict card")
-    assert since(card) == int(DETECTED.timestamp())
-    assert f"detected <!date^{int(DETECTED.timestamp())}^" in shown(card)
+    assert since(card) == int(WHEN["detected"].timestamp())
+    detected = int(WHEN["detected"].timestamp())
+    assert f"detected <!date^{detected}^" in shown(card)
     now = datetime.now(UTC)
     api.conflict(
         "cfl_legacy1",
@@ -93,7 +97,7 @@ def test_a_failure_is_as_old_as_its_sync(
     bot: BotProcess, api: DriftApi, slack: HistorySlack
 ) -> None:
     (card,) = wait_until(lambda: cards_about(slack, ALERTS, "payments"), what="failure card")
-    assert since(card) == int(FAILED_SYNC.timestamp())
+    assert since(card) == int(WHEN["failed_sync"].timestamp())
     api.set("payments", status="success", last_sync=rfc(datetime.now(UTC)), message=None)
     (back,) = wait_until(lambda: broadcast(slack, card), what="the recovery")
     assert "*payments* is back to success after 7m failing" in shown(back)
