@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
@@ -195,3 +196,33 @@ def test_check_says_which_slack_token_is_refused(tmp_path: Path) -> None:
     finally:
         slack.stop()
     assert "✗ Slack refused the bot token (token_revoked): set SLACK_BOT_TOKEN" in done.stdout
+
+
+def test_the_first_look_after_a_restart_alerts_nothing_already_on_a_card() -> None:
+    """The snapshot loaded from SQLite says billing-api fails with this error; the listing says
+    it still does, with a later sync. Runs fsync did not watch are not "failed again"; a new
+    error is still news."""
+    from bot.alerts.diff import diff
+    from tests.alerts.conftest import NOW, ws
+
+    later = {"last_sync": NOW + timedelta(minutes=7)}
+    first = diff(
+        {},
+        {},
+        [ws("billing-api", "failed", "Lock Info: ID: 8f1c2a7e-5b3d-4c1e-9a0f-2d6e7b8c9d10")],
+        NOW,
+    )
+    prev = first.seen
+    episodes = {e.id: e for e in first.episodes.values()}
+    again = [
+        ws("billing-api", "failed", "Lock Info: ID: 1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", **later)
+    ]
+    after_restart = diff(prev, episodes, again, NOW + timedelta(hours=1), rebase=True)
+    assert after_restart.events == [] and after_restart.seen["billing-api"].last_sync == (
+        NOW + timedelta(minutes=7)
+    )
+    watched = diff(prev, episodes, again, NOW + timedelta(hours=1))
+    assert [e.kind for e in watched.events] == ["repeat"]  # seen by a running fsync: news
+    other = [ws("billing-api", "failed", "Error: creating S3 bucket", **later)]
+    news = diff(prev, episodes, other, NOW + timedelta(hours=1), rebase=True)
+    assert [e.kind for e in news.events] == ["failed"]
