@@ -81,10 +81,7 @@ def run_verb(
         said = f"the next run of {names[0]} will fail (try: /fsync sync {names[0]})"
         return _calls(sim, [("POST", path, {"outcome": "failed"})], said)
     if verb == "stall" and one:
-        said = (
-            f"{names[0]}'s scheduler stopped: its next sync is long overdue "
-            "(the next poll calls it stalled)"
-        )
+        said = f"{names[0]}'s scheduler stopped: its next sync is long overdue"
         return _calls(sim, [("POST", f"/_sim/workspaces/{names[0]}/stall", None)], said)
     if verb == "conflict" and one:
         path = f"/_sim/workspaces/{names[0]}/state"
