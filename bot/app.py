@@ -6,6 +6,7 @@ Socket Mode (bot/socket_mode.py) is used when SLACK_APP_TOKEN is set.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import sys
 import threading
@@ -14,14 +15,16 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 
-from bot import __version__
+from bot import __version__, redact
 from bot.errors import FsyncError
 from bot.runtime import Deps
-from bot.settings import Settings
+from bot.settings import Settings, take_secrets_from_environment
 from bot.slack import once, reply
+from bot.startup import ask_slack, network_reason
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 64
@@ -78,13 +81,16 @@ def quiet_bolt_verification_log() -> None:
 
 
 def run_bot(settings: Settings | None = None) -> int:
+    """Start fsync; 2 (with one line on stderr saying what to fix) when it cannot start."""
     from bot.check import describe_settings_errors
 
-    try:
-        settings = settings or Settings()
-    except Exception as exc:  # pydantic's ValidationError: say which settings are wrong
-        print(describe_settings_errors(exc), file=sys.stderr)
-        return 2
+    if settings is None:
+        try:
+            settings = Settings()
+        except Exception as exc:  # pydantic's ValidationError: say which settings are wrong
+            print(describe_settings_errors(exc), file=sys.stderr)
+            return 2
+        take_secrets_from_environment()
     missing = [
         name
         for name, value in (
@@ -96,45 +102,65 @@ def run_bot(settings: Settings | None = None) -> int:
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
         missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
     if missing:
-        print(
-            f"fsync-bot run: missing settings: {', '.join(missing)}. "
-            "See `fsync-bot check` and the README.",
-            file=sys.stderr,
+        return _cannot_start(
+            f"missing settings: {', '.join(missing)}. See `fsync-bot check` and the README."
         )
-        return 2
     try:
-        deps = Deps.build(settings)
+        deps = Deps.build(settings)  # the database first: no network needed to find it unusable
     except FsyncError as exc:
-        print(f"fsync-bot run: {exc.user_message}", file=sys.stderr)
-        return 2
+        return _cannot_start(exc.user_message)
+    slack = ask_slack(settings)
+    if slack.problem is not None:
+        deps.stop_background()
+        return _cannot_start(slack.problem)
+    log.info("fsync %s starting as @%s in %s", __version__, slack.user, slack.team)
     executor = ListenerPool(LISTENER_THREADS)
-    app = build_app(deps, executor=executor)
-    deps.start_background()
+    try:
+        # Bolt asks auth.test once more itself: Slack may have gone since ask_slack().
+        app = build_app(deps, executor=executor)
+    except (BoltError, OSError, http.client.HTTPException) as exc:
+        deps.stop_background()
+        reason = network_reason(exc) if not isinstance(exc, BoltError) else str(exc)
+        return _cannot_start(f"Slack did not accept fsync at start: {reason}")
     try:
         if settings.socket_mode:
-            from slack_sdk.errors import SlackApiError
+            return _serve_socket_mode(app, deps)
+        from bot.http import serve
 
-            from bot.socket_mode import SocketModeHandler
-
-            log.info("fsync %s connecting in Socket Mode", __version__)
-            try:
-                SocketModeHandler(app, Settings.secret(settings.slack_app_token)).start()
-            except SlackApiError as exc:
-                error = exc.response.get("error")
-                print(
-                    f"fsync-bot run: Slack refused a Socket Mode connection ({error}). "
-                    "SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write.",
-                    file=sys.stderr,
-                )
-                return 1
-        else:
-            from bot.http import serve
-
-            serve(app, deps)
+        deps.start_background()
+        serve(app, deps)
     finally:
         # In-flight listeners (already acked) finish their answers before the process leaves.
         drain(executor, timeout=SHUTDOWN_GRACE)
         deps.stop_background()
+    return 0
+
+
+def _cannot_start(problem: str) -> int:
+    print(f"fsync-bot run: {redact.url(problem)}", file=sys.stderr)
+    return 2
+
+
+def _serve_socket_mode(app: App, deps: Deps) -> int:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.socket_mode import SocketModeHandler
+
+    log.info("fsync %s connecting in Socket Mode", __version__)
+    try:
+        handler = SocketModeHandler(app, Settings.secret(deps.settings.slack_app_token))
+        handler.start(ready=deps.start_background)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        return _cannot_start(
+            f"Slack refused a Socket Mode connection ({error}). "
+            "SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write."
+        )
+    except (OSError, http.client.HTTPException) as exc:
+        where = redact.url(deps.settings.slack_api_url)
+        return _cannot_start(
+            f"Slack at {where} is unreachable for Socket Mode ({network_reason(exc)})."
+        )
     return 0
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TextIO
 
 from pydantic import ValidationError
-from slack_sdk.errors import SlackApiError
 
 from bot import redact
 from bot.errors import SyncAPIError
@@ -82,18 +81,13 @@ def run_check(
             say("✗", f"Sync API at {settings.firestartr_api_url}: {exc.user_message}")
             problems += 1
     if settings.slack_bot_token is not None:
-        from bot.runtime import slack_web_client
+        from bot.startup import ask_slack
 
-        try:
-            auth = slack_web_client(settings).auth_test()
-            say("✓", f"Slack: connected as @{auth.get('user')} in {auth.get('team')}.")
-        except SlackApiError as exc:
-            error = exc.response.get("error", "unknown error")
-            hint = " (check SLACK_BOT_TOKEN)" if error in ("invalid_auth", "not_authed") else ""
-            say("✗", f"Slack refused the bot token: {error}{hint}.")
-            problems += 1
-        except Exception as exc:  # connection refused, DNS, TLS: say it, don't crash
-            say("✗", f"Slack at {settings.slack_api_url} is unreachable: {type(exc).__name__}.")
+        slack = ask_slack(settings)
+        if slack.problem is None:
+            say("✓", f"Slack: connected as @{slack.user} in {slack.team}.")
+        else:
+            say("✗", slack.problem)
             problems += 1
     problems += database is not None
     say("=", "All good." if problems == 0 else f"{problems} problem(s) found.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,13 +71,15 @@ class _ConnectionErrors(ConnectionErrorRetryHandler):
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
-def slack_web_client(settings: Settings) -> WebClient:
+def slack_web_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
     """The interactive Slack Web API client: SLACK_API_URL; retries on 429 (Slack did nothing)
-    and, except for posts, on 5xx and dropped connections (reads and chat.update are safe)."""
+    and, except for posts, on 5xx and dropped connections (reads and chat.update are safe).
+    `logger` replaces slack_sdk's own (bot/startup.py asks Slack without its log lines)."""
     return WebClient(
         token=Settings.secret(settings.slack_bot_token) or None,
         base_url=settings.slack_api_url,
         timeout=15,
+        logger=logger,
         retry_handlers=[
             _ConnectionErrors(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),

@@ -6,6 +6,7 @@ Every environment name below is a public contract documented in the README.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -104,3 +105,14 @@ ENV_NAMES: dict[str, str] = {
     "operators": "FSYNC_OPERATORS",
     "protected": "FSYNC_PROTECTED",
 }
+
+SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRESTARTR_API_KEY")
+
+
+def take_secrets_from_environment() -> None:
+    """Once `Settings()` has read them, the secrets leave the process environment: then no
+    library reads them behind Settings' back (Bolt's App picks SLACK_BOT_TOKEN up by itself and,
+    given fsync's client too, warns "As you gave `client` as well, `token` will be unused" on
+    every start), and no child process inherits them."""
+    for name in [n for n in os.environ if n.upper() in SECRET_NAMES]:
+        del os.environ[name]

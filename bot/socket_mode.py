@@ -18,6 +18,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.base_handler import BaseSocketModeHandler
@@ -55,15 +56,17 @@ class SocketModeHandler(BaseSocketModeHandler):
         )
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
 
-    def start(self) -> None:
+    def start(self, ready: Callable[[], None] = lambda: None) -> None:
         """Serve until SIGTERM or SIGINT, then close the socket and return: `run_bot` then lets
         the listeners already acked finish (Bolt's own start() blocks until the process is
-        killed, answers and all)."""
+        killed, answers and all). `ready` runs once connected: a refused app token stops the
+        start before any background work begins, so its one line is the last said."""
         stop = threading.Event()
         previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
         try:
             self.connect()
             self.app.logger.info("connected in Socket Mode")
+            ready()
             stop.wait()
             self.app.logger.info("stopping: closing the Socket Mode connection")
         finally:

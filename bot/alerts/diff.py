@@ -57,8 +57,14 @@ def diff(
     workspaces: Sequence[Workspace],
     now: datetime,
     conflicts: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    *,
+    rebase: bool = False,
 ) -> Diff:
-    """What changed since `prev`. `conflicts` holds the conflicts read for `needs_conflicts()`."""
+    """What changed since `prev`. `conflicts` holds the conflicts read for `needs_conflicts()`.
+
+    `rebase`: `prev` was loaded from SQLite, not seen by this process a poll ago (a restart).
+    A workspace still failing with the same error whose last sync moved meanwhile is then not
+    "failed again": fsync did not watch those runs, and its card already says that error."""
     conflicts = conflicts or {}
     out = Diff()
     # Stalling needs next_sync at least STALL_FLOOR in the past: one comparison rules most out.
@@ -76,7 +82,9 @@ def diff(
         ):
             continue
         episode = open_episodes.get(before.episode) if before and before.episode else None
-        event, after = _transition(ws, before, episode, stalled, now, conflicts.get(ws.name))
+        event, after = _transition(
+            ws, before, episode, stalled, now, conflicts.get(ws.name), rebase
+        )
         still_open = after is not None and after.closed_at is None
         out.seen[ws.name] = Seen(
             ws.status,
@@ -161,6 +169,7 @@ def _transition(
     stalled: bool,
     now: datetime,
     fetched: Sequence[dict[str, Any]] | None,
+    rebase: bool = False,
 ) -> tuple[Event | None, Episode | None]:
     status = ws.status
     problem = status if status in ("failed", "conflict") else "stalled" if stalled else None
@@ -192,6 +201,8 @@ def _transition(
                 episode, status=status, message=ws.message, failures=episode.failures + 1
             )
             return Event("failed", after, anchor=f"{digest_of(new)}:{sync}"), after
+        if before.status == "failed" and rebase:
+            return None, replace(episode, message=ws.message)
         if before.status != "failed" or before.last_sync != ws.last_sync:
             after = replace(episode, status=status, failures=episode.failures + 1)
             return Event("repeat", after, anchor=sync), after

@@ -132,6 +132,8 @@ class Renderer:
         parts = self.blocks(payload.get("blocks") or [], source)
         if not parts:
             parts = [Text.from_markup(mrkdwn(payload.get("text") or ""))]
-        self.console.print(
-            Panel(Group(*parts), title=title, title_align="left", border_style=style, expand=False)
+        # The title is text (a form's title is the app's), never markup.
+        framed = Panel(
+            Group(*parts), title=Text(title), title_align="left", border_style=style, expand=False
         )
+        self.console.print(framed)

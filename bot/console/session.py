@@ -9,76 +9,45 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 from rich.console import Console
-from rich.markup import escape
 from slack_bolt import BoltRequest
 
 from bot.alerts import repo
 from bot.alerts.poller import Poller
 from bot.app import build_app
-from bot.console import payloads
+from bot.console import payloads, simctl
+from bot.console.forms import Forms
 from bot.console.render import Renderer
-from bot.devslack import Call, FakeSlack
+from bot.console.screen import ALERTS, CHANNEL, Screen
+from bot.console.simctl import Simulator
+from bot.devslack import FakeSlack
 from bot.runtime import Deps
 from bot.settings import Settings
 
 USERS = {"viewer": "UDEMOVIEW", "operator": "UDEMOOPER", "admin": "UDEMOADMN"}
-CHANNEL, ALERTS = "CDEMO0001", "CALERTS01"
-NAMES = {CHANNEL: "#demo", ALERTS: "#fsync-alerts"}
 FORM = "application/x-www-form-urlencoded"
-HELP = """[bold]In this demo you type what you would type in Slack:[/bold]
-  /fsync help | status [ws] | sync <ws> | config [...] | conflicts [ws] | audit | subscribe ...
+HELP_TITLE = "In this demo you type what you would type in Slack:"
+HELP = """  /fsync help | status [ws] | sync <ws> | config [...] | conflicts [ws] | audit
+  /fsync subscribe | mute ...  (/fsync help lists them all)
   click N         press button [N] (or: click Edit config, the newest button so named);
-                  confirmation dialogs and forms are asked here
+                  confirmation dialogs and forms are asked here, and keep the keyboard until done
   home            open the App Home tab
-  sim fail <ws>   make a workspace fail      sim conflict <ws>  open a conflict
-  sim recover <ws>  bring it back            sim down | sim up  the whole Sync API
   wait N          let N seconds pass (alerts appear as they happen)
-  help            this list                  quit (or Ctrl-D)   leave"""
-
-
-class Simulator:
-    """`fsync-bot simulator` on a free loopback port, for the demo's lifetime."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "simulator", "--port", "0", "--api-key", key],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if "listening on " not in line:
-            self.stop()
-            raise RuntimeError("the simulator did not start")
-        self.url = line.rsplit(" ", 1)[1].strip()
-        self.http = httpx.Client(
-            base_url=self.url, timeout=10, headers={"Authorization": f"Bearer {key}"}
-        )
-
-    def control(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        return self.http.request(method, path, json=body)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+  help            this list                  quit (or Ctrl-D)   leave
+The simulated Sync API does what you tell it:
+""" + "\n".join("  " + line for line in simctl.USAGE.splitlines())
+MAX_WAIT = 120.0
 
 
 class CountingExecutor(ThreadPoolExecutor):
@@ -130,6 +99,10 @@ class Demo:
         self.deps.start_background()
         self.poller = next((w for w in self.deps.workers if isinstance(w, Poller)), None)
         self.render = Renderer(console)
+        # Forms the app opened (views.open), filled in on the main thread: the only reader.
+        self.waiting_forms: deque[dict[str, Any]] = deque()
+        self.screen = Screen(self.render, self.slack, self.waiting_forms)
+        self.forms = Forms(console, self.render, self.read, self._submit)
         self._seen = 0
         self._lock = threading.Lock()
         self._count = 0
@@ -143,12 +116,31 @@ class Demo:
         self.sim.stop()
         self.slack.stop()
 
+    # --- the one reader of the keyboard -----------------------------------------------------
+    def read(self, prompt: str) -> str | None:
+        """One line typed after `prompt` (shown as typed: never read as markup); None at the
+        end of input."""
+        if self.interactive:
+            try:
+                return self.console.input(prompt, markup=False)
+            except (EOFError, KeyboardInterrupt):
+                return None
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        self.say(f"{prompt}{line.rstrip()}")
+        return line
+
+    def say(self, text: str, style: str | None = None) -> None:
+        """Plain text: whatever brackets it holds are shown, never taken for markup."""
+        self.console.print(text, style=style, markup=False, highlight=False)
+
     # --- talking to the app ---------------------------------------------------------------
     def _dispatch(self, body: str, content_type: str = FORM) -> dict[str, Any] | None:
         headers = payloads.signed_headers(self.secret, body, content_type)
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         if response.status != 200:
-            self.console.print(f"[red]The app answered HTTP {response.status}.[/red]")
+            self.say(f"The app answered HTTP {response.status}.", style="red")
             return None
         if not response.body:
             return None
@@ -156,6 +148,9 @@ class Demo:
             return json.loads(response.body)
         except json.JSONDecodeError:
             return {"text": response.body}
+
+    def _submit(self, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any] | None:
+        return self._dispatch(payloads.view_submission(view, values, user=self.user))
 
     def _response_url(self) -> str:
         self._count += 1
@@ -166,19 +161,20 @@ class Demo:
         body = payloads.slash_command(text, user=self.user, channel=CHANNEL, response_url=url)
         answer = self._dispatch(body)
         if answer:
-            self._show_reply(answer, url)
+            self.screen.reply(answer, url)
 
     def click(self, number: int) -> None:
         button = self.render.buttons.get(number)
         if button is None:
-            self.console.print(f"[yellow]There is no button [{number}] on screen.[/yellow]")
+            self.say(f"There is no button [{number}] on screen.", style="yellow")
             return
         if button.confirm:
             title = button.confirm.get("title", {}).get("text", "Are you sure?")
             text = button.confirm.get("text", {}).get("text", "")
-            self.console.print(f"[bold]{escape(title)}[/bold] {escape(text)}")
-            if self.ask("Confirm? [y/N] ").strip().lower() not in ("y", "yes"):
-                self.console.print("Cancelled.")
+            self.console.print(f"{title} {text}".strip(), style="bold", markup=False)
+            answer = self.read("Confirm? [y/N] ")
+            if answer is None or answer.strip().lower() not in ("y", "yes"):
+                self.say("Cancelled.")
                 return
         source = dict(button.source)
         if source.get("kind") == "ephemeral":
@@ -190,102 +186,18 @@ class Demo:
         self._dispatch(payloads.home_opened(self.user), "application/json")
 
     # --- the simulator ----------------------------------------------------------------------
-    def sim_command(self, args: list[str]) -> None:
-        verb, name = [*args, "", ""][:2]
-        if verb == "fail" and name:
-            path, body = (
-                f"/_sim/workspaces/{name}/state",
-                {
-                    "status": "failed",
-                    "message": "Error: creating EC2 Instance: "
-                    "UnauthorizedOperation: You are not authorized to perform this operation.",
-                },
-            )
-        elif verb == "conflict" and name:
-            path, body = f"/_sim/workspaces/{name}/state", {"status": "conflict"}
-        elif verb == "recover" and name:
-            path, body = f"/_sim/workspaces/{name}/state", {"status": "success"}
-        elif verb == "down":
-            path, body = "/_sim/faults", {"error_rate": 1.0, "error_status": 503}
-        elif verb == "up":
-            path, body = "/_sim/faults", {}
-        else:
-            self.console.print("Usage: sim fail|conflict|recover <workspace>, sim down, sim up")
+    def sim_command(self, words: list[str]) -> None:
+        done, said = simctl.run_verb(self.sim, words, self.one_poll)
+        self.say(f"simulator: {said}" if done else said, style="dim" if done else "yellow")
+
+    @contextmanager
+    def one_poll(self) -> Iterator[None]:
+        """No alert poll while inside: what is changed meanwhile is seen by a single poll."""
+        if self.poller is None:
+            yield
             return
-        answer = self.sim.control("POST", path, body)
-        if answer.status_code >= 400:
-            self.console.print(f"[yellow]The simulator said: {answer.text[:200]}[/yellow]")
-        else:
-            self.console.print(f"[dim]simulator: {verb} {name}".rstrip() + "[/dim]")
-
-    # --- showing what Slack got -------------------------------------------------------------
-    def _show_reply(self, payload: dict[str, Any], url: str) -> None:
-        visible = payload.get("response_type") == "in_channel"
-        title = NAMES[CHANNEL] if visible else "only you can see this"
-        kind = "in_channel" if visible else "ephemeral"
-        self.render.show(
-            title,
-            payload,
-            {"kind": kind, "channel": CHANNEL, "response_url": url},
-            style="green" if visible else "blue",
-        )
-
-    def _show_call(self, call: Call) -> None:
-        args = call.args
-        channel = str(args.get("channel", ""))
-        where = NAMES.get(channel, "#" + channel if channel else "")
-        if call.method == "response_url":
-            self._show_reply(args, str(args.get("_path", "")))
-        elif call.method == "chat.postMessage":
-            title = f"{where} · thread reply" if args.get("thread_ts") else where
-            if channel.startswith("U"):
-                title = "direct message from fsync"
-            ts = self._ts_of(call)
-            self.render.show(
-                title,
-                args,
-                {
-                    "kind": "message",
-                    "channel": channel,
-                    "ts": ts,
-                    "text": args.get("text", ""),
-                    "blocks": args.get("blocks") or [],
-                },
-                style="magenta" if channel == ALERTS else "green",
-            )
-        elif call.method == "chat.update":
-            self.render.show(
-                f"{where} · card updated in place",
-                args,
-                {
-                    "kind": "message",
-                    "channel": channel,
-                    "ts": args.get("ts"),
-                    "text": args.get("text", ""),
-                    "blocks": args.get("blocks") or [],
-                },
-                style="yellow",
-            )
-        elif call.method == "chat.postEphemeral":
-            self.render.show(
-                "only you can see this", args, {"kind": "ephemeral", "channel": channel}
-            )
-        elif call.method == "views.publish":
-            view = args.get("view") or {}
-            self.render.show(
-                "App Home", view, {"kind": "home", "blocks": view.get("blocks")}, style="cyan"
-            )
-        elif call.method == "views.open":
-            self._fill_modal(args.get("view") or {})
-
-    def _ts_of(self, call: Call) -> str:
-        with self.slack.lock:
-            for (channel, ts), message in self.slack.messages.items():
-                if channel == call.args.get("channel") and message.get("text") == call.args.get(
-                    "text"
-                ):
-                    found = ts
-            return locals().get("found", "")
+        with self.poller.held():
+            yield
 
     def pump(self) -> int:
         with self._lock:
@@ -293,7 +205,7 @@ class Demo:
                 calls = self.slack.calls[self._seen :]
                 self._seen += len(calls)
             for call in calls:
-                self._show_call(call)
+                self.screen.call(call)
             return len(calls)
 
     def _pump_forever(self) -> None:
@@ -301,7 +213,7 @@ class Demo:
             try:
                 self.pump()
             except Exception as exc:  # never let drawing kill the session
-                self.console.print(f"[red]could not draw a message: {exc}[/red]")
+                self.say(f"could not draw a message: {exc}", style="red")
 
     def first_poll_delivered(self) -> bool:
         """The poller has listed the fleet once and every alert it queued has left."""
@@ -322,53 +234,29 @@ class Demo:
                 return
             time.sleep(0.05)
 
-    # --- modals -------------------------------------------------------------------------------
-    def _fill_modal(self, view: dict[str, Any]) -> None:
-        while view:
-            self.render.show(
-                f"Form: {view.get('title', {}).get('text', '')}",
-                view,
-                {"kind": "modal"},
-                style="cyan",
-            )
-            values: dict[str, Any] = {}
-            for block in view.get("blocks", []):
-                if block.get("type") != "input":
-                    continue
-                values[block["block_id"]] = self._ask_input(block)
-            if not any(b.get("type") == "input" for b in view.get("blocks", [])):
-                if self.ask("Submit? [y/N] ").strip().lower() not in ("y", "yes"):
-                    self.console.print("Cancelled.")
-                    return
-            answer = self._dispatch(payloads.view_submission(view, values, user=self.user))
-            if answer and answer.get("response_action") == "errors":
-                for message in answer.get("errors", {}).values():
-                    self.console.print(f"[red]{message}[/red]")
-                continue
-            view = (
-                answer.get("view") if answer and answer.get("response_action") == "update" else {}
-            )
+    def fill_forms(self) -> None:
+        """Each form the app opened, one after the other: it has the keyboard until done."""
+        while self.waiting_forms:
+            self.forms.fill(self.waiting_forms.popleft())
+            self.settle()
 
-    def _ask_input(self, block: dict[str, Any]) -> dict[str, Any]:
-        element, label = block["element"], block.get("label", {}).get("text", "")
-        action_id = element.get("action_id", block["block_id"])
-        if element["type"] == "static_select":
-            options = element.get("options", [])
-            current = (element.get("initial_option") or {}).get("value", "")
-            choices = "/".join(o["value"] for o in options)
-            raw = self.ask(f"{label} [{choices}] ({current or 'unchanged'}): ").strip().lower()
-            picked = next((o for o in options if o["value"] == (raw or current)), None)
-            return {action_id: {"type": "static_select", "selected_option": picked}}
-        current = element.get("initial_value", "")
-        raw = self.ask(f"{label} ({current}): ").strip()
-        return {action_id: {"type": "plain_text_input", "value": raw or current}}
-
-    def ask(self, prompt: str) -> str:
-        if self.interactive:
-            return self.console.input(prompt)
-        line = sys.stdin.readline()
-        self.console.print(escape(f"{prompt}{line.rstrip()}"))
-        return line
+    def wait(self, words: list[str]) -> None:
+        try:
+            seconds = float(words[0]) if len(words) == 1 else -1.0
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds < float("inf"):
+            self.say(
+                f"wait takes a number of seconds, e.g. wait 5 (at most {MAX_WAIT:.0f}).",
+                style="yellow",
+            )
+            return
+        if seconds > MAX_WAIT:
+            self.say(f"Waiting {MAX_WAIT:.0f} seconds, the most wait takes.", style="yellow")
+        end = time.monotonic() + min(seconds, MAX_WAIT)
+        while time.monotonic() < end:
+            self.pump()
+            time.sleep(0.1)
 
 
 def handle(demo: Demo, line: str) -> bool:
@@ -376,36 +264,32 @@ def handle(demo: Demo, line: str) -> bool:
     words = line.strip().split()
     if not words:
         return True
-    head = words[0].lower()
+    head, rest = words[0].lower(), line.strip().split(maxsplit=1)[1:]
     if head in ("quit", "exit"):
         return False
     if head == "help":
-        demo.console.print(HELP)
+        demo.say(HELP_TITLE, style="bold")
+        demo.say(HELP)
     elif head.startswith("/fsync") or head == "fsync":
-        demo.command(line.strip().split(maxsplit=1)[1] if len(words) > 1 else "")
+        demo.command(rest[0] if rest else "")
     elif head == "click" and len(words) == 2 and words[1].isdigit():
         demo.click(int(words[1]))
-    elif head == "click" and len(words) > 1:
-        number = demo.render.find(line.strip().split(maxsplit=1)[1])
+    elif head == "click" and rest:
+        number = demo.render.find(rest[0])
         if number is None:
-            demo.console.print("[yellow]No button with that label on screen.[/yellow]")
+            demo.say(f"No button labelled {rest[0][:40]!r} on screen.", style="yellow")
         else:
             demo.click(number)
+    elif head == "click":
+        demo.say("click takes a button's number or label: click 1, click Edit config.", "yellow")
     elif head == "home":
         demo.home()
     elif head == "sim":
         demo.sim_command(words[1:])
-    elif head == "wait" and len(words) == 2:
-        try:
-            seconds = min(float(words[1]), 120.0)
-        except ValueError:
-            seconds = 0.0
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            demo.pump()
-            time.sleep(0.1)
+    elif head == "wait":
+        demo.wait(words[1:])
     else:
-        demo.console.print(f"[yellow]Not understood: {line.strip()[:60]!r}. Type help.[/yellow]")
+        demo.say(f"Not understood: {line.strip()[:60]!r}. Type help.", style="yellow")
     return True
 
 
@@ -414,6 +298,7 @@ def run_demo(db: str | None = None, role: str = "admin", poll_interval: float = 
     console = Console(highlight=False)
     with tempfile.TemporaryDirectory(prefix="fsync-demo-") as tmp:
         path = Path(db) if db else Path(tmp) / "fsync.db"
+        reused = path.exists()
         # The bot's log would drown the conversation: it goes to a file, errors included.
         root = logging.getLogger()
         for handler in list(root.handlers):
@@ -423,26 +308,25 @@ def run_demo(db: str | None = None, role: str = "admin", poll_interval: float = 
             f"[bold]fsync demo[/bold]: simulated Sync API, fake Slack, you are "
             f"[bold]{role}[/bold]. Type [bold]help[/bold], or try /fsync status."
         )
+        if reused:
+            console.print(
+                f"Database {path} is from an earlier session: what it already alerted is not "
+                "alerted again.",
+                style="dim",
+                markup=False,
+            )
         demo = Demo(
             console, db=path, role=role, interactive=interactive, poll_interval=poll_interval
         )
-        if not interactive:
-            # The first poll's alerts, before the first command.
-            demo.settle(limit=10.0, until=demo.first_poll_delivered)
         try:
+            # The first poll's alerts, then the prompt: never the prompt above them.
+            demo.settle(limit=10.0, until=demo.first_poll_delivered)
             while True:
-                try:
-                    line = console.input("[bold]> [/bold]") if interactive else sys.stdin.readline()
-                except (EOFError, KeyboardInterrupt):
+                line = demo.read("> ")
+                if line is None or not handle(demo, line):
                     break
-                if not interactive:
-                    if not line:
-                        break
-                    console.print(f"> {line.rstrip()}")
-                if not handle(demo, line):
-                    break
-                if not interactive:
-                    demo.settle()
+                demo.settle()
+                demo.fill_forms()
         finally:
             demo.close()
     console.print("bye")

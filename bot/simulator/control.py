@@ -36,6 +36,11 @@ async def set_next_outcome(sim: Simulator, request: Request) -> Response:
     return ok(steering.set_next_outcome(sim.engine, name, await read_json(request)))
 
 
+async def stall(sim: Simulator, request: Request) -> Response:
+    name = request.path_params["name"]
+    return ok(steering.stall(sim.engine, name, await read_json(request, optional=True)))
+
+
 async def set_faults(sim: Simulator, request: Request) -> Response:
     sim.faults = Faults.parse(await read_json(request, optional=True))
     return ok({"faults": sim.faults.wire()})
@@ -59,6 +64,7 @@ CONTROLS: tuple[tuple[str, str, Control], ...] = (
     ("DELETE", "/workspaces/{name}", delete_workspace),
     ("POST", "/workspaces/{name}/state", set_state),
     ("POST", "/workspaces/{name}/next_outcome", set_next_outcome),
+    ("POST", "/workspaces/{name}/stall", stall),
     ("POST", "/faults", set_faults),
     ("GET", "/requests", recent_requests),
     ("POST", "/reset", reset),

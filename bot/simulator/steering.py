@@ -90,6 +90,43 @@ def set_next_outcome(engine: Engine, name: str, body: Any) -> dict[str, Any]:
     return {"workspace": name, "next_outcome": outcome}
 
 
+def stall(engine: Engine, name: str, body: Any) -> dict[str, Any]:
+    """Stop the scheduler for `name`: its next sync moves `overdue` into the past (default: three
+    intervals, at least an hour, so fsync's stall rule of 2 intervals / 10 minutes holds) and is
+    never started. A sync, a forced state or a config change schedules it again."""
+    body = body if body is not None else {}
+    if not isinstance(body, dict):
+        raise validation_error([("body", "must be a JSON object")])
+    overdue = _field(body, "overdue", str, None)
+    if overdue is not None and interval_seconds(overdue) is None:
+        raise validation_error([("overdue", "must look like 30s, 10m, 1h or 1d")])
+    store = engine.store
+    with store.lock:
+        ws = engine.workspace(name)
+        why = (
+            "it is disabled"
+            if not ws.enabled or not store.enabled
+            else "a run is in progress"
+            if ws.current_run_id is not None
+            else "a conflict is waiting"
+            if ws.open_conflicts
+            else None
+        )
+        if why is not None:
+            raise ApiError(
+                409, "not_scheduled", f"Workspace '{name}' has no schedule to stall: {why}"
+            )
+        seconds = interval_seconds(overdue) if overdue else max(3 * ws.interval_s, 3600)
+        now = time.time()
+        # Set directly, not through store.schedule(): the scheduler's heap never holds this time,
+        # so nothing starts the workspace, as with a scheduler that is stuck for it.
+        ws.next_sync = now - (seconds or 0)
+        if ws.status != "failed":  # a failed one keeps its failing run's time
+            ws.last_sync = ws.next_sync - ws.interval_s
+        store.touch(ws)
+        return ws.wire(store.enabled)
+
+
 def _force_status(
     engine: Engine, ws: WorkspaceState, status: str, message: str | None, now: float
 ) -> None:

@@ -312,5 +312,5 @@ def test_a_bot_token_as_app_token_stops_with_a_clear_message(
         timeout=30,
     )
     output = ran.stdout + ran.stderr
-    assert ran.returncode == 1 and "not_allowed_token_type" in ran.stderr
+    assert ran.returncode == 2 and "not_allowed_token_type" in ran.stderr
     assert "app-level token" in ran.stderr and "Traceback" not in output and wrong not in output

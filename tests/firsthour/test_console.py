@@ -1,0 +1,202 @@
+"""`fsync-bot demo` as a new user meets it: in a terminal (a pty) and with piped input.
+
+A form or a dialog has the keyboard until it is answered; nothing in brackets is taken for
+markup; `sim` can make a run fail, a workspace stall and a storm happen; `wait` says what it
+wants; the prompt comes after the start-up cards; a reused --db alerts nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.support.simproc import SimProcess
+from tests.test_demo import demo
+
+V1 = "/v1/terraform/sync"
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
+
+
+class Terminal:
+    """`fsync-bot demo` on a pseudo-terminal: what a person at a keyboard sees and types."""
+
+    def __init__(self, *args: str) -> None:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "FIRESTARTR_", "FSYNC_"))
+        }
+        env.update(COLUMNS="120", LINES="50", TERM="xterm")
+        self.fd, child = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "demo", *args],
+            stdin=child,
+            stdout=child,
+            stderr=child,
+            env=env,
+            close_fds=True,
+        )
+        os.close(child)
+        self.raw = b""
+        self.mark = 0  # what was shown before the last `type`
+
+    @property
+    def text(self) -> str:
+        return ANSI.sub("", self.raw.decode(errors="replace"))
+
+    def _read(self, seconds: float) -> None:
+        ready, _, _ = select.select([self.fd], [], [], seconds)
+        if ready:
+            try:
+                self.raw += os.read(self.fd, 65536)
+            except OSError:  # the demo has left
+                time.sleep(seconds)
+
+    def expect(self, shown: str, timeout: float = 20.0) -> str:
+        """Wait until `shown` is on screen after the last line typed; what came since."""
+        deadline = time.monotonic() + timeout
+        while shown not in self.text[self.mark :]:
+            assert time.monotonic() < deadline, f"{shown!r} never shown:\n{self.text[-3000:]}"
+            self._read(0.1)
+        return self.text[self.mark :]
+
+    def type(self, line: str) -> None:
+        self.mark = len(self.text)
+        os.write(self.fd, line.encode() + b"\r")
+
+    def close(self) -> str:
+        if self.proc.poll() is None:
+            os.write(self.fd, b"quit\r")
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            self._read(0.1)
+        os.close(self.fd)
+        return self.text
+
+
+def test_in_a_terminal_forms_and_dialogs_have_the_keyboard_until_answered() -> None:
+    term = Terminal("--poll-interval", "1")
+    try:
+        start = term.expect("> ")
+        # The prompt is drawn after the start-up cards, not above them.
+        assert start.index("billing-api failed") < start.rindex("> ")
+        term.type("/fsync sync production")
+        term.expect("[7] Start sync")
+        term.type("click Start sync")
+        dialog = term.expect("Confirm? [y/N] ")
+        term.type("y")
+        shown = term.expect("Sync of production requested by")
+        assert dialog.count("Confirm?") == 1 and "Cancelled" not in shown
+        term.type("/fsync status staging")
+        term.expect("Edit config")
+        term.type("click Edit config")
+        term.expect("Sync enabled [on/off] (on): ")
+        term.type("on")  # went to the prompt: "Not understood: 'on'"
+        term.expect("Sync interval (1m to 7d) (5m): ")
+        term.type("45s")
+        term.expect("Auto-apply changes [on/off] (on): ")
+        term.type("help")  # went into the interval field
+        term.expect("Auto-apply changes [on/off] (on): ")
+        term.type("")
+        refused = term.expect("Sync interval (1m to 7d) (5m): ")
+        assert "must be between 1 minute and 7 days" in refused
+        assert "Sync enabled [on/off]" not in refused  # only the refused field is asked again
+        term.type("2h")
+        changed = term.expect("5m → 2h")
+        term.type("wait abc")
+        term.expect("wait takes a number of seconds")
+    finally:
+        screen = term.close()
+    assert "Not understood" not in screen, screen[-3000:]
+    assert "changed staging" in changed and "Traceback" not in screen
+
+
+def test_help_and_prompts_keep_their_brackets() -> None:
+    out = demo(
+        "help\n/fsync sync production\nclick Start sync\nn\n/fsync status dev\nclick Edit config\n"
+        "cancel\nquit\n"
+    )
+    assert "status [ws]" in out and "conflicts [ws]" in out and "press button [N]" in out
+    assert "Confirm? [y/N] n" in out and out.count("Confirm?") == 1
+    assert "Sync enabled [on/off] (on): cancel" in out
+    assert "Form cancelled: nothing was sent." in out
+    assert "sim failnext <ws>" in out and "sim stall <ws>" in out and "sim storm" in out
+
+
+def test_a_form_asks_again_for_a_value_it_cannot_take() -> None:
+    out = demo("/fsync status dev\nclick Edit config\nmaybe\nyes\noff\n\n\nquit\n")
+    assert "Type one of on/off, or Enter to keep on (or cancel)." in out
+    assert "Sync enabled [on/off] (on): off" in out
+    assert "Not understood" not in out
+
+
+def test_wait_without_a_number_says_what_to_type() -> None:
+    out = demo("wait abc\nwait\nwait -3\nquit\n")
+    assert out.count("wait takes a number of seconds, e.g. wait 5 (at most 120).") == 3
+
+
+def test_sim_makes_the_next_run_fail_and_a_workspace_stall() -> None:
+    out = demo(
+        "sim failnext staging\n/fsync sync staging\nwait 5\nsim stall dev\nwait 3\nquit\n",
+        "--poll-interval",
+        "1",
+    )
+    run = out.split("> /fsync sync staging", 1)[1].split("> sim stall dev", 1)[0]
+    assert "the next run of staging will fail" in out
+    assert "#fsync-alerts" in run and "staging failed" in run
+    assert "failed · finished" in run  # the run's own card in #demo
+    stalled = out.split("> sim stall dev", 1)[1]
+    assert "dev has stalled: its scheduled sync is long overdue" in stalled
+
+
+def test_sim_storm_is_one_digest_not_eight_cards() -> None:
+    out = demo("sim storm\nwait 3\nquit\n", "--poll-interval", "1")
+    storm = out.split("> sim storm", 1)[1]
+    assert "8 workspaces failed at once" in storm
+    assert "8 workspaces need attention" in storm
+    assert storm.count("─ #fsync-alerts ─") == 1  # the digest; the rest is in its thread
+    assert "storm-01 failed" not in storm
+
+
+def test_a_reused_database_alerts_nothing_it_already_alerted(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    first = demo("wait 2\nquit\n", "--db", db, "--poll-interval", "1")
+    assert "billing-api failed" in first and "networking has a conflict" in first
+    second = demo("wait 3\nquit\n", "--db", db, "--poll-interval", "1")
+    assert "#fsync-alerts" not in second, second  # not "failed again ... (2 failures)"
+    assert "is from an earlier session" in second
+
+
+def test_the_stall_control_stops_the_scheduler_for_one_workspace(sim: SimProcess) -> None:
+    """`sim stall` is POST /_sim/workspaces/{name}/stall (docs/firestartr-sync-api.md)."""
+    stalled = sim.control("POST", "/_sim/workspaces/dev/stall")
+    assert stalled.status_code == 200
+    overdue = datetime.now(UTC) - datetime.fromisoformat(stalled.json()["next_sync"])
+    assert overdue >= timedelta(hours=1)  # past fsync's stall rule: 2 intervals, 10 minutes
+    time.sleep(1.0)  # five scheduler ticks: a due workspace would have been started by now
+    (dev,) = [w for w in sim.api.get(f"{V1}/workspaces").json()["workspaces"] if w["name"] == "dev"]
+    assert dev["status"] == "success" and dev["next_sync"] == stalled.json()["next_sync"]
+    assert sim.api.post(f"{V1}/workspaces/dev/sync").status_code == 202  # scheduled again
+    (dev,) = [w for w in sim.api.get(f"{V1}/workspaces").json()["workspaces"] if w["name"] == "dev"]
+    assert datetime.fromisoformat(dev["next_sync"]) > datetime.now(UTC)
+    for name, body, status in [
+        ("sandbox", None, 409),  # disabled: no schedule to stall
+        ("networking", None, 409),  # a conflict waits: the schedule is paused already
+        ("ghost", None, 404),
+        ("staging", {"overdue": "soon"}, 422),
+    ]:
+        assert (
+            sim.control("POST", f"/_sim/workspaces/{name}/stall", json=body).status_code == status
+        )
