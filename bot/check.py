@@ -13,6 +13,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from bot import redact
+from bot.core.words import plural
 from bot.errors import SyncAPIError
 from bot.settings import ENV_NAMES, Settings
 from bot.store import Store, StoreError
@@ -76,7 +77,7 @@ def run_check(
         try:
             with SyncClient.from_settings(settings, retries=0) as client:
                 count = len(client.list_workspaces())
-            say("✓", f"Sync API at {settings.firestartr_api_url}: {count} workspaces.")
+            say("✓", f"Sync API at {settings.firestartr_api_url}: {plural(count, 'workspace')}.")
         except SyncAPIError as exc:
             say("✗", f"Sync API at {settings.firestartr_api_url}: {exc.user_message}")
             problems += 1
@@ -90,7 +91,7 @@ def run_check(
             say("✗", slack.problem)
             problems += 1
     problems += database is not None
-    say("=", "All good." if problems == 0 else f"{problems} problem(s) found.")
+    say("=", "All good." if problems == 0 else f"{plural(problems, 'problem')} found.")
     return 2 if database is not None else 0 if problems == 0 else 1
 
 

@@ -80,6 +80,7 @@ def test_check_reports_each_piece_then_all_good(tmp_path) -> None:
             assert run_check(wrong_key, out) == 1
             assert "refused fsync's API key" in out.getvalue()
             assert "nope" not in out.getvalue()
+            assert "1 problem found." in out.getvalue()
             slack.fail("auth.test", error="invalid_auth")
             out = io.StringIO()
             assert run_check(good, out) == 1
@@ -134,6 +135,7 @@ def test_check_says_when_hosts_are_unreachable(tmp_path) -> None:
     assert run_check(settings, out) == 1
     text = out.getvalue()
     assert "could not reach the Sync API" in text and "unreachable" in text
+    assert "2 problems found." in text
 
 
 def test_run_refuses_to_start_half_configured(tmp_path) -> None:
