@@ -78,3 +78,17 @@ def adjective(status: str) -> str:
 def label(status: str) -> str:
     """A status as a label after a name or a count: conflict -> in conflict, failed -> failed."""
     return _LABELS.get(status, status.replace("_", " "))
+
+
+# What a config setting is called in a sentence (the wire names are for the API, not people).
+SETTINGS = {
+    "enabled": "sync",
+    "sync_interval": "interval",
+    "auto_apply": "auto-apply",
+    "conflict_resolution": "conflict resolution",
+}
+
+
+def setting(key: str) -> str:
+    """`auto_apply` is "auto-apply", `sync_interval` is "interval"."""
+    return SETTINGS.get(key, key.replace("_", " "))

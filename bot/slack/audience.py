@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import words
 from bot.core.authz import Policy, Role
 from bot.errors import StaleAction
 from bot.slack.blocks import MAX_MESSAGE_BLOCKS, Block, code, context, esc, message, section, user
@@ -73,10 +74,12 @@ def line(text: str) -> Message:
 def config_line(
     workspace: str | None, before: dict[str, Any], after: dict[str, Any], by: str
 ) -> Message:
-    """`@ana changed staging: sync_interval 5m → 15m`; None-free, values as people write them."""
+    """`@ana changed staging: interval 5m → 15m`; None-free, values as people write them."""
     target = esc(workspace) if workspace else "the global config"
     changed = [k for k in after if before.get(k) != after.get(k)]
-    what = ", ".join(f"{esc(k)} {_value(before.get(k))} → {_value(after.get(k))}" for k in changed)
+    what = ", ".join(
+        f"{esc(words.setting(k))} {_value(before.get(k))} → {_value(after.get(k))}" for k in changed
+    )
     return line(f":gear: {user(by)} changed {target}: {what}")
 
 

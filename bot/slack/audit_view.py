@@ -16,19 +16,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.core import words
 from bot.core.durations import humanize
 from bot.slack.blocks import ago, clip, code, esc, header, message, pack_lines, section, user
 from bot.slack.conflict_views import label
 
 Message = dict[str, Any]
 Args = dict[str, Any]
-# What a setting is called in a sentence.
-SETTINGS = {
-    "enabled": "sync",
-    "sync_interval": "interval",
-    "auto_apply": "auto-apply",
-    "conflict_resolution": "conflict resolution",
-}
 MARKS = {
     "ok": ":white_check_mark:",
     "denied": ":no_entry:",
@@ -50,7 +44,7 @@ def _value(value: object) -> str:
 
 
 def _setting(key: object) -> str:
-    return SETTINGS.get(str(key), esc(clip(str(key), 40)))
+    return esc(clip(words.setting(str(key)), 40))
 
 
 def _glob(args: Args) -> str:

@@ -384,11 +384,12 @@ def config_changed(change: ConfigChange, by: str) -> Message:
         text = f"Nothing to change in {target}: it already has these values."
         return message(text, [section(text)])
     lines = [
-        f"• {esc(key)}: {_fmt(change.before.get(key))} → *{_fmt(change.after.get(key))}*"
+        f"• {esc(words.setting(key))}: {_fmt(change.before.get(key))} → "
+        f"*{_fmt(change.after.get(key))}*"
         for key in changed
     ]
     if same:
-        lines.append(f"_unchanged: {', '.join(esc(key) for key in same)}_")
+        lines.append(f"_unchanged: {', '.join(esc(words.setting(key)) for key in same)}_")
     head = f":gear: {user(by)} changed {target}:"
     return message(
         f"Config of {esc(change.workspace or 'fsync')} changed",

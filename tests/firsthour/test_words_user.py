@@ -158,3 +158,12 @@ def test_what_people_are_told_reads_right(team: Team) -> None:
     for text, shown in said.items():
         found = [p for line in texts(shown) for p in problems(line)]
         assert not found, f"/fsync {text}: {found}"
+
+
+def test_a_config_change_names_settings_as_people_say_them(team: Team) -> None:
+    answer = team.ask("config billing-api interval=15m", ADMIN)
+    line = team.slack.wait_for("chat.postMessage", lambda c: c.args.get("channel") == CHANNEL)
+    seen = json.dumps([answer, line[-1].args], ensure_ascii=False)
+    assert "interval" in seen and " → " in seen
+    for wire_name in ("sync_interval", "auto_apply", "enabled"):
+        assert wire_name not in seen
