@@ -49,8 +49,10 @@ class Engine:
             self.store.load(fleet.workspaces)
             for name in fleet.conflicted:
                 ws = self.store.workspaces[name]
-                run = self.new_run(ws, "schedule", "scheduler", now - 60)
-                conflicts.open_conflict(self, ws, run, now - 30)
+                # Found by the sync that set its last_sync, not at start-up: ages must agree.
+                found = ws.last_sync if ws.last_sync is not None else now - 30
+                run = self.new_run(ws, "schedule", "scheduler", found - 30)
+                conflicts.open_conflict(self, ws, run, found)
 
     def tick(self, now: float | None = None) -> None:
         """One scheduler step: start what is due, move runs along, finish what is done."""

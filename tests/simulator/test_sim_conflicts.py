@@ -20,6 +20,18 @@ def resolve(api: httpx.Client, conflict_id: str, **body: Any) -> httpx.Response:
     return api.post(f"{V1}/conflicts/{conflict_id}/resolve", json=body)
 
 
+def test_a_conflict_at_start_was_found_by_the_sync_that_left_it(api: httpx.Client) -> None:
+    """The demo's networking was last synced ~10 minutes ago: its conflict is as old, so fsync's
+    "after … in conflict" agrees with `/fsync status` (it read "after 42s" before)."""
+    conflict = open_conflict(api)
+    (ws,) = [w for w in workspace_list(api) if w["name"] == "networking"]
+    assert conflict["detected_at"] == ws["last_sync"]
+
+
+def workspace_list(api: httpx.Client) -> list[dict[str, Any]]:
+    return api.get(f"{V1}/workspaces").json()["workspaces"]
+
+
 def test_the_fleet_starts_with_one_open_conflict(api: httpx.Client) -> None:
     conflicts = api.get(f"{V1}/conflicts").json()["conflicts"]
     assert [(c["workspace"], c["status"]) for c in conflicts] == [("networking", "open")]
