@@ -57,7 +57,7 @@ def test_a_confirmed_global_change_is_said_in_the_channel(team: Team) -> None:
     assert team.said_in(CHANNEL) == []  # asked, not done: nothing to say yet
     team.click(confirm, user=ADMIN)
     (line,) = team.said_in(CHANNEL)
-    assert f"<@{ADMIN}>" in line and "global config" in line and "enabled on → off" in line
+    assert f"<@{ADMIN}>" in line and "global config" in line and "sync on → off" in line
 
 
 def test_a_change_made_in_the_edit_config_form_is_said_in_the_channel(team: Team) -> None:
