@@ -144,11 +144,19 @@ def _cannot_start(problem: str) -> int:
 def _serve_socket_mode(app: App, deps: Deps) -> int:
     from slack_sdk.errors import SlackApiError
 
+    from bot.health import HealthServer
     from bot.socket_mode import SocketModeHandler
 
-    log.info("fsync %s connecting in Socket Mode", __version__)
+    port = deps.settings.health_port or deps.settings.port
     try:
-        handler = SocketModeHandler(app, Settings.secret(deps.settings.slack_app_token))
+        health = HealthServer(deps, port)
+    except OSError as exc:
+        return _cannot_start(f"cannot serve /healthz, /readyz, /metrics on port {port}: {exc}")
+    health.start()
+    log.info("fsync %s connecting in Socket Mode (health, metrics: port %d)", __version__, port)
+    try:
+        token = Settings.secret(deps.settings.slack_app_token)
+        handler = SocketModeHandler(app, token, metrics=deps.metrics)
         handler.start(ready=deps.start_background)
     except SlackApiError as exc:
         error = exc.response.get("error")
@@ -161,6 +169,8 @@ def _serve_socket_mode(app: App, deps: Deps) -> int:
         return _cannot_start(
             f"Slack at {where} is unreachable for Socket Mode ({network_reason(exc)})."
         )
+    finally:
+        health.stop()
     return 0
 
 

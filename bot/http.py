@@ -1,4 +1,5 @@
-"""HTTP mode: Bolt behind Starlette on uvicorn. `POST /slack/events`, `GET /healthz`."""
+"""HTTP mode: Bolt behind Starlette on uvicorn. `POST /slack/events`, and `GET /healthz`,
+`/readyz` and `/metrics` (bot/health.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from slack_bolt import App, BoltRequest
@@ -17,7 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from bot import __version__
+from bot import __version__, health
+from bot.metrics import CONTENT_TYPE
 from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack import edge, once
@@ -34,6 +36,7 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
     refusals = _Refusals()
 
     async def events(request: Request) -> Response:
+        arrived = time.perf_counter()
         # The edge (bot/slack/edge.py): size, then signature over the raw bytes, then shape.
         # Nothing in the body is read before its signature holds.
         headers = request.headers
@@ -67,7 +70,7 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
                 seen.first, edge.replay_key(signature or ""), until=moment + edge.WINDOW
             ):
                 log.info("ignored a replayed Slack request (signature already seen)")
-                return _Ack("", 200, {}, gate)
+                return _Ack("", 200, {}, gate, ack_timer(arrived))
             # dispatch() runs the listener's ack and returns: off the loop.
             bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         except Exception:
@@ -80,25 +83,30 @@ def asgi_app(app: App, deps: Deps) -> Starlette:
             gate.leave()
             raise
         headers_out = {k: v[0] for k, v in bolt_response.headers.items() if v}
-        return _Ack(bolt_response.body, bolt_response.status, headers_out, gate)
+        return _Ack(bolt_response.body, bolt_response.status, headers_out, gate, ack_timer(arrived))
+
+    def ack_timer(arrived: float) -> Callable[[], None]:
+        return lambda: deps.metrics.ack(time.perf_counter() - arrived)
 
     async def healthz(_: Request) -> Response:
-        last = deps.client.last_ok_at
-        db_ok = await run_in_threadpool(deps.store.ping)
-        return JSONResponse(
-            {
-                "ok": db_ok,
-                "version": __version__,
-                "database": "ok" if db_ok else "unavailable",
-                "sync_api_last_ok": last.isoformat() if last else None,
-            },
-            status_code=200 if db_ok else 503,
-        )
+        status, body = await run_in_threadpool(health.liveness, deps)
+        return JSONResponse(body, status_code=status)
+
+    async def readyz(_: Request) -> Response:
+        status, body = await run_in_threadpool(health.readiness, deps)
+        return JSONResponse(body, status_code=status)
+
+    async def metrics(_: Request) -> Response:
+        # Off the loop: the outbox gauges read the database.
+        text = await run_in_threadpool(deps.metrics.scrape)
+        return Response(text, media_type=CONTENT_TYPE)
 
     return Starlette(
         routes=[
             Route("/slack/events", events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ]
     )
 
@@ -123,13 +131,21 @@ class _Refusals:
 class _Ack(Response):
     """The answer to Slack; the gate learns when it has been sent (or could not be)."""
 
-    def __init__(self, body: str, status: int, headers: dict[str, str], gate: AckGate) -> None:
+    def __init__(
+        self,
+        body: str,
+        status: int,
+        headers: dict[str, str],
+        gate: AckGate,
+        sent: Callable[[], None],
+    ) -> None:
         super().__init__(body, status_code=status, headers=headers)
-        self.gate = gate
+        self.gate, self.sent = gate, sent
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
+            self.sent()  # the ack latency: from the request's arrival to here
         finally:
             self.gate.leave()
 
@@ -137,7 +153,9 @@ class _Ack(Response):
 def serve(app: App, deps: Deps) -> None:
     port = deps.settings.port
     log.info(
-        "fsync %s serving HTTP on port %d (POST /slack/events, GET /healthz)", __version__, port
+        "fsync %s serving HTTP on port %d (POST /slack/events, GET /healthz /readyz /metrics)",
+        __version__,
+        port,
     )
     config = uvicorn.Config(
         asgi_app(app, deps),

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.state import RetryState
 from bot.core.authz import Policy
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store, utcnow
 
@@ -98,6 +99,8 @@ class Deps:
     web: WebClient
     follower: RunFollower
     clock: Callable[[], datetime] = utcnow
+    # What `GET /metrics` answers (bot/metrics.py): one per running fsync, handed to what records.
+    metrics: Metrics = field(default_factory=Metrics)
     # Subcommands added by other parts (alerts: subscribe, mute ...), name -> handler.
     extra_commands: dict[str, Any] = field(default_factory=dict)
     # Active mutes by workspace name -> "for 2h (reason)"; the alerts part replaces this.
@@ -123,7 +126,8 @@ class Deps:
         from bot.slack.followers import RunFollower
 
         store = Store(settings.db_path)
-        client = SyncClient.from_settings(settings)
+        metrics = Metrics()
+        client = SyncClient.from_settings(settings, metrics=metrics)
         policy = Policy.from_settings(settings)
         web = web or slack_web_client(settings)
         deps = cls(
@@ -134,6 +138,7 @@ class Deps:
             service=FsyncService(client, store, policy),
             web=web,
             follower=RunFollower(client, web),
+            metrics=metrics,
         )
         from bot.alerts.wiring import install
 

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     port: int = Field(default=3000, ge=1, le=65535)
+    # Socket Mode serves /healthz, /readyz and /metrics here (HTTP mode serves them on `port`).
+    health_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("FSYNC_HEALTH_PORT", "health_port"),
+    )
 
     firestartr_api_url: str = "https://api.firestartr.pro"
     firestartr_api_key: SecretStr | None = None
@@ -95,6 +102,7 @@ ENV_NAMES: dict[str, str] = {
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_api_url": "SLACK_API_URL",
     "port": "PORT",
+    "health_port": "FSYNC_HEALTH_PORT",
     "firestartr_api_url": "FIRESTARTR_API_URL",
     "firestartr_api_key": "FIRESTARTR_API_KEY",
     "firestartr_rate_limit": "FIRESTARTR_RATE_LIMIT",

@@ -26,6 +26,8 @@ from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 
+from bot.metrics import Metrics
+
 PING_INTERVAL = 5.0  # seconds between our pings
 PONG_TIMEOUT = 2.0  # no pong by then: the connection is dead; also bounds the read loop's poll
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -46,8 +48,9 @@ class _Client(SocketModeClient):
 
 
 class SocketModeHandler(BaseSocketModeHandler):
-    def __init__(self, app: App, app_token: str) -> None:
+    def __init__(self, app: App, app_token: str, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics or Metrics()
         self.client = _Client(
             app_token=app_token,
             logger=app.logger,
@@ -77,3 +80,4 @@ class SocketModeHandler(BaseSocketModeHandler):
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         started = time.time()
         send_response(client, req, run_bolt_app(self.app, req), started)
+        self.metrics.ack(time.time() - started)  # the ack has gone out on the socket

@@ -106,3 +106,11 @@ class Lease:
                 self._until = 0.0
                 log.exception("alerts lease renewal failed; retrying")
             self._stop.wait(self.ttl / 4)
+
+
+def live_holder(db: sqlite_utils.Database, now: float) -> str | None:
+    """Who holds the lease now (any process), or None when nobody does."""
+    found = db.execute(
+        "SELECT holder, expires_at FROM alert_lease WHERE name = ?", [NAME]
+    ).fetchone()
+    return str(found[0]) if found is not None and found[1] > now else None

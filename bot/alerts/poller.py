@@ -29,6 +29,7 @@ from bot.alerts.model import Decision, Episode, Event, Seen
 from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
 from bot.firestartr.models import Conflict, Workspace
 from bot.firestartr.ratelimit import Priority
+from bot.metrics import Metrics
 from bot.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,17 @@ class LeaseLost(Exception):
 
 class Poller:
     def __init__(
-        self, deps: Deps, lease: Lease, *, interval: float, on_queued: Callable[[], None]
+        self,
+        deps: Deps,
+        lease: Lease,
+        *,
+        interval: float,
+        on_queued: Callable[[], None],
+        metrics: Metrics | None = None,
     ) -> None:
         self.deps, self.lease, self.interval, self.on_queued = deps, lease, interval, on_queued
+        self.metrics = metrics or Metrics()
+        self.outcome = "ok"  # how the last tick ended, for the metrics
         self.seen: dict[str, Seen] = {}
         self.open: dict[str, Episode] = {}
         self.health = ApiHealth()
@@ -85,16 +94,19 @@ class Poller:
             if now < due and self._generation == self.lease.generation:
                 self._stop.wait(min(due - now, 0.5))
                 continue
+            started = time.monotonic()
             try:
                 with self._holding:
                     delay = self.tick()
                 self.polls += 1
+                outcome = self.outcome
             except LeaseLost:
                 log.info("alerts lease lost during a poll; its changes were not stored")
-                delay = 0.0
+                delay, outcome = 0.0, "lease_lost"
             except Exception:
                 log.exception("alert poll crashed; the next one goes on")
-                delay = self.interval
+                delay, outcome = self.interval, "crashed"
+            self.metrics.poll(outcome, time.monotonic() - started)
             due = time.monotonic() + delay
 
     @contextmanager
@@ -120,15 +132,18 @@ class Poller:
             self.load()
         now = self.deps.clock()
         client = self.deps.client
+        self.outcome = "ok"
         try:
             workspaces = client.list_workspaces(priority=Priority.POLLER)
         except RateLimited as exc:
             self._backoff = min(MAX_BACKOFF_FACTOR, self._backoff * 2)
+            self.outcome = "rate_limited"
             log.info("Sync API rate limit: polling every %d intervals", self._backoff)
             return max(self.interval * self._backoff, exc.retry_after or 0.0)
         except SyncAPIError as exc:
             health, event = api_failed(self.health, now, exc.user_message)
             log.warning("poll failed (%d in a row): %s", health.failures, exc.user_message)
+            self.outcome = "failed"
             self._commit(Diff(), [event] if event else [], health, now, polled=False)
             return self.interval
         self._backoff = 1

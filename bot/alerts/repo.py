@@ -317,6 +317,16 @@ def unsent(db: Db) -> int:
     return int(found[0])
 
 
+def backlog(db: Db, now: float) -> tuple[int, float | None]:
+    """Deliveries not in Slack yet, and how many seconds the oldest of them has waited."""
+    count, oldest = db.execute(
+        "SELECT COUNT(*), MIN(created_at) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+    ).fetchone()
+    if not oldest:
+        return int(count), None
+    return int(count), max(0.0, now - datetime.fromisoformat(oldest).timestamp())
+
+
 def prune(db: Db, before: datetime) -> None:
     """Forget what is long finished: delivered alerts and closed episodes older than `before`."""
     cutoff = before.isoformat()

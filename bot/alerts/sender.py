@@ -39,6 +39,7 @@ from bot.alerts import cards
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
 from bot.alerts.outbox import Outbox, Row
+from bot.metrics import Metrics
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,10 @@ class Sender:
         pace: float = PACE,
         clock: Callable[[], float] = time.time,
         recheck: float = RECHECK,
+        metrics: Metrics | None = None,
     ) -> None:
         self.outbox, self.web, self.lease = Outbox(store, lease), web, lease
+        self.metrics = metrics or Metrics()
         self.default_channel, self.admins = default_channel, list(admins)
         self.pace, self.clock, self.recheck = pace, clock, recheck
         self.wake = threading.Event()
@@ -140,6 +143,7 @@ class Sender:
             ts = self.outbox.card_ts(row.card)
             if ts is None:
                 self.outbox.finish(row, "failed", "its card was never posted")
+                self.metrics.alert_failed("card_missing")
                 return
         if row.op == "update" and self.outbox.superseded(row):
             self.outbox.finish(row, "skipped", "a newer update follows")
@@ -185,6 +189,7 @@ class Sender:
     def _sent(self, row: Row, ts: str) -> None:
         self._joined.discard(row.channel)
         self.outbox.sent(row, ts)
+        self.metrics.alert_sent()
         if row.channel == self.default_channel and self.outbox.enable(row.channel):
             log.warning(
                 "the default alert channel %s works again: sending what was held", row.channel
@@ -217,6 +222,7 @@ class Sender:
             # Slack read the request and said no: sending the same again cannot help.
             log.error("Slack refused alert %s in %s: %s", row.key, row.channel, error)
             self.outbox.finish(row, "failed", error)
+            self.metrics.alert_failed("refused")
         else:
             self._retry(row, error, ambiguous=False)
 
@@ -225,6 +231,7 @@ class Sender:
         if attempt >= MAX_ATTEMPTS:
             log.error("giving up on alert %s after %d attempts: %s", row.key, attempt, error)
             self.outbox.finish(row, "failed", error)
+            self.metrics.alert_failed("retries_exhausted")
             return
         delay = min(MAX_BACKOFF, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
         log.warning(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from bot.alerts import commands, panels, repo
@@ -25,8 +26,17 @@ def install(deps: Deps) -> None:
         lease,
         default_channel=settings.alert_channel,
         admins=sorted(deps.policy.admins),
+        metrics=deps.metrics,
     )
-    poller = Poller(deps, lease, interval=settings.poll_interval, on_queued=sender.wake.set)
+    poller = Poller(
+        deps,
+        lease,
+        interval=settings.poll_interval,
+        on_queued=sender.wake.set,
+        metrics=deps.metrics,
+    )
+    deps.metrics.watch_lease(lease.held)
+    deps.metrics.watch_outbox(lambda: repo.backlog(deps.store.db, time.time()))
     # Stopped in this order: no new alerts, then no sending, then the lease is handed over.
     deps.workers += [poller, sender, lease]
     deps.extra_commands.update(commands.HANDLERS)

@@ -36,6 +36,7 @@ from bot.firestartr.features import RECHECK, Features
 from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace
 from bot.firestartr.names import validate_id, validate_name
 from bot.firestartr.ratelimit import Priority, RateLimiter
+from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -64,6 +65,8 @@ class _Call:
     only_unsent: bool = False  # retry only errors where the request never left
     feature: str | None = None  # [ASSUMED] endpoint whose 404/405 means "no such feature"
     sync_trigger: bool = False
+    # The route template, for metrics: never a workspace name or an id (bot/metrics.py).
+    endpoint: str = ""
 
 
 class SyncClient:
@@ -82,6 +85,7 @@ class SyncClient:
         max_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         feature_recheck: float = RECHECK,
+        metrics: Metrics | None = None,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._has_key = bool(key)
@@ -95,7 +99,8 @@ class SyncClient:
         self._http = httpx.Client(
             base_url=url, headers=headers, transport=transport, timeout=timeout
         )
-        self._limiter = limiter if limiter is not None else RateLimiter()
+        self.metrics = metrics or Metrics()
+        self._limiter = limiter if limiter is not None else RateLimiter(metrics=self.metrics)
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -106,7 +111,8 @@ class SyncClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> SyncClient:
-        kw.setdefault("limiter", RateLimiter(per_minute=settings.firestartr_rate_limit))
+        per_minute = settings.firestartr_rate_limit
+        kw.setdefault("limiter", RateLimiter(per_minute=per_minute, metrics=kw.get("metrics")))
         key = settings.firestartr_api_key or SecretStr("")
         return cls(settings.firestartr_api_url, key, **kw)
 
@@ -131,7 +137,8 @@ class SyncClient:
 
     def list_workspaces(self, *, priority: Priority = Priority.PERSON) -> list[Workspace]:
         path = f"{API}/workspaces"
-        response = self._send(_Call("GET", path, self._ctx(path), priority=priority))
+        call = _Call("GET", path, self._ctx(path), priority=priority, endpoint="GET /workspaces")
+        response = self._send(call)
         return reading.read_items(response, "workspaces", Workspace, self._last_fleet)
 
     def trigger_sync(
@@ -146,12 +153,13 @@ class SyncClient:
             body={"requested_by": requested_by} if requested_by else None,
             headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
             sync_trigger=True,
+            endpoint="POST /workspaces/{name}/sync",
         )
         return reading.read_triggered_run(self._send(call), name)
 
     def get_config(self) -> tuple[Config, str | None]:
         path = f"{API}/config"
-        response = self._send(_Call("GET", path, self._ctx(path)))
+        response = self._send(_Call("GET", path, self._ctx(path), endpoint="GET /config"))
         return reading.read_model(response, Config), response.headers.get("etag")
 
     def put_config(self, config: Config, *, etag: str | None) -> Config:
@@ -163,6 +171,7 @@ class SyncClient:
             body=config.model_dump(mode="json"),
             headers={"If-Match": etag} if etag else {},
             only_unsent=True,
+            endpoint="PUT /config",
         )
         response = self._send(call)
         # The contract answers with the stored config; a bare 2xx means ours was stored as sent.
@@ -171,7 +180,8 @@ class SyncClient:
     def get_run(self, run_id: str) -> Run:
         validate_id(run_id, "run id")
         path = f"{API}/runs/{quote(run_id, safe='')}"
-        call = _Call("GET", path, self._ctx(path, run_id=run_id), feature="runs")
+        ctx = self._ctx(path, run_id=run_id)
+        call = _Call("GET", path, ctx, feature="runs", endpoint="GET /runs/{id}")
         return reading.read_model(self._send(call), Run)
 
     def list_conflicts(
@@ -192,6 +202,7 @@ class SyncClient:
             priority=priority,
             params=params,
             feature="conflicts",
+            endpoint="GET /conflicts",
         )
         return reading.read_items(self._send(call), "conflicts", Conflict)
 
@@ -199,7 +210,9 @@ class SyncClient:
         validate_id(conflict_id, "conflict id")
         path = f"{API}/conflicts/{quote(conflict_id, safe='')}"
         ctx = self._ctx(path, conflict_id=conflict_id)
-        call = _Call("GET", path, ctx, priority=priority, feature="conflicts")
+        call = _Call(
+            "GET", path, ctx, priority=priority, feature="conflicts", endpoint="GET /conflicts/{id}"
+        )
         return reading.read_model(self._send(call), Conflict)
 
     def resolve_conflict(
@@ -223,6 +236,7 @@ class SyncClient:
             body=body,
             headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())},
             feature="conflicts",
+            endpoint="POST /conflicts/{id}/resolve",
         )
         return reading.read_resolve_result(self._send(call))
 
@@ -253,6 +267,7 @@ class SyncClient:
                     headers=call.headers,
                 )
             except httpx.TransportError as exc:
+                self.metrics.sync_api_request(call.endpoint, "error")
                 allowed = _RETRY_UNSENT if call.only_unsent else _RETRY_ANY
                 if attempt < retries and isinstance(exc, allowed):
                     self._backoff(call, attempt, retries, type(exc).__name__)
@@ -260,6 +275,7 @@ class SyncClient:
                     continue
                 raise failures.unreachable(self._host, exc) from exc
             self._limiter.observe_headers(response.headers)
+            self.metrics.sync_api_request(call.endpoint, response.status_code)
             if response.is_success:
                 self.last_ok_at = datetime.now(UTC)
                 if call.feature:

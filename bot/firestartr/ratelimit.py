@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from enum import IntEnum
 
+from bot.metrics import Metrics
+
 # The longest single sleep: a waiting caller re-checks this often, so a poller notices a person
 # who started waiting and everyone notices a pause that was extended or lifted.
 _SLICE = 0.05
@@ -88,6 +90,7 @@ class RateLimiter:
         poller_reserve: float = 0.2,
         poller_lane: int | None = None,
         wall: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
@@ -100,6 +103,7 @@ class RateLimiter:
         self.clock = clock
         self.wall = wall
         self._sleep = sleep
+        self.metrics = metrics or Metrics()
         self._capacity = float(per_minute)
         self._rate = per_minute / 60.0
         # The poller needs this many tokens in the bucket to take one, so people always find some.
@@ -139,8 +143,9 @@ class RateLimiter:
         self, priority: Priority = Priority.PERSON, *, timeout: float | None = None
     ) -> bool:
         """Take one token, waiting as long as needed (or `timeout` seconds); False on timeout."""
-        deadline = None if timeout is None else self.clock() + max(0.0, timeout)
-        registered = False
+        started = self.clock()
+        deadline = None if timeout is None else started + max(0.0, timeout)
+        registered = slept = False
         try:
             while True:
                 with self._lock:
@@ -158,13 +163,18 @@ class RateLimiter:
                         self._lane,
                     )
                 if wait == 0.0:
+                    if slept:
+                        self.metrics.rate_limiter_wait(now - started)
                     return True
                 if deadline is not None:
                     left = deadline - now
                     # `wait` is a lower bound, so a caller that cannot make it gives up at once.
                     if left <= 0.0 or wait > left:
+                        if slept:
+                            self.metrics.rate_limiter_wait(now - started)
                         return False
                     wait = min(wait, left)
+                slept = True
                 self._sleep(min(wait, _SLICE))
         finally:
             if registered:

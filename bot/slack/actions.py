@@ -19,7 +19,6 @@ from bot.slack.blocks import context, section
 from bot.slack.commands import start_sync
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
 from bot.slack.posting import post_once
-from bot.slack.reply import guarded
 
 
 def _value(body: dict[str, Any]) -> ActionValue:
@@ -103,6 +102,8 @@ def refresh_home(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
+    guarded = reply.guard(deps.metrics)  # every listener counted in GET /metrics
+
     def sync(ack: Ack, body: dict[str, Any], client: WebClient, confirmed: bool) -> None:
         ack()
         value = _value(body)

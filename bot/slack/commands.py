@@ -15,7 +15,7 @@ from bot.runtime import Deps
 from bot.slack import reply, views
 from bot.slack.followers import Followed
 from bot.slack.posting import Posted, post_once
-from bot.slack.reply import after_ack, guarded
+from bot.slack.reply import after_ack
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Deps, Command, "Request"], None]
@@ -139,16 +139,18 @@ HANDLERS: dict[str, Handler] = {
 
 
 def register(app: App, deps: Deps) -> None:
+    guarded = reply.guard(deps.metrics)  # every listener counted in GET /metrics
+
     @app.command("/fsync")
     @guarded
     def fsync_command(
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
+    ) -> str | None:
         try:
             cmd = parse(body.get("text", ""))
         except UsageError as exc:
             ack(response_type="ephemeral", **views.error_message(exc))
-            return
+            return "refused"
         if cmd.name == "help":
             ack(response_type="ephemeral", **views.help_message())
             return
@@ -158,7 +160,8 @@ def register(app: App, deps: Deps) -> None:
                 response_type="ephemeral",
                 **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")),
             )
-            return
+            return "refused"
         ack()
         after_ack(context)
         handler(deps, cmd, Request(body, respond, client))
+        return None

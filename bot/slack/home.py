@@ -31,7 +31,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.conflict_views import diff_summary, resolution_buttons
 from bot.slack.ids import Action, ActionValue
-from bot.slack.reply import after_ack, guarded
+from bot.slack.reply import after_ack, guard
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ def publish(deps: Deps, client: WebClient, user_id: str) -> None:
 
 
 def register(app: App, deps: Deps) -> None:
+    guarded = guard(deps.metrics)  # every listener counted in GET /metrics
+
     @app.event("app_home_opened")
     @guarded
     def on_home_opened(

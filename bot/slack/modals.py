@@ -14,11 +14,10 @@ from bot.core.durations import normalise_interval
 from bot.core.service import Confirm
 from bot.errors import FsyncError, InvalidChanges, UsageError
 from bot.runtime import Deps
-from bot.slack import views
+from bot.slack import reply, views
 from bot.slack.blocks import clip, esc, section
 from bot.slack.ids import Block, View
 from bot.slack.posting import post_once
-from bot.slack.reply import guarded
 
 
 class Meta(BaseModel):
@@ -174,6 +173,8 @@ def _apply(
 
 
 def register(app: App, deps: Deps) -> None:
+    guarded = reply.guard(deps.metrics)  # every listener counted in GET /metrics
+
     @app.view(View.EDIT_CONFIG)
     @guarded
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -13,10 +13,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.core.parser import SUBCOMMANDS
+from bot.metrics import Metrics
+from bot.slack.ids import Action
+
 log = logging.getLogger(__name__)
 # slack_sdk waits 30 s by default; Slack's response_url answers in well under a second, so one that
 # has not answered in 5 s is not going to, and must not hold a thread that long.
 RESPONSE_URL_TIMEOUT = 5
+# A listener returns nothing, or "refused" when it answered a no of its own (a usage error).
+Listener = Callable[..., str | None]
 
 
 def webhook(url: str) -> WebhookClient:
@@ -142,7 +148,12 @@ def after_ack(context: Mapping[str, Any]) -> None:
         gate.wait_clear()
 
 
-def guarded(listener: Callable[..., None]) -> Callable[..., None]:
+def guard(metrics: Metrics) -> Callable[[Listener], Callable[..., None]]:
+    """`guarded`, counting each command and click by name and outcome in `metrics`."""
+    return functools.partial(guarded, metrics=metrics)
+
+
+def guarded(listener: Listener, *, metrics: Metrics | None = None) -> Callable[..., None]:
     """Run a listener and report its errors ourselves.
 
     Bolt's own error path races with an early ack(): a listener that acks and then fails within
@@ -154,12 +165,38 @@ def guarded(listener: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(listener)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        outcome = "error"
         try:
-            listener(*args, **kwargs)
+            outcome = listener(*args, **kwargs) or "ok"
         except Exception as exc:
+            outcome = outcome_of(exc)
             ack = kwargs.get("ack")
             if ack is not None and getattr(ack, "response", True) is None:
                 ack()
             report_error(exc, kwargs.get("body") or {}, kwargs["client"])
+        finally:
+            if metrics is not None:
+                count(metrics, kwargs.get("body") or {}, outcome)
 
     return wrapper
+
+
+def outcome_of(error: Exception) -> str:
+    """`refused`: fsync (or the Sync API) said no in words; a confirmation asked is no refusal."""
+    from bot.errors import ConfirmationRequired, FsyncError
+
+    if isinstance(error, ConfirmationRequired):
+        return "ok"
+    return "refused" if isinstance(error, FsyncError) else "error"
+
+
+def count(metrics: Metrics, body: Mapping[str, Any], outcome: str) -> None:
+    """Labels from fixed lists only: a subcommand the parser knows, an action id of `Action`."""
+    if body.get("command"):
+        words = str(body.get("text") or "").split()
+        name = words[0].lower() if words else "help"
+        metrics.command(name if name in SUBCOMMANDS else "unknown", outcome)
+    elif body.get("type") == "block_actions":
+        action_id = str(((body.get("actions") or [{}])[0] or {}).get("action_id") or "")
+        known = (a for a in sorted(Action, key=len, reverse=True) if action_id.startswith(a))
+        metrics.click(next(known, "other"), outcome)
