@@ -29,6 +29,7 @@ from bot.socket_mode import PING_INTERVAL, PONG_TIMEOUT
 from tests.fakes import FakeSlack
 from tests.support import secrets_scan, slackreq
 from tests.support.botproc import ADMIN, OPERATOR, BotProcess
+from tests.support.scrape import scrape, wait_above
 from tests.support.simproc import SimProcess
 from tests.support.socketmode import ACK_DEADLINE, SocketModeServer
 
@@ -200,6 +201,20 @@ def test_app_home_opened_event(bot: SocketBot) -> None:
     (published,) = bot.slack.wait_for("views.publish")
     assert published.args["user_id"] == OPERATOR and published.args["view"]["type"] == "home"
     assert bot.slack.invalid == []
+
+
+def test_the_health_port_serves_metrics_health_and_readiness(bot: SocketBot) -> None:
+    # Socket Mode has no HTTP server of its own: FSYNC_HEALTH_PORT (here PORT) serves these.
+    before = scrape(bot.http)
+    envelope_id, name = command(bot, "status")
+    assert "payload" not in acked(bot.server, envelope_id)
+    bot.responses(name)
+    after = wait_above(bot.http, 'fsync_commands_total{name="status",outcome="ok"}', before)
+    assert after["fsync_ack_latency_seconds_count"] > before["fsync_ack_latency_seconds_count"]
+    assert bot.http.get("/healthz").json()["ok"] is True
+    ready = bot.http.get("/readyz")
+    assert ready.status_code in (200, 503) and "lease" in ready.json()  # polls hourly here
+    assert bot.http.get("/slack/events").status_code == 404  # only the health paths
 
 
 def test_it_reconnects_when_slack_asks_for_a_refresh(
