@@ -92,7 +92,7 @@ class Metrics:
 
     # --- recording ---------------------------------------------------------------------------
     def poll(self, outcome: str, seconds: float) -> None:
-        self.polls.labels(outcome=_one_of(outcome, POLL_OUTCOMES)).inc()
+        self.polls.labels(outcome=_one_of(outcome, POLL_OUTCOMES, other="crashed")).inc()
         self.poll_seconds.observe(seconds)
         if outcome == "ok":
             self.last_good_poll = time.time()
