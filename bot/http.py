@@ -18,9 +18,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bot import __version__
-from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack import edge, once
+from bot.slack.deps import Deps
 from bot.slack.reply import ACK_GATE, AckGate
 
 log = logging.getLogger(__name__)

@@ -20,16 +20,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.alerts import repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, Seen
+from bot.core.authz import Policy
 from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
+from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Conflict, Workspace
 from bot.firestartr.ratelimit import Priority
-from bot.runtime import Deps
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
@@ -43,11 +45,30 @@ class LeaseLost(Exception):
     pass
 
 
+class FleetCache(Protocol):
+    """Where the poller leaves each listing, for commands to use when the API is down."""
+
+    def remember_fleet(self, workspaces: list[Workspace], fetched_at: datetime | None) -> None: ...
+
+
 class Poller:
     def __init__(
-        self, deps: Deps, lease: Lease, *, interval: float, on_queued: Callable[[], None]
+        self,
+        client: SyncClient,
+        store: Store,
+        fleet_cache: FleetCache,
+        lease: Lease,
+        *,
+        policy: Policy,
+        default_channel: str | None,
+        clock: Callable[[], datetime],
+        interval: float,
+        on_queued: Callable[[], None],
     ) -> None:
-        self.deps, self.lease, self.interval, self.on_queued = deps, lease, interval, on_queued
+        self.client, self.store, self.fleet_cache, self.lease = client, store, fleet_cache, lease
+        # What the router needs besides the stored routes and mutes.
+        self.policy, self.default_channel = policy, default_channel
+        self.clock, self.interval, self.on_queued = clock, interval, on_queued
         self.seen: dict[str, Seen] = {}
         self.open: dict[str, Episode] = {}
         self.health = ApiHealth()
@@ -107,7 +128,7 @@ class Poller:
     # --- one tick --------------------------------------------------------------------------------
     def load(self) -> None:
         generation = self.lease.generation
-        db = self.deps.store.db
+        db = self.store.db
         self.seen = repo.load_snapshot(db)
         self.open = repo.open_episodes(db)
         self.health = repo.load_health(db, self.open)
@@ -118,8 +139,8 @@ class Poller:
         """Poll once; returns the seconds until the next poll."""
         if self._generation != self.lease.generation:
             self.load()
-        now = self.deps.clock()
-        client = self.deps.client
+        now = self.clock()
+        client = self.client
         try:
             workspaces = client.list_workspaces(priority=Priority.POLLER)
         except RateLimited as exc:
@@ -132,7 +153,7 @@ class Poller:
             self._commit(Diff(), [event] if event else [], health, now, polled=False)
             return self.interval
         self._backoff = 1
-        self.deps.service.remember_fleet(workspaces, now)
+        self.fleet_cache.remember_fleet(workspaces, now)
         self._save_fleet(workspaces)
         found = self._conflicts(needs_conflicts(self.seen, workspaces))
         changes = diff(self.seen, self.open, workspaces, now, found, rebase=self._rebase)
@@ -150,7 +171,7 @@ class Poller:
     def _commit(
         self, changes: Diff, events: list[Event], health: ApiHealth, now: datetime, *, polled: bool
     ) -> None:
-        store = self.deps.store
+        store = self.store
         if health.episode is not None and health.episode.id not in self.open:
             changes.episodes[health.episode.id] = health.episode
         db = store.db
@@ -162,13 +183,13 @@ class Poller:
             after = {**self.open, **changes.episodes}
             events += reminders(ended, active, after.values(), now)
         situation = router.Situation(
-            routes=repo.routes(db, self.deps.settings.alert_channel),
+            routes=repo.routes(db, self.default_channel),
             mutes=active,
             # The default channel is only ever held, never off: its alerts queue while it is gone.
-            disabled=frozenset(repo.disabled_channels(db)) - {self.deps.settings.alert_channel},
+            disabled=frozenset(repo.disabled_channels(db)) - {self.default_channel},
             links=repo.links(db, (e.episode.id for e in events)),
             members=lambda card: repo.members(db, card, changes.episodes),
-            policy=self.deps.policy,
+            policy=self.policy,
             now=now,
             resolutions=self._resolutions(events),
         )
@@ -206,7 +227,7 @@ class Poller:
         """Open conflicts of `names`, as stored (sensitive values dropped). {} when unavailable."""
         if not names:
             return {}
-        client = self.deps.client
+        client = self.client
         wanted = set(names)
         try:
             if len(names) > ONE_LISTING_FOR_ALL:
@@ -232,7 +253,7 @@ class Poller:
         found = {}
         for event in events:
             for conflict in event.episode.conflicts:
-                claim = self.deps.store.resolution(str(conflict.get("id")))
+                claim = self.store.resolution(str(conflict.get("id")))
                 if claim:
                     at = _moment(claim.get("at"))
                     found[claim["conflict_id"]] = Decision(
@@ -255,12 +276,10 @@ class Poller:
             changes.events[changes.events.index(event)] = replace(event, episode=after)
 
     def _as_decided(self, stored: dict[str, Any]) -> dict[str, Any]:
-        if stored.get("resolved_by") or self.deps.store.resolution(str(stored.get("id"))):
+        if stored.get("resolved_by") or self.store.resolution(str(stored.get("id"))):
             return stored
         try:
-            conflict = self.deps.client.get_conflict(
-                str(stored.get("id")), priority=Priority.POLLER
-            )
+            conflict = self.client.get_conflict(str(stored.get("id")), priority=Priority.POLLER)
         except SyncAPIError as exc:
             log.info("could not read how a conflict ended (%s)", exc.user_message)
             return stored
@@ -274,13 +293,13 @@ class Poller:
         if time.monotonic() - self._fleet_saved < FLEET_EVERY:
             return
         self._fleet_saved = time.monotonic()
-        self.deps.store.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
+        self.store.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
 
     def _prune(self, now: datetime) -> None:
         if time.monotonic() - self._pruned < PRUNE_EVERY:
             return
         self._pruned = time.monotonic()
-        with self.deps.store.transaction() as tx:
+        with self.store.transaction() as tx:
             repo.prune(tx, now - KEEP)
 
 

@@ -11,37 +11,15 @@ from slack_sdk import WebClient
 
 from bot.core.parser import Command, parse
 from bot.errors import UsageError
-from bot.runtime import Deps
-from bot.slack import reply, views
+from bot.slack import alert_commands, reply, views
+from bot.slack.deps import Deps
 from bot.slack.followers import Followed
 from bot.slack.posting import Posted, post_once
 from bot.slack.reply import after_ack, guarded
+from bot.slack.request import Request
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Deps, Command, "Request"], None]
-
-
-class Request:
-    """Who asked, where, and how to answer: what every command handler needs from Slack."""
-
-    def __init__(self, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        self.body, self.respond, self.client = body, respond, client
-        self.user: str = body.get("user_id", "")
-        self.channel: str = body.get("channel_id", "")
-
-    def answer(self, payload: dict[str, Any]) -> None:
-        answer = self.respond(**payload, response_type="ephemeral")
-        reply.accepted(answer.status_code, answer.body)
-
-    def announce(self, payload: dict[str, Any]) -> Posted:
-        """Say `payload` in the channel the command was typed in, for everyone there."""
-        return post_once(self.client, self.channel, payload)
-
-    def answer_and_announce(self, payload: dict[str, Any], line: dict[str, Any]) -> None:
-        """Answer the person, and say `line` in the channel; the answer tells them when the
-        channel could not be told."""
-        posted = self.announce(line)
-        self.answer(views.not_said(payload, posted.state, posted.error))
+Handler = Callable[[Deps, Command, Request], None]
 
 
 def status(deps: Deps, cmd: Command, req: Request) -> None:
@@ -152,7 +130,9 @@ def register(app: App, deps: Deps) -> None:
         if cmd.name == "help":
             ack(response_type="ephemeral", **views.help_message())
             return
-        handler = HANDLERS.get(cmd.name) or deps.extra_commands.get(cmd.name)
+        handler = HANDLERS.get(cmd.name)
+        if handler is None and deps.alerts is not None:
+            handler = alert_commands.HANDLERS.get(cmd.name)
         if handler is None:
             ack(
                 response_type="ephemeral",
