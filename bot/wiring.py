@@ -21,7 +21,7 @@ from bot.core.authz import Policy
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
-from bot.slack import alert_commands
+from bot.slack import alert_cards, alert_commands
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
@@ -55,6 +55,7 @@ def build(
         lease,
         default_channel=settings.alert_channel,
         admins=sorted(policy.admins),
+        notices=alert_cards,
     )
     poller = Poller(
         client,
@@ -62,6 +63,7 @@ def build(
         service,
         lease,
         policy=policy,
+        cards=alert_cards,
         default_channel=settings.alert_channel,
         clock=clock,
         interval=settings.poll_interval,

@@ -26,6 +26,7 @@ from bot.alerts import repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, Seen
+from bot.alerts.router import Cards
 from bot.core.authz import Policy
 from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
 from bot.firestartr.client import SyncClient
@@ -60,6 +61,7 @@ class Poller:
         lease: Lease,
         *,
         policy: Policy,
+        cards: Cards,
         default_channel: str | None,
         clock: Callable[[], datetime],
         interval: float,
@@ -67,7 +69,7 @@ class Poller:
     ) -> None:
         self.client, self.store, self.fleet_cache, self.lease = client, store, fleet_cache, lease
         # What the router needs besides the stored routes and mutes.
-        self.policy, self.default_channel = policy, default_channel
+        self.policy, self.cards, self.default_channel = policy, cards, default_channel
         self.clock, self.interval, self.on_queued = clock, interval, on_queued
         self.seen: dict[str, Seen] = {}
         self.open: dict[str, Episode] = {}
@@ -190,6 +192,7 @@ class Poller:
             links=repo.links(db, (e.episode.id for e in events)),
             members=lambda card: repo.members(db, card, changes.episodes),
             policy=self.policy,
+            cards=self.cards,
             now=now,
             resolutions=self._resolutions(events),
         )

@@ -30,12 +30,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts import cards
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
 from bot.alerts.outbox import Outbox, Row
@@ -64,6 +63,18 @@ def sender_client(token: str | None, base_url: str) -> WebClient:
     return WebClient(token=token, base_url=base_url, timeout=int(SEND_TIMEOUT), retry_handlers=[])
 
 
+class Notices(Protocol):
+    """What admins are told when a channel refuses alerts (bot/slack/alert_cards.py)."""
+
+    def channel_disabled(
+        self, channel_id: str, error: str, admins: Sequence[str]
+    ) -> dict[str, Any]: ...
+
+    def default_channel_held(
+        self, channel_id: str, error: str, admins: Sequence[str], recheck: float
+    ) -> dict[str, Any]: ...
+
+
 class Sender:
     def __init__(
         self,
@@ -73,12 +84,14 @@ class Sender:
         *,
         default_channel: str | None,
         admins: Sequence[str],
+        notices: Notices,
         pace: float = PACE,
         clock: Callable[[], float] = time.time,
         recheck: float = RECHECK,
     ) -> None:
         self.outbox, self.web, self.lease = Outbox(store, lease), web, lease
         self.default_channel, self.admins = default_channel, list(admins)
+        self.notices = notices
         self.pace, self.clock, self.recheck = pace, clock, recheck
         self.wake = threading.Event()
         self._stop = threading.Event()
@@ -262,9 +275,9 @@ class Sender:
 
     def _notices(self, channel: str, error: str, *, held: bool = False) -> list[Delivery]:
         if held:
-            payload = cards.default_channel_held(channel, error, self.admins, self.recheck)
+            payload = self.notices.default_channel_held(channel, error, self.admins, self.recheck)
         else:
-            payload = cards.channel_disabled(channel, error, self.admins)
+            payload = self.notices.channel_disabled(channel, error, self.admins)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.clock()))
         default = self.default_channel
         usable = bool(default) and default != channel and default not in self.outbox.disabled()

@@ -11,9 +11,10 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts import cards, panels
 from bot.alerts.service import AlertsService
 from bot.core.parser import Command
+from bot.slack import alert_cards as cards
+from bot.slack import alert_panels as panels
 from bot.slack.deps import Deps
 from bot.slack.request import Request
 

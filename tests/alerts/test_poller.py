@@ -16,6 +16,7 @@ from bot.alerts.lease import Lease
 from bot.alerts.poller import LeaseLost, Poller
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
+from bot.slack import alert_cards
 from bot.slack.deps import Deps
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -80,6 +81,7 @@ def make(tmp_path: Path, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
             deps.service,
             lease,
             policy=deps.policy,
+            cards=alert_cards,
             default_channel=settings.alert_channel,
             clock=deps.clock,
             interval=1,
