@@ -22,15 +22,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import repo, router
+from bot.alerts import conflicts, repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, Seen
-from bot.alerts.router import Cards
+from bot.alerts.render import Cards
 from bot.core.authz import Policy
-from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
+from bot.errors import RateLimited, SyncAPIError
 from bot.firestartr.client import SyncClient
-from bot.firestartr.models import Conflict, Workspace
+from bot.firestartr.models import Workspace
 from bot.firestartr.ratelimit import Priority
 from bot.store import Store
 
@@ -39,7 +39,6 @@ FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
 PRUNE_EVERY = 3600.0
 KEEP = timedelta(days=14)
 MAX_BACKOFF_FACTOR = 8
-ONE_LISTING_FOR_ALL = 3  # more workspaces than this need conflicts: list them all at once
 
 
 class LeaseLost(Exception):
@@ -157,7 +156,7 @@ class Poller:
         self._backoff = 1
         self.fleet_cache.remember_fleet(workspaces, now)
         self._save_fleet(workspaces)
-        found = self._conflicts(needs_conflicts(self.seen, workspaces))
+        found = conflicts.open_by_workspace(self.client, needs_conflicts(self.seen, workspaces))
         changes = diff(self.seen, self.open, workspaces, now, found, rebase=self._rebase)
         self._decided(changes)
         health, back = api_ok(self.health, now)
@@ -226,32 +225,6 @@ class Poller:
         if any(d.state == "pending" for d in plan.deliveries):
             self.on_queued()
 
-    def _conflicts(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Open conflicts of `names`, as stored (sensitive values dropped). {} when unavailable."""
-        if not names:
-            return {}
-        client = self.client
-        wanted = set(names)
-        try:
-            if len(names) > ONE_LISTING_FOR_ALL:
-                listed = client.list_conflicts(priority=Priority.POLLER)
-            else:
-                listed = [
-                    c
-                    for name in names
-                    for c in client.list_conflicts(workspace=name, priority=Priority.POLLER)
-                ]
-        except FeatureUnavailable:
-            return {}
-        except SyncAPIError as exc:
-            log.info("could not read conflicts for alerts (%s): alerting without", exc.user_message)
-            return {}
-        found: dict[str, list[dict[str, Any]]] = {}
-        for conflict in listed:
-            if conflict.workspace in wanted and conflict.is_open:
-                found.setdefault(conflict.workspace or "", []).append(_stored(conflict))
-        return found
-
     def _resolutions(self, events: list[Event]) -> dict[str, Decision]:
         found = {}
         for event in events:
@@ -271,25 +244,14 @@ class Poller:
             episode = event.episode
             if event.kind not in ("resolved", "recovered") or episode.kind != "conflict":
                 continue
-            conflicts = tuple(self._as_decided(c) for c in episode.conflicts)
-            if conflicts == episode.conflicts:
+            ended = tuple(
+                conflicts.as_decided(self.client, self.store, c) for c in episode.conflicts
+            )
+            if ended == episode.conflicts:
                 continue
-            after = replace(episode, conflicts=conflicts)
+            after = replace(episode, conflicts=ended)
             changes.episodes[after.id] = after
             changes.events[changes.events.index(event)] = replace(event, episode=after)
-
-    def _as_decided(self, stored: dict[str, Any]) -> dict[str, Any]:
-        if stored.get("resolved_by") or self.store.resolution(str(stored.get("id"))):
-            return stored
-        try:
-            conflict = self.client.get_conflict(str(stored.get("id")), priority=Priority.POLLER)
-        except SyncAPIError as exc:
-            log.info("could not read how a conflict ended (%s)", exc.user_message)
-            return stored
-        if conflict.is_open:
-            return stored
-        fields = conflict.model_dump(mode="json", include={"resolution", "resolved_by"})
-        return {**stored, **fields, "resolved_at": _iso(conflict.resolved_at)}
 
     def _save_fleet(self, workspaces: list[Workspace]) -> None:
         """A copy for commands when the API is down, at most once a minute (it is not cheap)."""
@@ -311,16 +273,3 @@ def _moment(text: Any) -> datetime | None:
         return datetime.fromisoformat(str(text)) if text else None
     except ValueError:
         return None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def _stored(conflict: Conflict) -> dict[str, Any]:
-    data = conflict.model_dump(mode="json")
-    for resource in data.get("resources") or []:
-        for attribute in resource.get("changed_attributes") or []:
-            if attribute.get("sensitive"):
-                attribute["desired"] = attribute["actual"] = None
-    return data

@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
 
 from bot.alerts.model import (
     CLASS,
@@ -38,32 +37,9 @@ from bot.alerts.model import (
     Route,
     digest_of,
 )
+from bot.alerts.render import Cards
 from bot.core.authz import Policy
 from bot.core.words import plural
-
-Message = dict[str, Any]
-
-
-class Cards(Protocol):
-    """How an alert reads in Slack: rendered when the tick stores it, so a retried send says
-    exactly what the first try would have (bot/slack/alert_cards.py)."""
-
-    def episode_card(
-        self,
-        episode: Episode,
-        policy: Policy,
-        *,
-        note: str = "",
-        resolutions: Resolutions | None = None,
-    ) -> Message: ...
-
-    def reply(self, event: Event, resolutions: Resolutions | None = None) -> Message: ...
-
-    def digest(self, episodes: Sequence[Episode]) -> Message: ...
-
-    def digest_details(self, episodes: Sequence[Episode]) -> list[Message]: ...
-
-    def news(self, events: Sequence[Event], title: str) -> list[Message]: ...
 
 
 @dataclass(frozen=True)

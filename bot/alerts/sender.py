@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -38,6 +38,7 @@ from slack_sdk.errors import SlackApiError
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
 from bot.alerts.outbox import Outbox, Row
+from bot.alerts.render import Notices
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,6 @@ def sender_client(token: str | None, base_url: str) -> WebClient:
     (pacing, Retry-After, the exactly-once check), and a blind retry after an ambiguous 5xx or a
     dropped connection would post twice."""
     return WebClient(token=token, base_url=base_url, timeout=int(SEND_TIMEOUT), retry_handlers=[])
-
-
-class Notices(Protocol):
-    """What admins are told when a channel refuses alerts (bot/slack/alert_cards.py)."""
-
-    def channel_disabled(
-        self, channel_id: str, error: str, admins: Sequence[str]
-    ) -> dict[str, Any]: ...
-
-    def default_channel_held(
-        self, channel_id: str, error: str, admins: Sequence[str], recheck: float
-    ) -> dict[str, Any]: ...
 
 
 class Sender:
