@@ -81,5 +81,5 @@ def build(
         alerts=alerts,
         mutes_by_workspace=partial(alert_commands.mute_labels, alerts),
         home_extras=partial(alert_commands.home_blocks, alerts),
-        workers=[poller, sender, lease],
+        workers=(poller, sender, lease),
     )

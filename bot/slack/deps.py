@@ -1,10 +1,10 @@
 """Deps: what the Slack edge's listeners are handed, built once by the composition root
-(bot/wiring.py) and never changed after."""
+(bot/wiring.py) and frozen: nothing is plugged into it afterwards."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from bot.slack.followers import RunFollower
 from bot.store import Store, utcnow
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deps:
     settings: Settings
     store: Store
@@ -38,7 +38,7 @@ class Deps:
     home_extras: Callable[[], list[dict[str, Any]]] = list
     # Background workers (the poller, the alert sender ...) started by `fsync-bot run`, in the
     # order they stop: no new alerts, then no sending, then the lease is handed over.
-    workers: list[Any] = field(default_factory=list)
+    workers: tuple[Any, ...] = ()
 
     def start_background(self) -> None:
         for worker in self.workers:

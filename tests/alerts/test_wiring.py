@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import wiring
@@ -41,6 +43,17 @@ def test_the_root_builds_the_workers_and_offers_every_alert_subcommand(tmp_path:
         "unmute",
     }
     assert set(alert_commands.HANDLERS) <= set(SUBCOMMANDS)
+
+
+def test_the_root_shares_one_store_and_client_and_nothing_is_plugged_in_later(
+    tmp_path: Path,
+) -> None:
+    deps = build(tmp_path)
+    poller, sender, lease = deps.workers
+    assert poller.store is deps.store and poller.client is deps.client and poller.lease is lease
+    assert poller.fleet_cache is deps.service and sender.lease is lease
+    with pytest.raises(FrozenInstanceError):
+        deps.home_extras = list  # type: ignore[misc]
 
 
 def test_status_shows_active_mutes_only(tmp_path: Path) -> None:
