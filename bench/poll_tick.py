@@ -2,7 +2,7 @@
 
 For each size, a fresh simulator serves that many workspaces (`--workspaces N`, about 3% failed
 at start, scheduled syncs going on) and a fresh child process measures fsync's poller in-process:
-the real `Poller` from bot/alerts, built by `Deps.build` exactly as `fsync-bot run` builds it
+the real `Poller` from bot/alerts, built by `bot.wiring.build` exactly as `fsync-bot run` builds it
 (SQLite file in WAL mode, alerts routed to FSYNC_ALERT_CHANNEL), holding its lease, ticked
 directly. Before each tick, about 1% of the workspaces change state through the simulator's
 /_sim API (half of them fail, half of the earlier failures recover); that is not timed. A tick
@@ -80,9 +80,9 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
     """One fleet size, in this process: a simulator, fsync's poller, the ticks, the floor."""
     import httpx
 
+    from bot import wiring
     from bot.alerts.lease import Lease
     from bot.alerts.poller import Poller
-    from bot.runtime import Deps
     from bot.settings import Settings
 
     synthetic = max(0, size - HAND_MADE)
@@ -101,7 +101,7 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
             alert_channel="CALERTS",
             poll_interval=30,
         )
-        deps = Deps.build(settings)
+        deps = wiring.build(settings)
         poller = next(w for w in deps.workers if isinstance(w, Poller))
         lease = next(w for w in deps.workers if isinstance(w, Lease))
         assert lease.renew()

@@ -19,11 +19,11 @@ from slack_bolt.error import BoltError
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 
-from bot import __version__, redact
+from bot import __version__, redact, wiring
 from bot.errors import FsyncError
-from bot.runtime import Deps
 from bot.settings import Settings, take_secrets_from_environment
 from bot.slack import once, reply
+from bot.slack.deps import Deps
 from bot.startup import ask_slack, network_reason
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def run_bot(settings: Settings | None = None) -> int:
             f"missing settings: {', '.join(missing)}. See `fsync-bot check` and the README."
         )
     try:
-        deps = Deps.build(settings)  # the database first: no network needed to find it unusable
+        deps = wiring.build(settings)  # the database first: no network needed to find it unusable
     except FsyncError as exc:
         return _cannot_start(exc.user_message)
     slack = ask_slack(settings)

@@ -21,7 +21,7 @@ from typing import Any
 from bot import __version__
 from bot.alerts.lease import live_holder
 from bot.metrics import CONTENT_TYPE
-from bot.runtime import Deps
+from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
 STALE_POLLS = 3

@@ -20,9 +20,9 @@ from starlette.types import Receive, Scope, Send
 
 from bot import __version__, health
 from bot.metrics import CONTENT_TYPE
-from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack import edge, once
+from bot.slack.deps import Deps
 from bot.slack.reply import ACK_GATE, AckGate
 
 log = logging.getLogger(__name__)

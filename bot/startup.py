@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot import redact
-from bot.runtime import slack_web_client
 from bot.settings import Settings
+from bot.slack.webclient import slack_web_client
 
 # Errors auth.test answers when the token itself is wrong: the fix is SLACK_BOT_TOKEN.
 TOKEN_ERRORS = frozenset(

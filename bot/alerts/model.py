@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -169,3 +170,7 @@ class Plan:
 
     cards: list[Card] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+
+
+# Who resolved a conflict through fsync: conflict id -> (user id, resolution).
+Resolutions = Mapping[str, Decision]

@@ -20,41 +20,58 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from bot.alerts import repo, router
+from bot.alerts import conflicts, repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, Seen
-from bot.errors import FeatureUnavailable, RateLimited, SyncAPIError
-from bot.firestartr.models import Conflict, Workspace
+from bot.alerts.render import Cards
+from bot.core.authz import Policy
+from bot.errors import RateLimited, SyncAPIError
+from bot.firestartr.client import SyncClient
+from bot.firestartr.models import Workspace
 from bot.firestartr.ratelimit import Priority
 from bot.metrics import Metrics
-from bot.runtime import Deps
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
 PRUNE_EVERY = 3600.0
 KEEP = timedelta(days=14)
 MAX_BACKOFF_FACTOR = 8
-ONE_LISTING_FOR_ALL = 3  # more workspaces than this need conflicts: list them all at once
 
 
 class LeaseLost(Exception):
     pass
 
 
+class FleetCache(Protocol):
+    """Where the poller leaves each listing, for commands to use when the API is down."""
+
+    def remember_fleet(self, workspaces: list[Workspace], fetched_at: datetime | None) -> None: ...
+
+
 class Poller:
     def __init__(
         self,
-        deps: Deps,
+        client: SyncClient,
+        store: Store,
+        fleet_cache: FleetCache,
         lease: Lease,
         *,
+        policy: Policy,
+        cards: Cards,
+        default_channel: str | None,
+        clock: Callable[[], datetime],
         interval: float,
         on_queued: Callable[[], None],
         metrics: Metrics | None = None,
     ) -> None:
-        self.deps, self.lease, self.interval, self.on_queued = deps, lease, interval, on_queued
+        self.client, self.store, self.fleet_cache, self.lease = client, store, fleet_cache, lease
+        # What the router needs besides the stored routes and mutes.
+        self.policy, self.cards, self.default_channel = policy, cards, default_channel
+        self.clock, self.interval, self.on_queued = clock, interval, on_queued
         self.metrics = metrics or Metrics()
         self.outcome = "ok"  # how the last tick ended, for the metrics
         self.seen: dict[str, Seen] = {}
@@ -119,7 +136,7 @@ class Poller:
     # --- one tick --------------------------------------------------------------------------------
     def load(self) -> None:
         generation = self.lease.generation
-        db = self.deps.store.db
+        db = self.store.db
         self.seen = repo.load_snapshot(db)
         self.open = repo.open_episodes(db)
         self.health = repo.load_health(db, self.open)
@@ -130,8 +147,8 @@ class Poller:
         """Poll once; returns the seconds until the next poll."""
         if self._generation != self.lease.generation:
             self.load()
-        now = self.deps.clock()
-        client = self.deps.client
+        now = self.clock()
+        client = self.client
         self.outcome = "ok"
         try:
             workspaces = client.list_workspaces(priority=Priority.POLLER)
@@ -147,9 +164,9 @@ class Poller:
             self._commit(Diff(), [event] if event else [], health, now, polled=False)
             return self.interval
         self._backoff = 1
-        self.deps.service.remember_fleet(workspaces, now)
+        self.fleet_cache.remember_fleet(workspaces, now)
         self._save_fleet(workspaces)
-        found = self._conflicts(needs_conflicts(self.seen, workspaces))
+        found = conflicts.open_by_workspace(self.client, needs_conflicts(self.seen, workspaces))
         changes = diff(self.seen, self.open, workspaces, now, found, rebase=self._rebase)
         self._decided(changes)
         health, back = api_ok(self.health, now)
@@ -165,7 +182,7 @@ class Poller:
     def _commit(
         self, changes: Diff, events: list[Event], health: ApiHealth, now: datetime, *, polled: bool
     ) -> None:
-        store = self.deps.store
+        store = self.store
         if health.episode is not None and health.episode.id not in self.open:
             changes.episodes[health.episode.id] = health.episode
         db = store.db
@@ -177,13 +194,14 @@ class Poller:
             after = {**self.open, **changes.episodes}
             events += reminders(ended, active, after.values(), now)
         situation = router.Situation(
-            routes=repo.routes(db, self.deps.settings.alert_channel),
+            routes=repo.routes(db, self.default_channel),
             mutes=active,
             # The default channel is only ever held, never off: its alerts queue while it is gone.
-            disabled=frozenset(repo.disabled_channels(db)) - {self.deps.settings.alert_channel},
+            disabled=frozenset(repo.disabled_channels(db)) - {self.default_channel},
             links=repo.links(db, (e.episode.id for e in events)),
             members=lambda card: repo.members(db, card, changes.episodes),
-            policy=self.deps.policy,
+            policy=self.policy,
+            cards=self.cards,
             now=now,
             resolutions=self._resolutions(events),
         )
@@ -217,37 +235,11 @@ class Poller:
         if any(d.state == "pending" for d in plan.deliveries):
             self.on_queued()
 
-    def _conflicts(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Open conflicts of `names`, as stored (sensitive values dropped). {} when unavailable."""
-        if not names:
-            return {}
-        client = self.deps.client
-        wanted = set(names)
-        try:
-            if len(names) > ONE_LISTING_FOR_ALL:
-                listed = client.list_conflicts(priority=Priority.POLLER)
-            else:
-                listed = [
-                    c
-                    for name in names
-                    for c in client.list_conflicts(workspace=name, priority=Priority.POLLER)
-                ]
-        except FeatureUnavailable:
-            return {}
-        except SyncAPIError as exc:
-            log.info("could not read conflicts for alerts (%s): alerting without", exc.user_message)
-            return {}
-        found: dict[str, list[dict[str, Any]]] = {}
-        for conflict in listed:
-            if conflict.workspace in wanted and conflict.is_open:
-                found.setdefault(conflict.workspace or "", []).append(_stored(conflict))
-        return found
-
     def _resolutions(self, events: list[Event]) -> dict[str, Decision]:
         found = {}
         for event in events:
             for conflict in event.episode.conflicts:
-                claim = self.deps.store.resolution(str(conflict.get("id")))
+                claim = self.store.resolution(str(conflict.get("id")))
                 if claim:
                     at = _moment(claim.get("at"))
                     found[claim["conflict_id"]] = Decision(
@@ -262,40 +254,27 @@ class Poller:
             episode = event.episode
             if event.kind not in ("resolved", "recovered") or episode.kind != "conflict":
                 continue
-            conflicts = tuple(self._as_decided(c) for c in episode.conflicts)
-            if conflicts == episode.conflicts:
+            ended = tuple(
+                conflicts.as_decided(self.client, self.store, c) for c in episode.conflicts
+            )
+            if ended == episode.conflicts:
                 continue
-            after = replace(episode, conflicts=conflicts)
+            after = replace(episode, conflicts=ended)
             changes.episodes[after.id] = after
             changes.events[changes.events.index(event)] = replace(event, episode=after)
-
-    def _as_decided(self, stored: dict[str, Any]) -> dict[str, Any]:
-        if stored.get("resolved_by") or self.deps.store.resolution(str(stored.get("id"))):
-            return stored
-        try:
-            conflict = self.deps.client.get_conflict(
-                str(stored.get("id")), priority=Priority.POLLER
-            )
-        except SyncAPIError as exc:
-            log.info("could not read how a conflict ended (%s)", exc.user_message)
-            return stored
-        if conflict.is_open:
-            return stored
-        fields = conflict.model_dump(mode="json", include={"resolution", "resolved_by"})
-        return {**stored, **fields, "resolved_at": _iso(conflict.resolved_at)}
 
     def _save_fleet(self, workspaces: list[Workspace]) -> None:
         """A copy for commands when the API is down, at most once a minute (it is not cheap)."""
         if time.monotonic() - self._fleet_saved < FLEET_EVERY:
             return
         self._fleet_saved = time.monotonic()
-        self.deps.store.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
+        self.store.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
 
     def _prune(self, now: datetime) -> None:
         if time.monotonic() - self._pruned < PRUNE_EVERY:
             return
         self._pruned = time.monotonic()
-        with self.deps.store.transaction() as tx:
+        with self.store.transaction() as tx:
             repo.prune(tx, now - KEEP)
 
 
@@ -304,16 +283,3 @@ def _moment(text: Any) -> datetime | None:
         return datetime.fromisoformat(str(text)) if text else None
     except ValueError:
         return None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def _stored(conflict: Conflict) -> dict[str, Any]:
-    data = conflict.model_dump(mode="json")
-    for resource in data.get("resources") or []:
-        for attribute in resource.get("changed_attributes") or []:
-            if attribute.get("sensitive"):
-                attribute["desired"] = attribute["actual"] = None
-    return data

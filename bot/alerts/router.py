@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.alerts import cards
 from bot.alerts.model import (
     CLASS,
     STORM,
@@ -34,9 +33,11 @@ from bot.alerts.model import (
     Event,
     Mute,
     Plan,
+    Resolutions,
     Route,
     digest_of,
 )
+from bot.alerts.render import Cards
 from bot.core.authz import Policy
 from bot.core.words import plural
 
@@ -52,7 +53,8 @@ class Situation:
     members: Callable[[str], Sequence[Episode]]  # a digest's episodes as they are now
     policy: Policy
     now: datetime
-    resolutions: cards.Resolutions = field(default_factory=dict)
+    cards: Cards  # the Slack edge's renderer (bot/slack/alert_cards.py)
+    resolutions: Resolutions = field(default_factory=dict)
 
 
 @dataclass
@@ -92,7 +94,7 @@ def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) ->
             continue
         if muted:
             out.deliveries.append(
-                _record(event, channel_id, "muted", cards.reply(event, s.resolutions))
+                _record(event, channel_id, "muted", s.cards.reply(event, s.resolutions))
             )
         elif kind == "digest":
             batch.digest_news[card].append(event)
@@ -103,7 +105,7 @@ def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) ->
             continue
         if channel_id in s.disabled or muted:
             state = "undeliverable" if channel_id in s.disabled else "muted"
-            payload = cards.episode_card(episode, s.policy, resolutions=s.resolutions)
+            payload = s.cards.episode_card(episode, s.policy, resolutions=s.resolutions)
             out.deliveries.append(_record(event, channel_id, state, payload))
         else:
             batches[channel_id].opens.append(event)
@@ -138,41 +140,41 @@ def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
         episodes = [event.episode for event in batch.opens]
         key = f"digest:{digest_of(*sorted(e.id for e in episodes))}:{channel_id}"
         out.cards.append(Card(key, channel_id, "digest", tuple(e.id for e in episodes)))
-        add(_delivery(key, channel_id, "post", key, cards.digest(episodes), "digest"))
-        for n, page in enumerate(cards.digest_details(episodes)):
+        add(_delivery(key, channel_id, "post", key, s.cards.digest(episodes), "digest"))
+        for n, page in enumerate(s.cards.digest_details(episodes)):
             add(_delivery(f"{key}:detail:{n}", channel_id, "reply", key, page, "digest"))
     else:
         for event in batch.opens:
             key = f"card:{event.episode.id}:{channel_id}"
             out.cards.append(Card(key, channel_id, "card", (event.episode.id,)))
-            payload = cards.episode_card(
+            payload = s.cards.episode_card(
                 event.episode, s.policy, note=event.note, resolutions=s.resolutions
             )
             add(_delivery(key, channel_id, "post", key, payload, event.kind, event.episode.id))
     for card, event in batch.updates.items():
-        payload = cards.episode_card(event.episode, s.policy, resolutions=s.resolutions)
+        payload = s.cards.episode_card(event.episode, s.policy, resolutions=s.resolutions)
         key = f"update:{card}:{event.key}"
         add(_delivery(key, channel_id, "update", card, payload, event.kind, event.episode.id))
     for card in sorted(batch.digests_touched):
         # A digest only moves forward (more of its workspaces back), so its content is its key.
-        payload = cards.digest(s.members(card))
+        payload = s.cards.digest(s.members(card))
         add(_delivery(f"update:{card}:{_hash(payload)}", channel_id, "update", card, payload))
     for card, events in batch.digest_news.items():
         for part, broadcast in _by_recovery(events):
             tag = digest_of(*sorted(e.key for e in part))
             title = "Back to success" if broadcast else "News"
-            for n, page in enumerate(cards.news(part, title)):
+            for n, page in enumerate(s.cards.news(part, title)):
                 if broadcast and n == 0:
                     page["reply_broadcast"] = True
                 add(_delivery(f"news:{card}:{tag}:{n}", channel_id, "reply", card, page, "news"))
     if len(batch.replies) > STORM:
         events = [event for event, _ in batch.replies]
         tag = digest_of(*sorted(e.key for e in events))
-        for n, page in enumerate(cards.news(events, f"News of {plural(len(events), 'alert')}")):
+        for n, page in enumerate(s.cards.news(events, f"News of {plural(len(events), 'alert')}")):
             add(_delivery(f"news:{channel_id}:{tag}:{n}", channel_id, "post", None, page, "news"))
         return
     for event, card in batch.replies:
-        payload = cards.reply(event, s.resolutions)
+        payload = s.cards.reply(event, s.resolutions)
         if event.kind == "recovered":
             payload["reply_broadcast"] = True
         key = f"reply:{card}:{event.key}"

@@ -35,10 +35,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts import cards
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
 from bot.alerts.outbox import Outbox, Row
+from bot.alerts.render import Notices
 from bot.metrics import Metrics
 from bot.store import Store
 
@@ -74,6 +74,7 @@ class Sender:
         *,
         default_channel: str | None,
         admins: Sequence[str],
+        notices: Notices,
         pace: float = PACE,
         clock: Callable[[], float] = time.time,
         recheck: float = RECHECK,
@@ -82,6 +83,7 @@ class Sender:
         self.outbox, self.web, self.lease = Outbox(store, lease), web, lease
         self.metrics = metrics or Metrics()
         self.default_channel, self.admins = default_channel, list(admins)
+        self.notices = notices
         self.pace, self.clock, self.recheck = pace, clock, recheck
         self.wake = threading.Event()
         self._stop = threading.Event()
@@ -269,9 +271,9 @@ class Sender:
 
     def _notices(self, channel: str, error: str, *, held: bool = False) -> list[Delivery]:
         if held:
-            payload = cards.default_channel_held(channel, error, self.admins, self.recheck)
+            payload = self.notices.default_channel_held(channel, error, self.admins, self.recheck)
         else:
-            payload = cards.channel_disabled(channel, error, self.admins)
+            payload = self.notices.channel_disabled(channel, error, self.admins)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.clock()))
         default = self.default_channel
         usable = bool(default) and default != channel and default not in self.outbox.disabled()

@@ -23,6 +23,7 @@ from typing import Any
 from rich.console import Console
 from slack_bolt import BoltRequest
 
+from bot import wiring
 from bot.alerts import repo
 from bot.alerts.poller import Poller
 from bot.app import build_app
@@ -32,7 +33,6 @@ from bot.console.render import Renderer
 from bot.console.screen import ALERTS, CHANNEL, Screen
 from bot.console.simctl import Simulator
 from bot.devslack import FakeSlack
-from bot.runtime import Deps
 from bot.settings import Settings
 
 USERS = {"viewer": "UDEMOVIEW", "operator": "UDEMOOPER", "admin": "UDEMOADMN"}
@@ -93,7 +93,7 @@ class Demo:
             admins=[USERS["admin"]],
             operators=[USERS["operator"]],
         )
-        self.deps = Deps.build(settings, web=None)
+        self.deps = wiring.build(settings, web=None)
         self.executor = CountingExecutor()
         self.app = build_app(self.deps, token_verification=False, executor=self.executor)
         self.deps.start_background()

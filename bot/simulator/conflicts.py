@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.simulator.errors import ApiError
 from bot.simulator.model import RESOLUTIONS, ConflictState, RunState, WorkspaceState
 from bot.simulator.scenarios import drift
+from bot.simulator.state import Store
 
-if TYPE_CHECKING:
-    from bot.simulator.engine import Engine
+
+class Engine(Protocol):
+    """What these rules use of bot/simulator/engine.py's Engine (which calls them)."""
+
+    store: Store
+    drift_seq: int
+
+    def workspace(self, name: str) -> WorkspaceState: ...
+
+    def start_run(
+        self, ws: WorkspaceState, trigger: str, requested_by: str, now: float
+    ) -> RunState: ...
+
+    def settle(self, ws: WorkspaceState, now: float) -> None: ...
+
 
 RUN_RESOLUTIONS = ("apply_desired", "accept_remote")
 RESOLUTION_RUN_MESSAGES = {

@@ -13,12 +13,12 @@ from bot.core.service import AlreadyResolved
 from bot.errors import InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
-from bot.runtime import Deps
 from bot.slack import home, modals, reply, views
 from bot.slack.blocks import context, section
-from bot.slack.commands import start_sync
+from bot.slack.deps import Deps
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
 from bot.slack.posting import post_once
+from bot.slack.starting import start_sync
 
 
 def _value(body: dict[str, Any]) -> ActionValue:

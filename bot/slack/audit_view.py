@@ -5,7 +5,7 @@
     <@U1> asked to change dev: no change, interval was already 15m
 
 A row is (user, action, workspace, args, outcome, detail); `args` is whatever the write stored
-(bot.core.service, bot.alerts.commands), so every field is read defensively: a row written by an
+(bot.core.service, bot.alerts.service), so every field is read defensively: a row written by an
 older fsync, or args that came back from Slack edited, still read as a sentence.
 """
 

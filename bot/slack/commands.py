@@ -11,37 +11,14 @@ from slack_sdk import WebClient
 
 from bot.core.parser import Command, parse
 from bot.errors import UsageError
-from bot.runtime import Deps
-from bot.slack import reply, views
-from bot.slack.followers import Followed
-from bot.slack.posting import Posted, post_once
+from bot.slack import alert_commands, reply, views
+from bot.slack.deps import Deps
 from bot.slack.reply import after_ack
+from bot.slack.request import Request
+from bot.slack.starting import start_sync
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Deps, Command, "Request"], None]
-
-
-class Request:
-    """Who asked, where, and how to answer: what every command handler needs from Slack."""
-
-    def __init__(self, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        self.body, self.respond, self.client = body, respond, client
-        self.user: str = body.get("user_id", "")
-        self.channel: str = body.get("channel_id", "")
-
-    def answer(self, payload: dict[str, Any]) -> None:
-        answer = self.respond(**payload, response_type="ephemeral")
-        reply.accepted(answer.status_code, answer.body)
-
-    def announce(self, payload: dict[str, Any]) -> Posted:
-        """Say `payload` in the channel the command was typed in, for everyone there."""
-        return post_once(self.client, self.channel, payload)
-
-    def answer_and_announce(self, payload: dict[str, Any], line: dict[str, Any]) -> None:
-        """Answer the person, and say `line` in the channel; the answer tells them when the
-        channel could not be told."""
-        posted = self.announce(line)
-        self.answer(views.not_said(payload, posted.state, posted.error))
+Handler = Callable[[Deps, Command, Request], None]
 
 
 def status(deps: Deps, cmd: Command, req: Request) -> None:
@@ -65,40 +42,6 @@ def sync(deps: Deps, cmd: Command, req: Request) -> None:
         response_url=req.body.get("response_url"),
         confirmed=False,
     )
-
-
-def start_sync(
-    deps: Deps,
-    client: WebClient,
-    user: str,
-    workspace: str,
-    *,
-    channel: str | None,
-    response_url: str | None,
-    confirmed: bool,
-    thread_ts: str | None = None,
-) -> Posted | None:
-    """Trigger the sync, then post its card in the channel (in `thread_ts`'s thread, when the
-    request came from a message there), or via response_url, and follow it."""
-    run = deps.service.sync(user, workspace, confirmed=confirmed)
-    card = views.sync_card(workspace, user, run, deps.clock())
-    item = Followed(workspace=workspace, requested_by=user, run=run) if run else None
-    where = {"thread_ts": thread_ts} if thread_ts else {}
-    posted = post_once(client, channel, {**card, **where}) if channel else None
-    if posted is not None and posted.state == "refused":
-        log.info("cannot post the sync card in %s (%s); answering in place", channel, posted.error)
-    if posted is not None and posted.ts:
-        if item:
-            item.channel, item.ts = posted.channel, posted.ts
-    elif response_url:
-        # The card may be in the channel after all: a second copy goes to the requester only.
-        kind = "ephemeral" if posted is not None and posted.state == "unknown" else "in_channel"
-        reply.to_response_url(response_url, {**card, "response_type": kind})
-        if item:
-            item.response_url = response_url
-    if item:
-        deps.follower.follow(item)
-    return posted
 
 
 def config(deps: Deps, cmd: Command, req: Request) -> None:
@@ -154,7 +97,9 @@ def register(app: App, deps: Deps) -> None:
         if cmd.name == "help":
             ack(response_type="ephemeral", **views.help_message())
             return
-        handler = HANDLERS.get(cmd.name) or deps.extra_commands.get(cmd.name)
+        handler = HANDLERS.get(cmd.name)
+        if handler is None and deps.alerts is not None:
+            handler = alert_commands.HANDLERS.get(cmd.name)
         if handler is None:
             ack(
                 response_type="ephemeral",

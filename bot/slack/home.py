@@ -14,7 +14,6 @@ from bot.core.authz import Role
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.errors import SyncAPIError
 from bot.firestartr.models import Conflict
-from bot.runtime import Deps
 from bot.slack.blocks import (
     MAX_VIEW_BLOCKS,
     Block,
@@ -30,6 +29,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.conflict_views import diff_summary, resolution_buttons
+from bot.slack.deps import Deps
 from bot.slack.ids import Action, ActionValue
 from bot.slack.reply import after_ack, guard
 from bot.slack.views import ICONS, freshness, icon, workspace_buttons

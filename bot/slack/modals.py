@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 from bot.core.durations import normalise_interval
 from bot.core.service import Confirm
 from bot.errors import FsyncError, InvalidChanges, UsageError
-from bot.runtime import Deps
 from bot.slack import reply, views
 from bot.slack.blocks import clip, esc, section
+from bot.slack.deps import Deps
 from bot.slack.ids import Block, View
 from bot.slack.posting import post_once
 

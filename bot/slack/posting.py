@@ -1,8 +1,9 @@
 """Posting a message that must appear at most once in a channel or a thread (a sync card).
 
 The interactive WebClient never retries chat.postMessage after a 5xx or a dropped connection
-(runtime.py): Slack may have stored the message before failing to answer, and a blind retry posts
-a second card, one of which nobody updates. Only a 429 is retried: Slack did not process it.
+(bot/slack/webclient.py): Slack may have stored the message before failing to answer, and a
+blind retry posts a second card, one of which nobody updates. Only a 429 is retried: Slack
+did not process it.
 
 So a post ends in one of three ways:
 - `posted`: Slack answered with its ts (or the message was found afterwards, see below);

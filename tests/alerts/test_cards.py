@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.alerts import cards
 from bot.alerts.model import Decision, Episode, Event
+from bot.slack import alert_cards as cards
 from tests.alerts.blockkit import assert_valid, shown
 from tests.alerts.conftest import NOW, POLICY
 

@@ -11,11 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
+from bot import wiring
 from bot.alerts.lease import Lease
 from bot.alerts.poller import LeaseLost, Poller
 from bot.firestartr.client import SyncClient
-from bot.runtime import Deps
 from bot.settings import Settings
+from bot.slack import alert_cards
+from bot.slack.deps import Deps
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -69,14 +71,23 @@ def make(tmp_path: Path, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
             poll_interval=1,
             firestartr_rate_limit=10_000,
         )
-        deps = Deps.build(settings)
-        deps.client = SyncClient(
-            "http://sync.test", "k", transport=httpx.MockTransport(api), retries=0
-        )
-        deps.service.client = deps.client
+        client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
+        deps = wiring.build(settings, client=client)
         lease = Lease(deps.store, ttl=30)
         assert lease.renew()
-        return deps, Poller(deps, lease, interval=1, on_queued=lambda: None), lease
+        poller = Poller(
+            deps.client,
+            deps.store,
+            deps.service,
+            lease,
+            policy=deps.policy,
+            cards=alert_cards,
+            default_channel=settings.alert_channel,
+            clock=deps.clock,
+            interval=1,
+            on_queued=lambda: None,
+        )
+        return deps, poller, lease
 
     return build
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.alerts.model import Episode, Event, Mute, Plan, Route
 from bot.alerts.router import Situation, plan
+from bot.slack import alert_cards
 from tests.alerts.blockkit import assert_valid, shown
 from tests.alerts.conftest import NOW, POLICY
 
@@ -46,6 +47,7 @@ def situation(
         members=lambda card: members,
         policy=POLICY,
         now=NOW,
+        cards=alert_cards,
     )
 
 

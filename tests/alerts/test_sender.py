@@ -13,6 +13,7 @@ from bot.alerts import repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Card, Delivery, Plan
 from bot.alerts.sender import Sender, sender_client
+from bot.slack import alert_cards
 from bot.store import Store
 from tests.alerts.historyslack import HistorySlack
 
@@ -29,7 +30,15 @@ def lease(store: Store) -> Lease:
 @pytest.fixture
 def sender(store: Store, slack: HistorySlack, lease: Lease) -> Iterator[Sender]:
     web = sender_client("xoxb-test", slack.api_url)
-    yield Sender(store, web, lease, default_channel="CALERTS", admins=["UADMIN001"], pace=0.0)
+    yield Sender(
+        store,
+        web,
+        lease,
+        default_channel="CALERTS",
+        admins=["UADMIN001"],
+        notices=alert_cards,
+        pace=0.0,
+    )
 
 
 def queue(store: Store, *deliveries: Delivery, cards: tuple[Card, ...] = ()) -> None:
@@ -198,7 +207,7 @@ def test_without_the_lease_nothing_is_sent(store: Store, slack: HistorySlack) ->
     holder, other = Lease(store, ttl=30), Lease(store, ttl=30)
     assert holder.renew() and not other.renew()
     web = sender_client("xoxb-test", slack.api_url)
-    idle = Sender(store, web, other, default_channel=None, admins=[], pace=0.0)
+    idle = Sender(store, web, other, default_channel=None, admins=[], notices=alert_cards, pace=0.0)
     new, post = card()
     queue(store, post, cards=(new,))
     idle.step()
@@ -224,7 +233,14 @@ def test_a_default_channel_gone_for_a_while_gets_its_held_alerts_once_it_is_back
     clock = Clock()
     web = sender_client("xoxb-test", slack.api_url)
     sender = Sender(
-        store, web, lease, default_channel="CALERTS", admins=["UADMIN001"], pace=0.0, clock=clock
+        store,
+        web,
+        lease,
+        default_channel="CALERTS",
+        admins=["UADMIN001"],
+        notices=alert_cards,
+        pace=0.0,
+        clock=clock,
     )  # tries the channel again every 3 minutes (the default)
     slack.fail("chat.postMessage", error=error, channel="CALERTS", times=1000)
     first, post = card()

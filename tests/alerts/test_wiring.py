@@ -1,19 +1,23 @@
-"""install(deps): the hooks the rest of fsync calls (status mutes, App Home, commands, workers)."""
+"""The composition root's alerts part: workers, every alert subcommand, status mutes, App Home."""
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from slack_sdk.models.blocks import Block
 
+from bot import wiring
 from bot.alerts import repo
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.alerts.sender import Sender
 from bot.core.parser import SUBCOMMANDS
-from bot.runtime import Deps
 from bot.settings import Settings
+from bot.slack import alert_commands
+from bot.slack.deps import Deps
 from tests.alerts.conftest import NOW, ws
 
 
@@ -24,22 +28,32 @@ def build(tmp_path: Path) -> Deps:
         slack_bot_token="xoxb-test",
         alert_channel="CALERTS",
     )
-    deps = Deps.build(settings)
-    deps.clock = lambda: NOW
-    return deps
+    return wiring.build(settings, clock=lambda: NOW)
 
 
-def test_install_adds_the_workers_and_every_alert_subcommand(tmp_path: Path) -> None:
+def test_the_root_builds_the_workers_and_offers_every_alert_subcommand(tmp_path: Path) -> None:
     deps = build(tmp_path)
     assert [type(w) for w in deps.workers] == [Poller, Sender, Lease]
-    assert set(deps.extra_commands) == {
+    assert deps.alerts is not None
+    assert set(alert_commands.HANDLERS) == {
         "subscribe",
         "unsubscribe",
         "subscriptions",
         "mute",
         "unmute",
     }
-    assert set(deps.extra_commands) <= set(SUBCOMMANDS)
+    assert set(alert_commands.HANDLERS) <= set(SUBCOMMANDS)
+
+
+def test_the_root_shares_one_store_and_client_and_nothing_is_plugged_in_later(
+    tmp_path: Path,
+) -> None:
+    deps = build(tmp_path)
+    poller, sender, lease = deps.workers
+    assert poller.store is deps.store and poller.client is deps.client and poller.lease is lease
+    assert poller.fleet_cache is deps.service and sender.lease is lease
+    with pytest.raises(FrozenInstanceError):
+        deps.home_extras = list  # type: ignore[misc]
 
 
 def test_status_shows_active_mutes_only(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 
-from bot.alerts import cards, panels
 from bot.alerts.diff import reminders
 from bot.alerts.model import API, Decision, Episode, Event, Mute, Route
 from bot.core import durations
@@ -32,6 +31,8 @@ from bot.firestartr import failures
 from bot.firestartr.client import SyncClient
 from bot.firestartr.failures import Context
 from bot.firestartr.models import Config, Conflict, Run, Workspace, WorkspaceConfig
+from bot.slack import alert_cards as cards
+from bot.slack import alert_panels as panels
 from bot.slack import modals, views
 from bot.slack.blocks import message, section
 from bot.slack.home import home_view

@@ -13,10 +13,11 @@ import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot import wiring
 from bot.app import ListenerPool, build_app
 from bot.http import asgi_app
-from bot.runtime import Deps
 from bot.settings import Settings
+from bot.slack.deps import Deps
 from tests.fakes import FakeSlack
 from tests.support import asgicall, slackreq
 from tests.support.acks import assert_slack_accepts, dispatch_signed
@@ -56,7 +57,7 @@ class Fsync:
 
 
 def start_fsync(settings: Settings, slack: FakeSlack) -> Fsync:
-    deps = Deps.build(settings, web=WebClient(base_url=slack.api_url, token=BOT_TOKEN))
+    deps = wiring.build(settings, web=WebClient(base_url=slack.api_url, token=BOT_TOKEN))
     pool = ListenerPool(8)
     app = build_app(deps, token_verification=False, executor=pool)
     return Fsync(deps, app, pool, asgi_app(app, deps))

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from bot.alerts import cards
 from bot.alerts.model import Episode
 from bot.core.authz import Policy, Role
 from bot.core.fleet import FleetView
 from bot.firestartr.models import Conflict, Workspace
+from bot.slack import alert_cards as cards
 from bot.slack.home import home_view
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -19,8 +19,8 @@ import pytest
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import wiring
 from bot.app import build_app
-from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack.ids import Action
 from tests.fakes import FakeSlack
@@ -94,7 +94,7 @@ def harness(sim: SimProcess, tmp_path: Path, protected: bool) -> Iterator[Harnes
         operators=[OPERATOR],
         protected=["networking"] if protected else ["prod*"],
     )
-    deps = Deps.build(settings)
+    deps = wiring.build(settings)
     pool = ThreadPoolExecutor(4, thread_name_prefix="listener")
     try:
         app = build_app(deps, token_verification=False, executor=pool)

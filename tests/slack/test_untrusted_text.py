@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import cards
 from bot.alerts.model import Episode
 from bot.core.fleet import FleetView
 from bot.firestartr.models import Run
+from bot.slack import alert_cards as cards
 from bot.slack import blocks, views
 from tests.slack.surfaces import NOW, POLICY, alert_card, conflict, home, ws
 

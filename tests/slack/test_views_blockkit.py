@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import panels
 from bot.alerts.model import Mute, Route
 from bot.core.authz import Role
 from bot.core.fleet import FleetView
 from bot.core.service import ConfigChange, Confirm
 from bot.errors import PermissionDenied
 from bot.firestartr.models import Config, Run, WorkspaceConfig
+from bot.slack import alert_panels as panels
 from bot.slack import modals, views
 from bot.slack.home import home_view
 from bot.slack.ids import Action

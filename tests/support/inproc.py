@@ -19,9 +19,10 @@ from bot.core.authz import Policy
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.firestartr.ratelimit import RateLimiter
-from bot.runtime import Deps, slack_web_client
 from bot.settings import Settings
+from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
+from bot.slack.webclient import slack_web_client
 from bot.store import Store
 from tests.fakes import FakeSlack
 from tests.support import slackreq

@@ -1,12 +1,8 @@
-"""Deps: the objects a running fsync is made of, built once from Settings and passed down."""
+"""The interactive Slack Web API client and the retries it may make."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from slack_sdk import WebClient
@@ -19,16 +15,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.core.authz import Policy
-from bot.core.service import FsyncService
-from bot.firestartr.client import SyncClient
-from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.store import Store, utcnow
-
-if TYPE_CHECKING:
-    from bot.slack.followers import RunFollower
-
 
 # Methods that create something each time they are called: after a 5xx or a dropped connection
 # Slack may have done it already, so retrying blindly could post twice (bot/slack/posting.py).
@@ -87,60 +74,3 @@ def slack_web_client(settings: Settings, *, logger: logging.Logger | None = None
             _ServerErrors(max_retry_count=3),
         ],
     )
-
-
-@dataclass
-class Deps:
-    settings: Settings
-    store: Store
-    client: SyncClient
-    policy: Policy
-    service: FsyncService
-    web: WebClient
-    follower: RunFollower
-    clock: Callable[[], datetime] = utcnow
-    # What `GET /metrics` answers (bot/metrics.py): one per running fsync, handed to what records.
-    metrics: Metrics = field(default_factory=Metrics)
-    # Subcommands added by other parts (alerts: subscribe, mute ...), name -> handler.
-    extra_commands: dict[str, Any] = field(default_factory=dict)
-    # Active mutes by workspace name -> "for 2h (reason)"; the alerts part replaces this.
-    mutes_by_workspace: Callable[[], dict[str, str]] = dict
-
-    # Extra App Home blocks (mutes, routes) from the alerts part.
-    home_extras: Callable[[], list[dict[str, Any]]] = list
-    # Background workers (the poller, the alert sender ...) started by `fsync-bot run`.
-    workers: list[Any] = field(default_factory=list)
-
-    def start_background(self) -> None:
-        for worker in self.workers:
-            worker.start()
-
-    def stop_background(self) -> None:
-        self.follower.stop()
-        for worker in self.workers:
-            worker.stop()
-        self.service.trail.close()
-
-    @classmethod
-    def build(cls, settings: Settings, *, web: WebClient | None = None) -> Deps:
-        from bot.slack.followers import RunFollower
-
-        store = Store(settings.db_path)
-        metrics = Metrics()
-        client = SyncClient.from_settings(settings, metrics=metrics)
-        policy = Policy.from_settings(settings)
-        web = web or slack_web_client(settings)
-        deps = cls(
-            settings=settings,
-            store=store,
-            client=client,
-            policy=policy,
-            service=FsyncService(client, store, policy),
-            web=web,
-            follower=RunFollower(client, web),
-            metrics=metrics,
-        )
-        from bot.alerts.wiring import install
-
-        install(deps)
-        return deps

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.alerts.cards import channel, when
 from bot.alerts.model import Mute, Route
 from bot.core.durations import humanize
 from bot.core.words import plural
+from bot.slack.alert_cards import channel, when
 from bot.slack.blocks import (
     Block,
     clip,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.model import Decision, Episode, Event
+from bot.alerts.model import Decision, Episode, Event, Resolutions
 from bot.core.authz import Policy
 from bot.core.durations import humanize
 from bot.core.words import label, plural, verb
@@ -43,8 +43,6 @@ from bot.slack.views import (
 )
 
 Message = dict[str, Any]
-# Who resolved a conflict through fsync: conflict id -> (user id, resolution).
-Resolutions = Mapping[str, Decision]
 MAX_THREAD_MESSAGES = 20
 MIN_LINES_PER_MESSAGE = 100
 MAX_GROUPS_SHOWN = 12

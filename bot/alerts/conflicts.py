@@ -1,0 +1,72 @@
+"""The conflicts the poller reads for its alerts: the open ones of the workspaces that entered a
+conflict, and how the ones they left ended. Stored with sensitive values dropped."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from bot.errors import FeatureUnavailable, SyncAPIError
+from bot.firestartr.client import SyncClient
+from bot.firestartr.models import Conflict
+from bot.firestartr.ratelimit import Priority
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+ONE_LISTING_FOR_ALL = 3  # more workspaces than this need conflicts: list them all at once
+
+
+def open_by_workspace(client: SyncClient, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Open conflicts of `names`, as stored (sensitive values dropped). {} when unavailable."""
+    if not names:
+        return {}
+    wanted = set(names)
+    try:
+        if len(names) > ONE_LISTING_FOR_ALL:
+            listed = client.list_conflicts(priority=Priority.POLLER)
+        else:
+            listed = [
+                c
+                for name in names
+                for c in client.list_conflicts(workspace=name, priority=Priority.POLLER)
+            ]
+    except FeatureUnavailable:
+        return {}
+    except SyncAPIError as exc:
+        log.info("could not read conflicts for alerts (%s): alerting without", exc.user_message)
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for conflict in listed:
+        if conflict.workspace in wanted and conflict.is_open:
+            found.setdefault(conflict.workspace or "", []).append(as_stored(conflict))
+    return found
+
+
+def as_decided(client: SyncClient, store: Store, stored: dict[str, Any]) -> dict[str, Any]:
+    """`stored` (a conflict its workspace has left), with who decided what and when, as the
+    API tells it; unchanged when fsync resolved it (its claim says) or the API does not say."""
+    if stored.get("resolved_by") or store.resolution(str(stored.get("id"))):
+        return stored
+    try:
+        conflict = client.get_conflict(str(stored.get("id")), priority=Priority.POLLER)
+    except SyncAPIError as exc:
+        log.info("could not read how a conflict ended (%s)", exc.user_message)
+        return stored
+    if conflict.is_open:
+        return stored
+    fields = conflict.model_dump(mode="json", include={"resolution", "resolved_by"})
+    return {**stored, **fields, "resolved_at": iso(conflict.resolved_at)}
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def as_stored(conflict: Conflict) -> dict[str, Any]:
+    data = conflict.model_dump(mode="json")
+    for resource in data.get("resources") or []:
+        for attribute in resource.get("changed_attributes") or []:
+            if attribute.get("sensitive"):
+                attribute["desired"] = attribute["actual"] = None
+    return data

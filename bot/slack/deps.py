@@ -1,0 +1,54 @@
+"""Deps: what the Slack edge's listeners are handed, built once by the composition root
+(bot/wiring.py) and frozen: nothing is plugged into it afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.alerts.service import AlertsService
+from bot.core.authz import Policy
+from bot.core.service import FsyncService
+from bot.firestartr.client import SyncClient
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.followers import RunFollower
+from bot.store import Store, utcnow
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    store: Store
+    client: SyncClient
+    policy: Policy
+    service: FsyncService
+    web: WebClient
+    follower: RunFollower
+    clock: Callable[[], datetime] = utcnow
+    # What `GET /metrics` answers (bot/metrics.py): one per running fsync, handed to what records.
+    metrics: Metrics = field(default_factory=Metrics)
+    # Routes and mutes (subscribe, mute ...); None where a harness runs without the alerts part,
+    # and then those subcommands are not offered.
+    alerts: AlertsService | None = None
+    # Active mutes by workspace name -> "for 2h (reason)", for the status overview.
+    mutes_by_workspace: Callable[[], dict[str, str]] = dict
+    # Extra App Home blocks (routes, mutes).
+    home_extras: Callable[[], list[dict[str, Any]]] = list
+    # Background workers (the poller, the alert sender ...) started by `fsync-bot run`, in the
+    # order they stop: no new alerts, then no sending, then the lease is handed over.
+    workers: tuple[Any, ...] = ()
+
+    def start_background(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def stop_background(self) -> None:
+        self.follower.stop()
+        for worker in self.workers:
+            worker.stop()
+        self.service.trail.close()

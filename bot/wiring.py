@@ -1,0 +1,94 @@
+"""The composition root: every object a running fsync is made of, built once from Settings.
+
+Each object is handed only what it uses, and nothing is changed after it is built. Imports point
+down from here: bot/slack, then bot/core and bot/alerts, then bot/firestartr and bot/store
+(tests/test_layers.py keeps them so).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from slack_sdk import WebClient
+
+from bot.alerts import repo
+from bot.alerts.lease import Lease
+from bot.alerts.poller import Poller
+from bot.alerts.sender import Sender, sender_client
+from bot.alerts.service import AlertsService
+from bot.core.authz import Policy
+from bot.core.service import FsyncService
+from bot.firestartr.client import SyncClient
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack import alert_cards, alert_commands
+from bot.slack.deps import Deps
+from bot.slack.followers import RunFollower
+from bot.slack.webclient import slack_web_client
+from bot.store import Store, utcnow
+
+
+def lease_ttl(poll_interval: float) -> float:
+    """Short enough that a successor takes over quickly, long enough to ride out a slow disk."""
+    return min(30.0, max(4.0, 4 * min(poll_interval, 5.0)))
+
+
+def build(
+    settings: Settings,
+    *,
+    web: WebClient | None = None,
+    client: SyncClient | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Deps:
+    """`web`, `client` and `clock` stand in for Slack, the Sync API and time in tests."""
+    store = Store(settings.db_path)  # the database first: no network needed to find it unusable
+    metrics = Metrics()
+    client = client or SyncClient.from_settings(settings, metrics=metrics)
+    policy = Policy.from_settings(settings)
+    web = web or slack_web_client(settings)
+    service = FsyncService(client, store, policy)
+    alerts = AlertsService(store, service, default_channel=settings.alert_channel, clock=clock)
+    alerts.retry_default_channel()
+    lease = Lease(store, lease_ttl(settings.poll_interval))
+    sender = Sender(
+        store,
+        sender_client(web.token, web.base_url),
+        lease,
+        default_channel=settings.alert_channel,
+        admins=sorted(policy.admins),
+        notices=alert_cards,
+        metrics=metrics,
+    )
+    poller = Poller(
+        client,
+        store,
+        service,
+        lease,
+        policy=policy,
+        cards=alert_cards,
+        default_channel=settings.alert_channel,
+        clock=clock,
+        interval=settings.poll_interval,
+        on_queued=sender.wake.set,
+        metrics=metrics,
+    )
+    metrics.watch_lease(lease.held)
+    metrics.watch_outbox(lambda: repo.backlog(store.db, time.time()))
+    return Deps(
+        settings=settings,
+        store=store,
+        client=client,
+        policy=policy,
+        service=service,
+        web=web,
+        follower=RunFollower(client, web),
+        clock=clock,
+        metrics=metrics,
+        alerts=alerts,
+        mutes_by_workspace=partial(alert_commands.mute_labels, alerts),
+        home_extras=partial(alert_commands.home_blocks, alerts),
+        workers=(poller, sender, lease),
+    )
