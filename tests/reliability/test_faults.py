@@ -108,7 +108,7 @@ def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(tmp_path: Pat
 
 def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(tmp_path: Path) -> None:
     with alerting_bot(tmp_path, "outage-key", "COUTAGE", post_interval=1.0) as (slack, sim, bot):
-        before = len(slack.calls)
+        before, started = len(slack.calls), time.monotonic()
         # Slack answers 500 and 429 (Retry-After: 1) alternately (the outage) until it
         # has refused the alert at the head of the channel's queue four times: the sender must
         # keep trying, with growing pauses (0.5 s doubling, with jitter), never in a busy loop.
@@ -116,7 +116,6 @@ def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(tmp_path: 
             slack.fail("*", status=500, error="internal_error")
             slack.fail("*", status=429, retry_after=1)
         failing(sim, ["out-1", "out-2", "out-3"])
-        started = time.monotonic()
         wait_until(lambda: most_attempts(bot.db) >= 4, 30, "4 refused tries of one alert")
         with slack.lock:
             slack.failures.clear()
