@@ -90,3 +90,30 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+# -- scheduling: the longest files first ----------------------------------------------------------
+
+# pytest-xdist's `--dist loadfile` hands whole files to the two workers in collection order, so a
+# long file collected last (tests/test_demo.py was) leaves one worker running it alone at the end.
+# Longest first is the classic fix. Measured with --durations (slowest first); a file missing here
+# or out of date costs only balance, never a result.
+LONGEST_FIRST = (
+    "tests/e2e/test_alerts.py",
+    "tests/reliability/test_faults.py",
+    "tests/firsthour/test_console.py",
+    "tests/test_demo.py",
+    "tests/bench/test_bench_smoke.py",
+    "tests/e2e/test_socket_mode.py",
+    "tests/firsthour/test_alert_story.py",
+    "tests/e2e/test_buttons.py",
+    "tests/test_check.py",
+    "tests/reliability/test_store_and_signals.py",
+    "tests/firsthour/test_startup.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))

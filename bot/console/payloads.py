@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
 from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
 
 TEAM = {"id": "TDEMO0001", "domain": "demo"}
 
 
 def signed_headers(secret: str, body: str, content_type: str) -> dict[str, str]:
     ts = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     return {
         "content-type": content_type,
         "x-slack-request-timestamp": ts,
-        "x-slack-signature": f"v0={digest}",
+        "x-slack-signature": str(signature),
     }
 
 

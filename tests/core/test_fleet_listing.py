@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from bot.core.authz import Policy
 from bot.core.service import FsyncService
 from bot.firestartr.models import Run, Workspace
 from bot.store import Store
+from tests.support.waiting import wait_until
 
 
 class SlowClient:
@@ -43,13 +43,6 @@ class Counting(FsyncService):
         with self._fleet_lock:
             self.joined += 1
         return future
-
-
-def wait_until(condition: Any, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def service(tmp_path: Path, client: SlowClient) -> Counting:

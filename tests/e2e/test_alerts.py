@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,21 +18,11 @@ import pytest
 from tests.alerts.historyslack import HistorySlack
 from tests.support.botproc import ADMIN, OPERATOR, VIEWER, BotProcess
 from tests.support.simproc import SimProcess
+from tests.support.waiting import wait_until
 
 KEY = "sim-key-alerts-not-a-secret"
 ALERTS = "CALERTS"
 FAST = {"FSYNC_POLL_INTERVAL": "1", "FSYNC_ALERT_CHANNEL": ALERTS}
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
 
 
 def shown(message: dict[str, Any]) -> str:
@@ -143,7 +132,9 @@ def test_api_down_for_many_polls_is_one_alert_and_one_recovery(
         (card,) = wait_until(
             lambda: cards_about(slack, "CAPI", "Sync API is not answering"), timeout=30
         )
-        time.sleep(2)  # more failed polls: nothing more to say
+        failed = bot.failed_polls()
+        wait_until(lambda: bot.failed_polls() > failed, what="one more failed poll")
+        wait_until(lambda: bot.unsent() == 0, what="the outbox to drain")  # nothing more to say
         assert len(slack.posts("CAPI")) == 2 and slack.replies("CAPI", card["ts"]) == []
     finally:
         sim.control("POST", "/_sim/faults", {}).raise_for_status()
@@ -193,7 +184,7 @@ def test_slack_429_and_500_for_a_while_still_deliver_once(
     attempts = [c for c in slack.of("chat.postMessage") if c.args.get("channel") == "CRL"]
     assert len(attempts) == 1 + 5  # the test line, then 429, 429, 500, 500, delivered
     assert attempts[2].at - attempts[1].at >= 0.9  # Retry-After: 1 honoured
-    time.sleep(1)
+    wait_until(lambda: bot.unsent() == 0, what="the outbox to drain")
     assert len(cards_about(slack, "CRL", "tr-app")) == 1
 
 
@@ -268,7 +259,8 @@ def test_mutes_record_quietly_expire_and_remind_once(
     wait_until(lambda: cards_about(slack, "CMUTE", "tm-two"), what="tm-two after unmute")
     (reminder,) = wait_until(lambda: slack.replies("CMUTE", card["ts"]), what="thread reminder")
     assert ":bell:" in shown(reminder)
-    time.sleep(1.5)
+    polls = sim.listings()  # a poll after the reminders, its alerts out: none said twice
+    wait_until(lambda: sim.listings() > polls and bot.unsent() == 0, what="a poll more, drained")
     assert (
         len(cards_about(slack, "CMUTE", "tm-app"))
         == len(cards_about(slack, "CMUTE", "tm-two"))
@@ -348,12 +340,14 @@ def test_two_bots_on_one_database_alert_once(
         subscribe(first, "CTWO", "tw-*")
         add(sim, "tw-one", "failed", "boom")
         wait_until(lambda: cards_about(slack, "CTWO", "tw-one"))
-        time.sleep(1.5)  # both processes looked meanwhile
+        polls = sim.listings()  # two polls more (by whichever holds the lease), drained
+        wait_until(lambda: sim.listings() >= polls + 2 and second.unsent() == 0, what="2 polls")
         assert len(cards_about(slack, "CTWO", "tw-one")) == 1
         first.stop()  # a deploy: the old process hands the lease over
         add(sim, "tw-two", "failed", "boom")
         wait_until(lambda: cards_about(slack, "CTWO", "tw-two"), timeout=20)
-        time.sleep(1.5)
+        polls = sim.listings()
+        wait_until(lambda: sim.listings() >= polls + 2 and second.unsent() == 0, what="2 polls")
         assert len(cards_about(slack, "CTWO", "tw-one")) == 1
         assert len(cards_about(slack, "CTWO", "tw-two")) == 1
         keys = [k for k in slack.keys() if k.endswith(":CTWO")]
@@ -382,7 +376,7 @@ def test_kill_9_in_the_middle_of_a_delivery_loses_and_doubles_nothing(
         wait_until(
             lambda: all(cards_about(slack, "CKILL", f"tk-{n}") for n in (1, 2, 3)), timeout=30
         )
-        time.sleep(1.5)
+        wait_until(lambda: second.unsent() == 0, what="the outbox to drain")
         for n in (1, 2, 3):
             assert len(cards_about(slack, "CKILL", f"tk-{n}")) == 1
         keys = [k for k in slack.keys() if k.endswith(":CKILL")]

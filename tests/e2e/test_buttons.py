@@ -9,6 +9,7 @@ from bot.slack.ids import Action, Block, View
 from tests.support import slackreq
 from tests.support.botproc import ADMIN, OPERATOR, VIEWER, BotProcess
 from tests.support.simproc import SimProcess
+from tests.support.waiting import wait_until
 
 
 def texts(payload: dict) -> str:
@@ -96,17 +97,20 @@ def test_double_click_sends_one_resolution(bot: BotProcess, e2e_sim: SimProcess)
     _, name = bot.command("conflicts networking", user=OPERATOR)
     (listing,) = bot.responses(name)
     ignore = next(b for b in buttons(listing) if b["text"]["text"] == "Ignore this time")
-    clicks = [
-        threading.Thread(
-            target=bot.click, args=(ignore["action_id"], ignore["value"]), kwargs={"user": OPERATOR}
-        )
-        for _ in range(3)
-    ]
-    for click in clicks:
-        click.start()
-    for click in clicks:
-        click.join()
-    time.sleep(1.5)
+    names: list[str] = []
+
+    def click() -> None:
+        _, name = bot.click(ignore["action_id"], ignore["value"], user=OPERATOR)
+        names.append(name)
+
+    clicks = [threading.Thread(target=click) for _ in range(3)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    # Every click was handled (each got its answer) before counting what reached the API.
+    answers = [bot.responses(name)[0]["text"] for name in names]
+    assert len(names) == 3 and sum("already resolved" in a for a in answers) == 2, answers
     assert len([r for r in e2e_sim.requests() if r["path"].endswith("/resolve")]) == 1
 
 
@@ -159,8 +163,8 @@ def test_conflict_resolved_elsewhere_meanwhile(bot: BotProcess, e2e_sim: SimProc
 
 
 def test_edit_config_modal_validates_and_saves(bot: BotProcess, e2e_sim: SimProcess) -> None:
-    bot.command("status staging")  # warms the cache the modal is prefilled from
-    time.sleep(0.3)
+    _, name = bot.command("status staging")  # warms the cache the modal is prefilled from
+    bot.responses(name)
     value = json.dumps({"w": "staging"})
     _, name = bot.click(Action.EDIT_CONFIG, value, user=VIEWER)
     (refusal,) = bot.responses(name)
@@ -239,19 +243,17 @@ def test_app_home_shows_problems_first_with_working_buttons(
     )
     payload = slackreq.home_action_payload(sync["action_id"], sync["value"], user=OPERATOR)
     assert bot.post(slackreq.interactive_body(payload)).status_code == 200
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if any(r["path"].endswith("/billing-api/sync") for r in e2e_sim.requests()):
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("the Home tab's Sync now button did not start a sync")
+    wait_until(
+        lambda: any(r["path"].endswith("/billing-api/sync") for r in e2e_sim.requests()),
+        10,
+        "the Home tab's Sync now button to start a sync",
+    )
 
 
 def test_no_secret_reaches_slack_or_the_log(bot: BotProcess, e2e_sim: SimProcess) -> None:
-    bot.command("status")
-    bot.command("sync nope")
-    time.sleep(1)
+    for text in ("status", "sync nope"):
+        _, name = bot.command(text)
+        bot.responses(name)  # answered: all it would say and log is out
     sent = bot.slack.everything_sent()
     log = bot.log()
     for secret in (e2e_sim.key, slackreq.SIGNING_SECRET):

@@ -148,17 +148,21 @@ def test_wait_without_a_number_says_what_to_type() -> None:
 
 
 def test_sim_makes_the_next_run_fail_and_a_workspace_stall() -> None:
-    out = demo(
-        "sim failnext staging\n/fsync sync staging\nwait 5\nsim stall dev\nwait 3\nquit\n",
-        "--poll-interval",
-        "1",
-    )
-    run = out.split("> /fsync sync staging", 1)[1].split("> sim stall dev", 1)[0]
-    assert "the next run of staging will fail" in out
-    assert "#fsync-alerts" in run and "staging failed" in run
-    assert "failed · finished" in run  # the run's own card in #demo
-    stalled = out.split("> sim stall dev", 1)[1]
-    assert "dev has stalled: its scheduled sync is long overdue" in stalled
+    # In a terminal, each step waits for what it should show, not for a fixed `wait N`.
+    term = Terminal("--poll-interval", "1")
+    try:
+        term.expect("> ")
+        term.type("sim failnext staging")
+        term.expect("the next run of staging will fail")
+        term.type("/fsync sync staging")
+        term.expect("staging failed")
+        run = term.expect("failed · finished")  # the run's own card in #demo
+        assert "#fsync-alerts" in run
+        term.type("sim stall dev")
+        term.expect("dev has stalled: its scheduled sync is long overdue")
+    finally:
+        screen = term.close()
+    assert "Traceback" not in screen and "Not understood" not in screen
 
 
 def test_sim_storm_is_one_digest_not_eight_cards() -> None:

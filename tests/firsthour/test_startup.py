@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Self
@@ -25,16 +24,10 @@ from tests.support import slackreq
 from tests.support.botproc import BOT_TOKEN, BotProcess, free_port
 from tests.support.simproc import SimProcess
 from tests.support.socketmode import SocketModeServer
+from tests.support.waiting import wait_until
 
 APP_TOKEN = "xapp-1-A0FSYNCAPP-1234567890-firsthour-token"
 MODES = ["http", "socket"]
-
-
-def wait_until(check: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"no {what} within {timeout}s"
-        time.sleep(0.05)
 
 
 def clean_env(**values: str) -> dict[str, str]:

@@ -1,6 +1,9 @@
 """Faults end to end (issue 7): real processes on loopback, the numbers of the issue.
 
-Each test starts its own simulator, fake Slack and `fsync-bot run` on a fresh database.
+Each test starts its own simulator, fake Slack and `fsync-bot run` on a fresh database. No test
+sleeps to let something happen: each waits on the fact that shows it did (the outbox drained, the
+bot logged the n-th failed poll, Slack refused an alert n times), so a slow machine cannot make
+a test pass without having seen anything, and a fast one does not wait for nothing.
 """
 
 from __future__ import annotations
@@ -8,27 +11,18 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.alerts.historyslack import HistorySlack
 from tests.support.botproc import OPERATOR, BotProcess
 from tests.support.simproc import SimProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return found
 
 
 def failing(sim: SimProcess, names: list[str]) -> None:
@@ -47,6 +41,15 @@ def cards(slack: HistorySlack, channels: list[str]) -> Counter[str]:
     return Counter(k for k in slack.keys() if k.split(":")[-1] in channels)
 
 
+def most_attempts(db: Path) -> int:
+    """The most tries any alert still waiting has had (each claim counts one)."""
+    with sqlite3.connect(db) as conn:
+        found = conn.execute(
+            "SELECT max(attempts) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+        ).fetchone()[0]
+    return int(found or 0)
+
+
 def pending(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT count(*) FROM alert_outbox WHERE state = 'pending'").fetchone()[
@@ -56,14 +59,14 @@ def pending(db: Path) -> int:
 
 @contextmanager
 def alerting_bot(
-    tmp_path: Path, key: str, channel: str, post_interval: float = 0.0
+    tmp_path: Path, key: str, channel: str, post_interval: float = 0.0, poll: str = "1"
 ) -> Iterator[tuple[HistorySlack, SimProcess, BotProcess]]:
-    """A simulator, a fake Slack and `fsync-bot run` polling every second into `channel`,
-    once the first poll's alerts are in."""
+    """A simulator, a fake Slack and `fsync-bot run` polling every `poll` seconds into
+    `channel`, once the first poll's alerts are in."""
     slack = HistorySlack(post_interval=post_interval).start()
     try:
         with SimProcess(key=key) as sim:
-            env = {"FSYNC_POLL_INTERVAL": "1", "FSYNC_ALERT_CHANNEL": channel}
+            env = {"FSYNC_POLL_INTERVAL": poll, "FSYNC_ALERT_CHANNEL": channel}
             bot = BotProcess(slack, sim.url, sim.key, tmp_path, **env).start()
             try:
                 wait_until(lambda: slack.posts(channel), 15, "the first poll's alerts")
@@ -92,7 +95,8 @@ def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(tmp_path: Pat
             second = BotProcess(slack, sim.url, sim.key, tmp_path, **env).start()
             try:
                 wait_until(lambda: len(cards(slack, channels)) == 100, 60, "all 100 alerts")
-                time.sleep(2)  # anything doubled would show up now
+                # A double would be a row sent again before it is marked sent: none is left.
+                wait_until(lambda: second.unsent() == 0, 30, "the outbox to drain")
                 counts = cards(slack, channels)
                 assert len(counts) == 100 and set(counts.values()) == {1}
                 assert at_kill >= 50
@@ -102,19 +106,24 @@ def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(tmp_path: Pat
         slack.stop()
 
 
-def test_slack_down_30_seconds_then_back_loses_and_doubles_nothing(tmp_path: Path) -> None:
+def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(tmp_path: Path) -> None:
     with alerting_bot(tmp_path, "outage-key", "COUTAGE", post_interval=1.0) as (slack, sim, bot):
-        before = len(slack.calls)
-        # 30 s of Slack answering 500 and 429 (Retry-After: 1), alternately (the issue's
-        # outage). The sender backs off exponentially (0.5 s doubling, with jitter), so
-        # the first try after Slack is back may come up to ~30 s later.
-        slack.fail("*", status=500, error="internal_error", times=10_000)
-        slack.fail("*", status=429, retry_after=1, times=10_000)
+        before, started = len(slack.calls), time.monotonic()
+        # Slack answers 500 and 429 (Retry-After: 1) alternately (the issue's outage) until it
+        # has refused the alert at the head of the channel's queue four times: the sender must
+        # keep trying, with growing pauses (0.5 s doubling, with jitter), never in a busy loop.
+        for _ in range(500):
+            slack.fail("*", status=500, error="internal_error")
+            slack.fail("*", status=429, retry_after=1)
         failing(sim, ["out-1", "out-2", "out-3"])
-        time.sleep(30)
-        tried = len(slack.calls) - before
+        wait_until(lambda: most_attempts(bot.db) >= 4, 30, "4 refused tries of one alert")
         with slack.lock:
             slack.failures.clear()
+        outage = time.monotonic() - started
+        tried = len(slack.calls) - before
+        # Three pauses between four tries: at least 0.25 + 0.5 + 1 s, however lucky the jitter.
+        assert outage >= 1.5, f"4 tries in {outage:.2f} s: no backoff"
+        assert tried < 100, f"{tried} calls in {outage:.1f} s: a busy loop"
         wait_until(
             lambda: all(
                 any(f"out-{n}" in str(m.get("blocks")) for m in slack.posts("COUTAGE"))
@@ -123,15 +132,14 @@ def test_slack_down_30_seconds_then_back_loses_and_doubles_nothing(tmp_path: Pat
             60,
             "delivery after the outage",
         )
-        time.sleep(2)
+        wait_until(lambda: bot.unsent() == 0, 30, "the outbox to drain")
         counts = cards(slack, ["COUTAGE"])
         assert set(counts.values()) == {1}
-        assert tried < 100, f"{tried} calls in 30 s: a busy loop"
         assert "Traceback" not in bot.log()
 
 
 def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path) -> None:
-    with alerting_bot(tmp_path, "garble-key", "CGARBLE") as (slack, sim, bot):
+    with alerting_bot(tmp_path, "garble-key", "CGARBLE", poll="0.3") as (slack, sim, bot):
         sim.control("POST", "/_sim/faults", {"malformed_rate": 1.0}).raise_for_status()
         _, name = bot.command("status", user=OPERATOR)
         (reply,) = bot.responses(name, timeout=15)
@@ -139,7 +147,7 @@ def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path) -> Non
         _, name = bot.command("sync staging", user=OPERATOR)
         (reply,) = bot.responses(name, timeout=15)
         assert "could not read" in reply["text"]
-        time.sleep(3)  # three garbled polls
+        wait_until(lambda: bot.failed_polls() >= 3, 15, "three garbled polls")
         sim.control("POST", "/_sim/faults", {}).raise_for_status()
         posted = len(slack.posts("CGARBLE"))
         failing(sim, ["after-garble"])
@@ -154,11 +162,11 @@ def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path) -> Non
 def test_api_down_for_12_polls_is_one_alert_one_recovery_and_no_false_alarms(
     tmp_path: Path,
 ) -> None:
-    with alerting_bot(tmp_path, "down-key", "CDOWN") as (slack, sim, bot):
-        time.sleep(1.5)
+    with alerting_bot(tmp_path, "down-key", "CDOWN", poll="0.3") as (slack, sim, bot):
+        wait_until(lambda: bot.unsent() == 0, 15, "the first poll's alerts to be out")
         before = len(slack.posts("CDOWN"))
         sim.control("POST", "/_sim/faults", {"error_rate": 1, "error_status": 503})
-        time.sleep(12)  # 12 failed polls
+        wait_until(lambda: bot.failed_polls() >= 12, 30, "12 failed polls")
         _, name = bot.command("status", user=OPERATOR)
         (reply,) = bot.responses(name, timeout=15)
         assert "last known state" in str(reply) and "ago" in str(reply)
@@ -170,5 +178,8 @@ def test_api_down_for_12_polls_is_one_alert_one_recovery_and_no_false_alarms(
         )
         assert len(api_cards) == 1
         wait_until(lambda: slack.replies("CDOWN", api_cards[0]["ts"]), 15, "the recovery")
-        time.sleep(3)  # polls after the return: no per-workspace false alarms
+        # Three good polls after the return, their alerts (if any) out: no per-workspace alarm.
+        polls = sim.listings()
+        wait_until(lambda: sim.listings() >= polls + 3, 15, "three polls after the return")
+        wait_until(lambda: bot.unsent() == 0, 15, "the outbox to drain")
         assert len(slack.posts("CDOWN")) == before + 1

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from tests.simulator.helpers import V1, wait_for
+from tests.simulator.helpers import V1
 from tests.support.simproc import SimProcess
+from tests.support.waiting import wait_until
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -18,7 +19,7 @@ def test_starts_fast_and_stops_cleanly(sig: signal.Signals) -> None:
         assert sim.url.startswith("http://127.0.0.1:") and sim.key not in sim.url
         # --failure-rate 1: every run fails, scheduled or not.
         run = sim.api.post(f"{V1}/workspaces/production/sync").json()
-        ended = wait_for(lambda: sim.api.get(f"{V1}/runs/{run['id']}").json()["finished_at"])
+        ended = wait_until(lambda: sim.api.get(f"{V1}/runs/{run['id']}").json()["finished_at"])
         assert ended and sim.api.get(f"{V1}/runs/{run['id']}").json()["status"] == "failed"
         assert sim.proc is not None
         started = time.monotonic()

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.simulator.helpers import V1, wait_for, workspace
+from tests.simulator.helpers import V1, workspace
 from tests.support.simproc import SimProcess
+from tests.support.waiting import wait_until
 
 
 def at(stamp: str) -> datetime:
@@ -20,7 +21,7 @@ def finished_run(api: httpx.Client, run_id: str) -> dict[str, Any]:
         run = api.get(f"{V1}/runs/{run_id}").json()
         return run if run["finished_at"] else None
 
-    return wait_for(probe)
+    return wait_until(probe)
 
 
 def add(fast: SimProcess, name: str, **fields: Any) -> None:
@@ -31,7 +32,7 @@ def test_a_manual_run_goes_queued_running_succeeded(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "app", sync_interval="1m")
     run = api.post(f"{V1}/workspaces/app/sync").json()
-    seen = wait_for(lambda: workspace(api, "app")["status"] == "running" and "running")
+    seen = wait_until(lambda: workspace(api, "app")["status"] == "running" and "running")
     assert seen
     done = finished_run(api, run["id"])
     assert done["status"] == "succeeded" and done["started_at"] and done["message"]
@@ -90,21 +91,21 @@ def test_an_automatic_policy_resolves_conflicts_itself(fast: SimProcess) -> None
 def test_the_scheduler_runs_workspaces_when_due(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "tick", sync_interval="1s")
-    run_id = wait_for(lambda: workspace(api, "tick")["current_run_id"])
+    run_id = wait_until(lambda: workspace(api, "tick")["current_run_id"])
     run = api.get(f"{V1}/runs/{run_id}").json()
     assert (run["trigger"], run["requested_by"]) == ("schedule", "scheduler")
     finished_run(api, run_id)
     ws = workspace(api, "tick")
     assert ws["status"] == "success" and ws["last_sync"]
     # And again one interval later: the schedule keeps going.
-    wait_for(lambda: workspace(api, "tick")["current_run_id"] not in (None, run_id))
+    wait_until(lambda: workspace(api, "tick")["current_run_id"] not in (None, run_id))
 
 
 def test_disabled_workspaces_are_not_scheduled(fast: SimProcess) -> None:
     api = fast.api
     add(fast, "quiet", sync_interval="1s", sync_enabled=False)
     add(fast, "busy", sync_interval="1s")
-    wait_for(lambda: workspace(api, "busy")["last_sync"], timeout=5)
+    wait_until(lambda: workspace(api, "busy")["last_sync"], timeout=5)
     quiet = workspace(api, "quiet")
     assert (quiet["status"], quiet["last_sync"], quiet["current_run_id"]) == (
         "disabled",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -109,6 +111,19 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def unsent(self) -> int:
+        """Alerts the sender may still send; once 0, nothing more can be sent or doubled."""
+        with sqlite3.connect(self.db, timeout=10) as conn:
+            (left,) = conn.execute(
+                "SELECT count(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+            ).fetchone()
+        return int(left)
+
+    def failed_polls(self) -> int:
+        """The poller's count of failed polls in a row, from its last log line about one."""
+        counts = re.findall(r"poll failed \((\d+) in a row\)", self.log())
+        return int(counts[-1]) if counts else 0
 
     # --- Slack requests ----------------------------------------------------------------------
     def post(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from typing import Self
+
+from tests.support.waiting import wait_until
 
 
 class Hanging:
@@ -37,11 +38,9 @@ class Hanging:
             return len(self.held)
 
     def wait_for(self, connections: int, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.connections < connections:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.connections} of {connections} connections came")
-            time.sleep(0.02)
+        wait_until(
+            lambda: self.connections >= connections, timeout, f"{connections} connections", 0.02
+        )
 
     def stop(self) -> None:
         """Close everything: a client still waiting sees its connection reset, at once."""

@@ -105,6 +105,14 @@ class SimProcess:
         response.raise_for_status()
         return response.json()["requests"]
 
+    def listings(self) -> int:
+        """How many fleet listings the simulator answered well: each poll (and command) is one,
+        so a test waits for "n more polls" on this, not on n poll intervals of sleep."""
+        return sum(
+            r["method"] == "GET" and r["path"].endswith("/workspaces") and r["status"] == 200
+            for r in self.requests()
+        )
+
     def reset(self) -> None:
         self.control("POST", "/_sim/reset").raise_for_status()
 

@@ -8,7 +8,6 @@ backup would; fsync's busy timeout is 0.3 s here, 10 s in production.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from bot.slack.ids import Action, ActionValue, Block, View
 from bot.slack.modals import Meta
+from tests.support.waiting import wait_until
 from tests.writes.conftest import ADMIN, OPERATOR, InApp
 
 NOT_SENT = "could not record this in its audit log (the database is busy), so nothing was sent"
@@ -30,14 +30,6 @@ def open_conflict(inapp: InApp, workspace: str = "networking") -> str:
         "/v1/terraform/sync/conflicts", params={"workspace": workspace, "status": "open"}
     )
     return str(listing.json()["conflicts"][0]["id"])
-
-
-def wait_until(condition: Callable[[], Any], seconds: float = 10.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-    return result
 
 
 def audit_rows(inapp: InApp, action: str) -> list[dict[str, Any]]:
