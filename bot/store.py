@@ -38,7 +38,7 @@ def iso(moment: datetime | None = None) -> str:
 
 @migrations()
 def m001_core(db: sqlite_utils.Database) -> None:
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "at": str,
@@ -51,9 +51,9 @@ def m001_core(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["audit"].create_index(["workspace", "id"])
+    db.table("audit").create_index(["workspace", "id"])
     # One row per conflict a person resolved through fsync: the claim that stops double clicks.
-    db["resolutions"].create(
+    db.table("resolutions").create(
         {
             "conflict_id": str,
             "workspace": str,
@@ -64,7 +64,7 @@ def m001_core(db: sqlite_utils.Database) -> None:
         },
         pk="conflict_id",
     )
-    db["kv"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+    db.table("kv").create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
 class StoreError(FsyncError):
@@ -228,7 +228,7 @@ class Store:
     ) -> int:
         """Add a row; its id. `at` is when it happened (a row written late keeps its time)."""
         with _unavailable_on_error():
-            table = self.db["audit"].insert(
+            table = self.db.table("audit").insert(
                 {
                     "at": iso(at),
                     "user_id": user_id,
@@ -239,6 +239,8 @@ class Store:
                     "detail": detail[:500],
                 }
             )
+            # An insert into a rowid table always sets it; sqlite-utils types it as optional.
+            assert table.last_pk is not None
             return int(table.last_pk)
 
     def finish_audit(
@@ -249,13 +251,13 @@ class Store:
         if args is not None:
             row["args"] = json.dumps(args, sort_keys=True, default=str)
         with _unavailable_on_error():
-            self.db["audit"].update(row_id, row)
+            self.db.table("audit").update(row_id, row)
 
     def audit_entries(
         self, *, workspace: str | None = None, limit: int = 20
     ) -> list[dict[str, Any]]:
         where, params = ("workspace = ?", [workspace]) if workspace else (None, [])
-        rows = self.db["audit"].rows_where(where, params, order_by="id desc", limit=limit)
+        rows = self.db.table("audit").rows_where(where, params, order_by="id desc", limit=limit)
         return [dict(row, args=json.loads(row["args"] or "{}")) for row in rows]
 
     # --- conflict resolution claims ----------------------------------------------------------
@@ -265,7 +267,7 @@ class Store:
         """Claim a conflict for one resolution. Returns None when claimed, else the existing row."""
         try:
             with _unavailable_on_error(), self.transaction() as db:
-                db["resolutions"].insert(
+                db.table("resolutions").insert(
                     {
                         "conflict_id": conflict_id,
                         "workspace": workspace,
@@ -280,29 +282,29 @@ class Store:
         return None
 
     def resolution(self, conflict_id: str) -> dict[str, Any] | None:
-        rows = list(self.db["resolutions"].rows_where("conflict_id = ?", [conflict_id]))
+        rows = list(self.db.table("resolutions").rows_where("conflict_id = ?", [conflict_id]))
         return rows[0] if rows else None
 
     def finish_resolution(self, conflict_id: str, *, state: str = "done", **fields: Any) -> None:
         with _unavailable_on_error():
-            self.db["resolutions"].upsert(
+            self.db.table("resolutions").upsert(
                 {"conflict_id": conflict_id, "state": state, **fields}, pk="conflict_id"
             )
 
     def release_resolution(self, conflict_id: str) -> None:
         with _unavailable_on_error():
-            self.db["resolutions"].delete_where(
+            self.db.table("resolutions").delete_where(
                 "conflict_id = ? AND state = 'pending'", [conflict_id]
             )
 
     # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
     def put(self, key: str, value: Any) -> None:
-        self.db["kv"].upsert(
+        self.db.table("kv").upsert(
             {"key": key, "value": json.dumps(value, default=str), "updated_at": iso()}, pk="key"
         )
 
     def get(self, key: str) -> tuple[Any, datetime] | None:
-        rows = list(self.db["kv"].rows_where("key = ?", [key]))
+        rows = list(self.db.table("kv").rows_where("key = ?", [key]))
         if not rows:
             return None
         return json.loads(rows[0]["value"]), datetime.fromisoformat(rows[0]["updated_at"])
@@ -312,7 +314,7 @@ class Store:
 def m002_alerts(db: sqlite_utils.Database) -> None:
     """The alert pipeline (bot/alerts): snapshot, episodes, cards, outbox, routes, mutes, lease."""
     # The last poll, one row per workspace: what the next poll is compared with.
-    db["alert_snapshot"].create(
+    db.table("alert_snapshot").create(
         {
             "name": str,
             "status": str,
@@ -325,7 +327,7 @@ def m002_alerts(db: sqlite_utils.Database) -> None:
         pk="name",
     )
     # One stretch of a workspace (or the Sync API) being broken, from first news to recovery.
-    db["alert_episodes"].create(
+    db.table("alert_episodes").create(
         {
             "id": str,
             "workspace": str,
@@ -341,17 +343,17 @@ def m002_alerts(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["alert_episodes"].create_index(["closed_at"])
+    db.table("alert_episodes").create_index(["closed_at"])
     # Slack messages fsync keeps up to date (cards and digests); ts is set once posted.
-    db["alert_cards"].create(
+    db.table("alert_cards").create(
         {"key": str, "channel": str, "kind": str, "ts": str, "created_at": str}, pk="key"
     )
     # Which card carries an episode in a channel: one card per (episode, channel).
-    db["alert_links"].create(
+    db.table("alert_links").create(
         {"episode": str, "channel": str, "card": str}, pk=("episode", "channel")
     )
-    db["alert_links"].create_index(["card"])
-    db["alert_outbox"].create(
+    db.table("alert_links").create_index(["card"])
+    db.table("alert_outbox").create(
         {
             "id": int,
             "key": str,
@@ -376,16 +378,16 @@ def m002_alerts(db: sqlite_utils.Database) -> None:
         defaults={"attempts": 0, "next_at": 0.0, "ambiguous": 0},
         not_null={"key", "channel", "op", "state"},
     )
-    db["alert_outbox"].create_index(["key"], unique=True)
-    db["alert_outbox"].create_index(["state", "channel", "id"])
-    db["alert_routes"].create(
+    db.table("alert_outbox").create_index(["key"], unique=True)
+    db.table("alert_outbox").create_index(["state", "channel", "id"])
+    db.table("alert_routes").create(
         {"channel": str, "glob": str, "events": str, "created_by": str, "created_at": str},
         pk=("channel", "glob"),
     )
-    db["alert_channels"].create(
+    db.table("alert_channels").create(
         {"channel": str, "disabled_reason": str, "disabled_at": str}, pk="channel"
     )
-    db["alert_mutes"].create(
+    db.table("alert_mutes").create(
         {
             "glob": str,
             "until": str,
@@ -397,8 +399,8 @@ def m002_alerts(db: sqlite_utils.Database) -> None:
         pk="glob",
         defaults={"reminded": 0},
     )
-    db["alert_lease"].create({"name": str, "holder": str, "expires_at": float}, pk="name")
-    db["alert_state"].create({"key": str, "value": str}, pk="key")
+    db.table("alert_lease").create({"name": str, "holder": str, "expires_at": float}, pk="name")
+    db.table("alert_state").create({"key": str, "value": str}, pk="key")
 
 
 @migrations()
@@ -408,5 +410,5 @@ def m003_seen_requests(db: sqlite_utils.Database) -> None:
     A row lives until `until` (epoch seconds), after which Slack's 5-minute window refuses the
     same request anyway; the unique key makes "first time?" one atomic INSERT OR IGNORE.
     """
-    db["seen_requests"].create({"key": str, "until": float}, pk="key", not_null={"until"})
-    db["seen_requests"].create_index(["until"])
+    db.table("seen_requests").create({"key": str, "until": float}, pk="key", not_null={"until"})
+    db.table("seen_requests").create_index(["until"])

@@ -89,9 +89,10 @@ def read_items(
     out: list[M] = []
     # The loop runs for every workspace on every poll: one hash and one lookup when unchanged.
     for item in items:
-        name = item.get("name") if reuse is not None and type(item) is dict else None
-        digest = None
-        if type(name) is str:
+        raw = item.get("name") if reuse is not None and type(item) is dict else None
+        name = raw if type(raw) is str else None
+        digest: int | None = None
+        if name is not None:
             try:
                 digest = hash((tuple(item), tuple(item.values())))
             except TypeError:  # a nested list or object: read it every time
@@ -107,7 +108,7 @@ def read_items(
         except ValidationError:
             log.warning("Skipped an unreadable %s entry from the Sync API", key)
             continue
-        if digest is not None:
+        if name is not None and digest is not None:
             kept[name] = (digest, found)
         out.append(found)
     if reuse is not None:
