@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from slack_bolt import BoltRequest
 
@@ -82,11 +83,11 @@ class Demo:
         self.sim = Simulator(key=secrets.token_hex(8))
         self.slack = FakeSlack().start()
         settings = Settings(
-            slack_bot_token="xoxb-demo",
-            slack_signing_secret=self.secret,
+            slack_bot_token=SecretStr("xoxb-demo"),
+            slack_signing_secret=SecretStr(self.secret),
             slack_api_url=self.slack.api_url,
             firestartr_api_url=self.sim.url,
-            firestartr_api_key=self.sim.key,
+            firestartr_api_key=SecretStr(self.sim.key),
             db_path=db,
             poll_interval=poll_interval,
             alert_channel=ALERTS,
@@ -138,7 +139,7 @@ class Demo:
     # --- talking to the app ---------------------------------------------------------------
     def _dispatch(self, body: str, content_type: str = FORM) -> dict[str, Any] | None:
         headers = payloads.signed_headers(self.secret, body, content_type)
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        response = self.app.dispatch(BoltRequest(body=body, headers=dict(headers)))
         if response.status != 200:
             self.say(f"The app answered HTTP {response.status}.", style="red")
             return None

@@ -92,8 +92,8 @@ def run_verb(
     if verb == "storm" and not names:
         return _storm(sim, one_poll)
     if verb == "down" and not names:
-        body = {"error_rate": 1.0, "error_status": 503}
-        return _calls(sim, [("POST", "/_sim/faults", body)], "the Sync API answers 503")
+        faults = {"error_rate": 1.0, "error_status": 503}
+        return _calls(sim, [("POST", "/_sim/faults", faults)], "the Sync API answers 503")
     if verb == "up" and not names:
         return _calls(sim, [("POST", "/_sim/faults", {})], "the Sync API answers again")
     return False, USAGE

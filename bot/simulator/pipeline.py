@@ -127,7 +127,9 @@ async def _idempotent(
     # Throttled or failed answers are not remembered: retrying them with the same key must act.
     if response.status_code < 500 and response.status_code != 429:
         kept = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
-        sim.idempotency.put(slot, Replay(method, path, response.status_code, kept, response.body))
+        sim.idempotency.put(
+            slot, Replay(method, path, response.status_code, kept, bytes(response.body))
+        )
     return response
 
 

@@ -50,8 +50,8 @@ def note_sync(body: dict[str, Any], client: WebClient, by: str, now: datetime) -
     if not blocks:
         return False
     note = context(f":arrows_counterclockwise: {views.sync_requested(by, now)}")
+    note["block_id"] = Block.SYNC_NOTE
     payload = {"text": message.get("text") or "Sync requested", "blocks": [*blocks, note]}
-    payload["blocks"][-1]["block_id"] = Block.SYNC_NOTE
     return reply.replace(body, client, payload)
 
 

@@ -17,7 +17,8 @@ from bot.slack.blocks import MAX_MESSAGE_BLOCKS, Block, code, context, esc, mess
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue
 
 Message = dict[str, Any]
-_ACTION_OF = {
+# Keyed by str: a clicked action_id is any string, and an Action is one.
+_ACTION_OF: dict[str, str] = {
     Action.SYNC: "sync",
     Action.SYNC_CONFIRMED: "sync",
     Action.EDIT_CONFIG: "config",

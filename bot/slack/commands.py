@@ -96,7 +96,7 @@ def register(app: App, deps: Deps) -> None:
             return "refused"
         if cmd.name == "help":
             ack(response_type="ephemeral", **views.help_message())
-            return
+            return None
         handler = HANDLERS.get(cmd.name)
         if handler is None and deps.alerts is not None:
             handler = alert_commands.HANDLERS.get(cmd.name)

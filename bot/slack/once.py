@@ -89,7 +89,7 @@ def middleware(seen: Seen) -> Callable[..., BoltResponse | None]:
     """A Bolt global middleware: a repeat is acknowledged (200, empty) and goes no further."""
 
     # Bolt passes the continuation by this name.
-    def once(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    def once(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         key = identity(body)
         if key is None or seen.first(key):
             return next()
