@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.alerts.model import (
     CLASS,
@@ -121,7 +122,7 @@ def _expected_card(event: Event, channel_id: str, routes: Sequence[Route]) -> bo
     )
 
 
-def _record(event: Event, channel_id: str, state: str, payload: dict) -> Delivery:
+def _record(event: Event, channel_id: str, state: str, payload: dict[str, Any]) -> Delivery:
     return Delivery(
         key=f"{state}:{channel_id}:{event.key}",
         channel=channel_id,
@@ -192,12 +193,12 @@ def _delivery(
     channel_id: str,
     op: str,
     card: str | None,
-    payload: dict,
+    payload: dict[str, Any],
     kind: str = "",
     episode: str = "",
 ) -> Delivery:
     return Delivery(key, channel_id, op, card, payload, kind=kind, episode=episode)
 
 
-def _hash(payload: dict) -> str:
+def _hash(payload: dict[str, Any]) -> str:
     return digest_of(json.dumps(payload, sort_keys=True))
