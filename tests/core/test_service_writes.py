@@ -13,8 +13,14 @@ import httpx
 import pytest
 
 from bot.core.authz import Policy
-from bot.core.service import AlreadyResolved, Confirm, FsyncService
-from bot.errors import ConfigVersionMismatch, PermissionDenied, RateLimited
+from bot.core.service import FsyncService
+from bot.errors import (
+    AlreadyResolved,
+    ConfigVersionMismatch,
+    Confirm,
+    PermissionDenied,
+    RateLimited,
+)
 from bot.firestartr.client import SyncClient
 from bot.firestartr.ratelimit import RateLimiter
 from bot.store import Store
