@@ -1,11 +1,13 @@
 """fsync's one error tree. Every error carries `user_message`: text a Slack user can act on.
 
-FsyncError                       base; `user_message` is safe to show (plain text, not mrkdwn)
+FsyncError                       base; `user_message` is safe to show (text with `code` spans)
 ├── UsageError                   a command or value the user typed is wrong (says what to type)
 │   ├── InvalidChanges           config changes that are not fsync's (unknown keys, wrong types)
 │   └── StaleAction              a button value fsync cannot read (an old message, or edited)
 ├── PermissionDenied             the user's role does not allow it (says which role, who has it)
 ├── ConfirmationRequired         a protected action needs the confirmation dialog first
+│   └── Confirm                  what to ask, and the action and params to call again with
+├── AlreadyResolved              a conflict someone (`by`) already resolved (`resolution`)
 ├── StoreUnavailable             fsync's own database failed: locked past its busy timeout, disk
 │   │                            full, any sqlite error (`reason`: "the database is busy" ...)
 │   └── NotRecorded              a write whose audit row could not be written: nothing was sent
@@ -64,6 +66,26 @@ class PermissionDenied(FsyncError):
 
 class ConfirmationRequired(FsyncError):
     pass
+
+
+class Confirm(ConfirmationRequired):
+    """A protected action: the Slack layer shows a confirmation dialog, then calls again."""
+
+    def __init__(
+        self, user_message: str, *, action: str, params: dict[str, Any], yes: str | None = None
+    ) -> None:
+        super().__init__(user_message)
+        self.action = action
+        self.params = params
+        self.yes = yes  # the confirm button's label, when the action's usual one does not fit
+
+
+class AlreadyResolved(FsyncError):
+    def __init__(
+        self, user_message: str, *, conflict_id: str, by: str | None, resolution: str | None
+    ) -> None:
+        super().__init__(user_message)
+        self.conflict_id, self.by, self.resolution = conflict_id, by, resolution
 
 
 class StoreUnavailable(FsyncError):

@@ -20,6 +20,7 @@ from bot.alerts.poller import Poller
 from bot.alerts.sender import Sender, sender_client
 from bot.alerts.service import AlertsService
 from bot.core.authz import Policy
+from bot.core.fleet_cache import FleetCache
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
@@ -49,7 +50,8 @@ def build(
     client = client or SyncClient.from_settings(settings, metrics=metrics)
     policy = Policy.from_settings(settings)
     web = web or slack_web_client(settings)
-    service = FsyncService(client, store, policy)
+    fleet_cache = FleetCache(client, store, clock)  # commands read it, the poller fills it
+    service = FsyncService(client, store, policy, fleet_cache=fleet_cache)
     alerts = AlertsService(store, service, default_channel=settings.alert_channel, clock=clock)
     alerts.retry_default_channel()
     lease = Lease(store, lease_ttl(settings.poll_interval))
@@ -65,7 +67,7 @@ def build(
     poller = Poller(
         client,
         store,
-        service,
+        fleet_cache,
         lease,
         policy=policy,
         cards=alert_cards,

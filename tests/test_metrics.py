@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from bot.alerts.lease import Lease
-from bot.core.service import Confirm
-from bot.errors import PermissionDenied
+from bot.errors import Confirm, PermissionDenied
 from bot.health import readiness
 from bot.metrics import Metrics
 from bot.slack.ids import Action, resolve_action

@@ -9,8 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.core.service import AlreadyResolved
-from bot.errors import InvalidChanges, StaleAction, UsageError
+from bot.errors import AlreadyResolved, InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
 from bot.slack import home, modals, reply, views

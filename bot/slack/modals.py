@@ -11,8 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.durations import normalise_interval
-from bot.core.service import Confirm
-from bot.errors import FsyncError, InvalidChanges, UsageError
+from bot.errors import Confirm, FsyncError, InvalidChanges, UsageError
 from bot.slack import reply, views
 from bot.slack.blocks import clip, esc, section
 from bot.slack.deps import Deps

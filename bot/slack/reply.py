@@ -87,8 +87,7 @@ def replace(body: dict[str, Any], client: WebClient, payload: dict[str, Any]) ->
 
 def report_error(error: BaseException, body: dict[str, Any], client: WebClient) -> None:
     """Tell the person what went wrong: known errors plainly, unknown ones as a reference id."""
-    from bot.core.service import Confirm
-    from bot.errors import FsyncError
+    from bot.errors import Confirm, FsyncError
     from bot.slack import views
 
     ref = secrets.token_hex(3)

@@ -7,10 +7,10 @@ from typing import Any
 
 from bot.core import words
 from bot.core.authz import Policy, Role
+from bot.core.config_swap import ConfigChange
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.core.parser import HELP
-from bot.core.service import AlreadyResolved, ConfigChange, Confirm
-from bot.errors import FsyncError, PermissionDenied
+from bot.errors import AlreadyResolved, Confirm, FsyncError, PermissionDenied
 from bot.firestartr.models import Config, Conflict, Run, Workspace
 from bot.slack.audience import (  # noqa: F401 - views is the one place listeners import
     config_line,

@@ -78,7 +78,7 @@ def make(tmp_path: Path, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
         poller = Poller(
             deps.client,
             deps.store,
-            deps.service,
+            deps.service.fleet_cache,
             lease,
             policy=deps.policy,
             cards=alert_cards,

@@ -50,14 +50,14 @@ def test_the_root_shares_one_store_and_client_and_nothing_is_plugged_in_later(
     deps = build(tmp_path)
     poller, sender, lease = deps.workers
     assert poller.store is deps.store and poller.client is deps.client and poller.lease is lease
-    assert poller.fleet_cache is deps.service and sender.lease is lease
+    assert poller.fleet_cache is deps.service.fleet_cache and sender.lease is lease
     with pytest.raises(FrozenInstanceError):
         deps.home_extras = list  # type: ignore[misc]
 
 
 def test_status_shows_active_mutes_only(tmp_path: Path) -> None:
     deps = build(tmp_path)
-    deps.service.remember_fleet([ws("dev-1"), ws("dev-2"), ws("prod")])
+    deps.service.fleet_cache.remember_fleet([ws("dev-1"), ws("dev-2"), ws("prod")])
     with deps.store.transaction() as db:
         repo.add_mute(db, "dev-*", NOW + timedelta(minutes=80), "planned work", "UOPER0001")
         repo.add_mute(db, "prod", NOW - timedelta(minutes=1), "", "UOPER0001")

@@ -1,4 +1,5 @@
-"""FsyncService.fleet: people asking at once share one listing; a write starts a new one."""
+"""FsyncService.fleet: people asking at once share one listing (its FleetCache); a write starts
+a new one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.authz import Policy
+from bot.core.fleet_cache import FleetCache
 from bot.core.service import FsyncService
 from bot.firestartr.models import Run, Workspace
 from bot.store import Store
@@ -33,21 +35,28 @@ class SlowClient:
         return Run(id="run_1", workspace=name)
 
 
-class Counting(FsyncService):
-    """The service, counting who has joined a listing (to release it only after all did)."""
+class Counting(FleetCache):
+    """The fleet cache, counting who has joined a listing (to release it only after all did)."""
 
     joined = 0
 
-    def _join_listing(self) -> Any:
-        future = super()._join_listing()
-        with self._fleet_lock:
+    def join(self) -> Any:
+        future = super().join()
+        with self._lock:
             self.joined += 1
         return future
 
 
-def service(tmp_path: Path, client: SlowClient) -> Counting:
+def service(tmp_path: Path, client: SlowClient) -> FsyncService:
     policy = Policy(frozenset({"UADMIN"}), frozenset(), ())
-    return Counting(client, Store(tmp_path / "fsync.db"), policy)  # type: ignore[arg-type]
+    store = Store(tmp_path / "fsync.db")
+    cache = Counting(client, store)
+    return FsyncService(client, store, policy, fleet_cache=cache)  # type: ignore[arg-type]
+
+
+def joined(fsync: FsyncService) -> int:
+    assert isinstance(fsync.fleet_cache, Counting)
+    return fsync.fleet_cache.joined
 
 
 def test_ten_people_asking_at_once_cost_one_listing(tmp_path: Path) -> None:
@@ -56,7 +65,7 @@ def test_ten_people_asking_at_once_cost_one_listing(tmp_path: Path) -> None:
     with ThreadPoolExecutor(10) as pool:
         views = [pool.submit(fsync.fleet, wait=10) for _ in range(10)]
         try:
-            wait_until(lambda: fsync.joined == 10)
+            wait_until(lambda: joined(fsync) == 10)
         finally:
             client.release[0].set()
         messages = {v.result().workspaces[0].message for v in views}

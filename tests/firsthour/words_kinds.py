@@ -23,10 +23,12 @@ from bot.alerts.model import API, Decision, Episode, Event, Mute, Route
 from bot.core import durations
 from bot.core.authz import Policy, Role
 from bot.core.changes import parse_changes
+from bot.core.config_swap import ConfigChange
 from bot.core.fleet import FleetView
 from bot.core.parser import parse
-from bot.core.service import AlreadyResolved, ConfigChange, Confirm, FsyncService
-from bot.errors import FsyncError, NotRecorded, PermissionDenied
+from bot.core.service import FsyncService
+from bot.core.throttle import SyncThrottle
+from bot.errors import AlreadyResolved, Confirm, FsyncError, NotRecorded, PermissionDenied
 from bot.firestartr import failures
 from bot.firestartr.client import SyncClient
 from bot.firestartr.failures import Context
@@ -458,17 +460,10 @@ def _api_errors(w: World) -> list[Shown]:
 
 @kind("errors from the service")
 def _service_errors(w: World) -> list[Shown]:
-    limit = SimpleNamespace(_fleet_lock=w.service._fleet_lock, _sync_times=w.service._sync_times)
-    import bot.core.service as service_module
-
-    kept = service_module.SYNCS_PER_USER_PER_MINUTE
-    service_module.SYNCS_PER_USER_PER_MINUTE = w.n
-    try:
-        for _ in range(w.n):
-            FsyncService._throttle(limit, OPERATOR)  # type: ignore[arg-type]
-        throttled = raised(lambda: FsyncService._throttle(limit, OPERATOR))  # type: ignore[arg-type]
-    finally:
-        service_module.SYNCS_PER_USER_PER_MINUTE = kept
+    limit = SyncThrottle(w.n)
+    for _ in range(w.n):
+        limit.take(OPERATOR)
+    throttled = raised(lambda: limit.take(OPERATOR))
     changes = [
         raised(lambda: parse_changes({"sync_interval": "30s"}, workspace="dev")),
         raised(lambda: parse_changes({"bogus": 1, "auto_apply": "maybe"}, workspace="dev")),

@@ -10,9 +10,9 @@ import pytest
 
 from bot.alerts.model import Mute, Route
 from bot.core.authz import Role
+from bot.core.config_swap import ConfigChange
 from bot.core.fleet import FleetView
-from bot.core.service import ConfigChange, Confirm
-from bot.errors import PermissionDenied
+from bot.errors import Confirm, PermissionDenied
 from bot.firestartr.models import Config, Run, WorkspaceConfig
 from bot.slack import alert_panels as panels
 from bot.slack import modals, views
