@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,9 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.followers import RunFollower
 from bot.store import Store, utcnow
+
+# Enough for a Slack post in flight to finish (the sender's timeout) and the lease handed over.
+STOP_GRACE = 8.0
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,11 @@ class Deps:
         for worker in self.workers:
             worker.start()
 
-    def stop_background(self) -> None:
-        self.follower.stop()
+    def stop_background(self, grace: float = STOP_GRACE) -> None:
+        """Stop every background thread, joined within one shared `grace` (seconds): one that
+        is still busy then is named in a warning and left behind (daemon threads)."""
+        deadline = time.monotonic() + grace
+        self.follower.stop(deadline)
         for worker in self.workers:
-            worker.stop()
+            worker.stop(deadline)
         self.service.trail.close()
