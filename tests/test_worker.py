@@ -13,6 +13,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import wiring
+from bot.errors import StoreUnavailable
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Run
 from bot.settings import Settings
@@ -124,7 +125,8 @@ def test_a_stopped_worker_can_start_again(stopped: list[Worker]) -> None:
 
 def test_stop_background_leaves_no_fsync_thread_alive(tmp_path: Path) -> None:
     """Built by the composition root, started, following a run whose status request is slow
-    when fsync stops: every background thread has ended when stop_background() returns."""
+    when fsync stops, with an audit write kept for retrying: every background thread has ended
+    when stop_background() returns."""
     asked = threading.Event()
 
     def api(request: httpx.Request) -> httpx.Response:
@@ -160,6 +162,12 @@ def test_stop_background_leaves_no_fsync_thread_alive(tmp_path: Path) -> None:
         )
         wait_until(lambda: {"alerts-poller", "alerts-sender", "alerts-lease"} <= _names())
         wait_until(asked.is_set, what="the follower asking for the run")
+
+        def disk_full() -> None:
+            raise StoreUnavailable("the database is unavailable", reason="disk full")
+
+        deps.service.trail.later("a refusal", disk_full, now=False)
+        assert "audit-retry" in _names()
         deps.stop_background()
         assert _names() & FSYNC_THREADS == set()
     finally:

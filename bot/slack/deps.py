@@ -58,4 +58,4 @@ class Deps:
         self.follower.stop(deadline)
         for worker in self.workers:
             worker.stop(deadline)
-        self.service.trail.close()
+        self.service.trail.close(deadline)
