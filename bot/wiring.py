@@ -74,7 +74,7 @@ def build(
         default_channel=settings.alert_channel,
         clock=clock,
         interval=settings.poll_interval,
-        on_queued=sender.wake.set,
+        on_queued=sender.wake,
         metrics=metrics,
     )
     metrics.watch_lease(lease.held)

@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the simulator (a program of its own)", ("bot.simulator",)),
     (
         "errors, settings and metrics",
-        ("bot.errors", "bot.settings", "bot.redact", "bot.metrics", "bot"),
+        ("bot.errors", "bot.settings", "bot.redact", "bot.metrics", "bot.worker", "bot"),
     ),
 ]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -20,12 +19,13 @@ from collections.abc import Callable
 import sqlite_utils
 
 from bot.store import Store
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 NAME = "alerts"
 
 
-class Lease:
+class Lease(Worker):
     def __init__(
         self,
         store: Store,
@@ -34,12 +34,12 @@ class Lease:
         holder: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__("alerts-lease")
         self.store, self.ttl, self.clock = store, ttl, clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.generation = 0  # +1 each time the lease is (re)gained: the poller reloads then
         self._until = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.crash_wait = ttl / 4
 
     # --- state -------------------------------------------------------------------------------
     def held(self) -> bool:
@@ -86,26 +86,19 @@ class Lease:
         except Exception:
             log.exception("could not release the alerts lease (it expires by itself)")
 
-    # --- the keeper thread ---------------------------------------------------------------------
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="alerts-lease", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+    # --- the keeper thread (bot/worker.py runs it) ---------------------------------------------
+    def stop(self, deadline: float | None = None) -> bool:
+        stopped = super().stop(deadline)
         self.release()
+        return stopped
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.renew()
-            except Exception:
-                self._until = 0.0
-                log.exception("alerts lease renewal failed; retrying")
-            self._stop.wait(self.ttl / 4)
+    def iteration(self) -> float:
+        try:
+            self.renew()
+        except Exception:
+            self._until = 0.0  # not known to be ours: nothing is polled or sent meanwhile
+            raise  # logged by the worker loop, which tries again in ttl / 4
+        return self.ttl / 4
 
 
 def live_holder(db: sqlite_utils.Database, now: float) -> str | None:

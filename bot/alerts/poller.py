@@ -34,6 +34,7 @@ from bot.firestartr.models import Workspace
 from bot.firestartr.ratelimit import Priority
 from bot.metrics import Metrics
 from bot.store import Store
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
@@ -52,7 +53,7 @@ class FleetCache(Protocol):
     def remember_fleet(self, workspaces: list[Workspace], fetched_at: datetime | None) -> None: ...
 
 
-class Poller:
+class Poller(Worker):
     def __init__(
         self,
         client: SyncClient,
@@ -68,6 +69,7 @@ class Poller:
         on_queued: Callable[[], None],
         metrics: Metrics | None = None,
     ) -> None:
+        super().__init__("alerts-poller")
         self.client, self.store, self.fleet_cache, self.lease = client, store, fleet_cache, lease
         # What the router needs besides the stored routes and mutes.
         self.policy, self.cards, self.default_channel = policy, cards, default_channel
@@ -81,50 +83,36 @@ class Poller:
         self._backoff = 1
         self._fleet_saved = float("-inf")
         self._pruned = float("-inf")
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._due = 0.0  # monotonic time of the next poll
         self._holding = threading.Lock()
         # The first listing after the snapshot is loaded from SQLite (a start, a lease taken
         # over) re-bases it rather than calling runs fsync did not watch news (diff.py).
         self._rebase = True
         self.polls = 0  # ticks completed (the demo waits for the first before its first command)
 
-    # --- the thread ----------------------------------------------------------------------------
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="alerts-poller", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Prompt: a tick in flight is abandoned uncommitted; the next holder redoes it."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-
-    def _run(self) -> None:
-        due = 0.0
-        while not self._stop.is_set():
-            if not self.lease.held():
-                self._stop.wait(0.2)
-                continue
-            now = time.monotonic()
-            if now < due and self._generation == self.lease.generation:
-                self._stop.wait(min(due - now, 0.5))
-                continue
-            started = time.monotonic()
-            try:
-                with self._holding:
-                    delay = self.tick()
-                self.polls += 1
-                outcome = self.outcome
-            except LeaseLost:
-                log.info("alerts lease lost during a poll; its changes were not stored")
-                delay, outcome = 0.0, "lease_lost"
-            except Exception:
-                log.exception("alert poll crashed; the next one goes on")
-                delay, outcome = self.interval, "crashed"
+    # --- the thread (bot/worker.py runs it; stopping abandons a tick in flight uncommitted: the
+    # next holder redoes it) -------------------------------------------------------------------
+    def iteration(self) -> float:
+        if not self.lease.held():
+            return 0.2
+        now = time.monotonic()
+        if now < self._due and self._generation == self.lease.generation:
+            return min(self._due - now, 0.5)  # short waits: a lease regained reloads at once
+        started = time.monotonic()
+        # A tick that crashes is logged by the worker loop; the next one waits an interval.
+        delay, outcome = self.interval, "crashed"
+        try:
+            with self._holding:
+                delay = self.tick()
+            self.polls += 1
+            outcome = self.outcome
+        except LeaseLost:
+            log.info("alerts lease lost during a poll; its changes were not stored")
+            delay, outcome = 0.0, "lease_lost"
+        finally:
             self.metrics.poll(outcome, time.monotonic() - started)
-            due = time.monotonic() + delay
+            self._due = time.monotonic() + delay
+        return 0.0
 
     @contextmanager
     def held(self) -> Iterator[None]:

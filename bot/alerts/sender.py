@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -41,6 +40,7 @@ from bot.alerts.outbox import Outbox, Row
 from bot.alerts.render import Notices
 from bot.metrics import Metrics
 from bot.store import Store
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 PACE = 1.1  # seconds between two posts in one channel: "about one per second"
@@ -65,7 +65,7 @@ def sender_client(token: str | None, base_url: str) -> WebClient:
     return WebClient(token=token, base_url=base_url, timeout=int(SEND_TIMEOUT), retry_handlers=[])
 
 
-class Sender:
+class Sender(Worker):
     def __init__(
         self,
         store: Store,
@@ -80,43 +80,22 @@ class Sender:
         recheck: float = RECHECK,
         metrics: Metrics | None = None,
     ) -> None:
+        super().__init__("alerts-sender")
         self.outbox, self.web, self.lease = Outbox(store, lease), web, lease
         self.metrics = metrics or Metrics()
         self.default_channel, self.admins = default_channel, list(admins)
         self.notices = notices
         self.pace, self.clock, self.recheck = pace, clock, recheck
-        self.wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._ready_at: dict[str, float] = {}  # channel -> earliest next post (pacing, 429)
         self._paused_until = 0.0
         self._joined: set[str] = set()
 
-    # --- the thread ----------------------------------------------------------------------------
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="alerts-sender", daemon=True)
-        self._thread.start()
+    # --- the thread (bot/worker.py runs it; `wake()` when rows are queued) ----------------------
+    # Stopping is prompt: a send in flight finishes (or times out); what is queued stays queued.
+    stop_grace = SEND_TIMEOUT + 1
 
-    def stop(self) -> None:
-        """Prompt: a send in flight finishes (or times out); what is queued stays queued."""
-        self._stop.set()
-        self.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=SEND_TIMEOUT + 1)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            wait = 0.5
-            try:
-                if self.lease.held():
-                    wait = self.step()
-            except Exception:
-                log.exception("alert sender step failed; going on")
-                wait = 1.0
-            if wait > 0:
-                self.wake.wait(wait)
-                self.wake.clear()
+    def iteration(self) -> float:
+        return self.step() if self.lease.held() else 0.5
 
     # --- one step --------------------------------------------------------------------------------
     def step(self) -> float:
@@ -249,7 +228,7 @@ class Sender:
             return
         log.error("cannot post alerts in %s (%s): its routes are off", channel, error)
         self.outbox.disable(channel, error, self._notices(channel, error))
-        self.wake.set()
+        self.wake()
 
     def _hold(self, row: Row, error: str) -> None:
         """The default channel is gone, maybe for a moment: keep its alerts, try again later."""
@@ -267,7 +246,7 @@ class Sender:
             )
         notices = self._notices(channel, error, held=True) if first else []
         self.outbox.hold(row, error, next_at=next_at, notices=notices)
-        self.wake.set()
+        self.wake()
 
     def _notices(self, channel: str, error: str, *, held: bool = False) -> list[Delivery]:
         if held:

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.errors import NotRecorded, StoreUnavailable
 from bot.store import Store, utcnow
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 RETRY_EVERY = 2.0
@@ -110,7 +111,8 @@ class AuditTrail:
         self._queue: list[_Later] = []
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
-        self._thread: threading.Thread | None = None
+        # Started by the first write kept for later; stopped by close().
+        self._retrier = _Retrier(self.flush, retry_every)
 
     def entry(self, user: str, action: str, workspace: str | None, args: dict[str, Any]) -> Entry:
         return Entry(self, user, action, workspace, args)
@@ -131,9 +133,7 @@ class AuditTrail:
                 log.warning("could not write %s (%s); retrying in the background", what, exc.reason)
         with self._lock:
             self._queue.append(_Later(what, write, time.monotonic()))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._retry, name="audit-retry", daemon=True)
-                self._thread.start()
+        self._retrier.start()  # nothing when it runs already
 
     def pending(self) -> int:
         with self._lock:
@@ -162,24 +162,26 @@ class AuditTrail:
                 self._queue[:0] = kept
                 return not self._queue
 
-    def close(self) -> None:
-        """At shutdown: one last try; what is still kept is logged, since it is lost."""
+    def close(self, deadline: float | None = None) -> None:
+        """At shutdown: stop the retry thread (joined until `deadline`, monotonic), one last
+        try; what is still kept is logged, since it is lost."""
+        self._retrier.stop(deadline)
         if self.flush():
             return
         with self._lock:
             lost = [item.what for item in self._queue]
         log.error("stopping with %d audit writes not written: %s", len(lost), "; ".join(lost))
 
-    def _retry(self) -> None:
-        while True:
-            time.sleep(self.retry_every)
-            try:
-                if self.flush():
-                    with self._lock:
-                        # Re-checked under the lock: a write queued since then has seen this
-                        # thread alive and is counting on it.
-                        if not self._queue:
-                            self._thread = None
-                            return
-            except Exception:  # a bug in one write must not stop the others being retried
-                log.exception("audit retry failed")
+
+class _Retrier(Worker):
+    """Tries the kept writes every `every` seconds (bot/worker.py logs a round that crashes: a
+    bug in one write must not stop the others being retried)."""
+
+    def __init__(self, flush: Callable[[], bool], every: float) -> None:
+        super().__init__("audit-retry")
+        self.flush, self.every = flush, every
+        self.first_wait = self.crash_wait = every
+
+    def iteration(self) -> float:
+        self.flush()
+        return self.every

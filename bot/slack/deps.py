@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,10 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.followers import RunFollower
 from bot.store import Store, utcnow
+from bot.worker import Worker
+
+# Enough for a Slack post in flight to finish (the sender's timeout) and the lease handed over.
+STOP_GRACE = 8.0
 
 
 @dataclass(frozen=True)
@@ -41,14 +46,18 @@ class Deps:
     home_extras: Callable[[], list[dict[str, Any]]] = list
     # Background workers (the poller, the alert sender ...) started by `fsync-bot run`, in the
     # order they stop: no new alerts, then no sending, then the lease is handed over.
-    workers: tuple[Any, ...] = ()
+    workers: tuple[Worker, ...] = ()
 
     def start_background(self) -> None:
         for worker in self.workers:
             worker.start()
 
-    def stop_background(self) -> None:
-        self.follower.stop()
+    def stop_background(self, grace: float = STOP_GRACE) -> None:
+        """Stop every background thread, joined within one shared `grace` (seconds): one that
+        is still busy then is named in a warning and left behind (daemon threads)."""
+        deadline = time.monotonic() + grace
         for worker in self.workers:
-            worker.stop()
-        self.service.trail.close()
+            worker.stop(deadline)
+        # Last: a card update in flight must not eat the time the lease hand-over needs.
+        self.follower.stop(deadline)
+        self.service.trail.close(deadline)

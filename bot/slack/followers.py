@@ -1,6 +1,7 @@
 """Sync cards that follow their run: queued -> running -> succeeded / failed, updated in place.
 
-One daemon thread polls every followed run; a card is updated only when what it shows changes.
+One worker thread (bot/worker.py) polls every followed run; a card is updated only when what it
+shows changes. It starts with the first run followed and is stopped (and joined) at shutdown.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.firestartr.models import Run
 from bot.slack.reply import to_response_url
 from bot.slack.views import sync_card
 from bot.store import utcnow
+from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 GIVE_UP_AFTER = 3600.0
@@ -39,7 +41,7 @@ class Followed:
     shown: str = ""
 
 
-class RunFollower:
+class RunFollower(Worker):
     def __init__(
         self,
         sync: SyncClient,
@@ -48,19 +50,11 @@ class RunFollower:
         every: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__("run-follower")
         self.sync, self.web, self.every, self.clock = sync, web, every, clock
+        self.first_wait = self.crash_wait = every  # a run just started: its first check waits
         self._runs: dict[str, Followed] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="run-follower", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def follow(self, item: Followed) -> None:
         item.started = time.monotonic()
@@ -69,17 +63,18 @@ class RunFollower:
             return
         with self._lock:
             self._runs[item.run.id] = item
-        self.start()
+        if not self.stopping:  # a command answered during shutdown starts no new thread
+            self.start()
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every):
-            with self._lock:
-                items = list(self._runs.values())
-            for item in items:
-                try:
-                    self._check(item)
-                except Exception:  # one broken card must not stop the others
-                    log.exception("following run %s failed", item.run.id)
+    def iteration(self) -> float:
+        with self._lock:
+            items = list(self._runs.values())
+        for item in items:
+            try:
+                self._check(item)
+            except Exception:  # one broken card must not stop the others
+                log.exception("following run %s failed", item.run.id)
+        return self.every
 
     def _check(self, item: Followed) -> None:
         try:

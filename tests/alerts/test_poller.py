@@ -201,5 +201,5 @@ def test_a_crashing_tick_is_logged_and_the_loop_goes_on(
         poller.stop()
         lease.stop()
     assert len(outbox(deps)) == 1
-    assert "alert poll crashed" in caplog.text
+    assert "alerts-poller: an iteration crashed" in caplog.text
     assert not [t for t in threading.enumerate() if t.name == "alerts-poller" and t.is_alive()]
