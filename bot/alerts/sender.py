@@ -150,6 +150,8 @@ class Sender(Worker):
         try:
             payload = dict(row.payload)
             if row.op == "update":
+                if ts is None:  # _deliver finds the card's ts before any update
+                    raise ValueError(f"update {row.key} has no card to update")
                 return self.web.chat_update(channel=row.channel, ts=ts, **payload)
             if row.op == "reply":
                 payload["thread_ts"] = ts
