@@ -106,7 +106,7 @@ def register(app: App, deps: Deps) -> None:
     def sync(ack: Ack, body: dict[str, Any], client: WebClient, confirmed: bool) -> None:
         ack()
         value = _value(body)
-        workspace = validate_name(value.w or "")
+        workspace = validate_name(value.workspace or "")
         thread = _thread(body)
         # From the Home tab there is no channel: the card goes to the person's DM with fsync.
         posted = start_sync(
@@ -136,24 +136,26 @@ def register(app: App, deps: Deps) -> None:
     def resolve(ack: Ack, body: dict[str, Any], client: WebClient, confirmed: bool) -> None:
         ack()
         value = _value(body)
-        if not value.c or not value.r:
+        if not value.conflict_id or not value.resolution:
             raise AlreadyResolved(
                 "That button is out of date.", conflict_id="", by=None, resolution=None
             )
         user = _user(body)
         try:
-            result = deps.service.resolve(user, value.c, value.r, confirmed=confirmed)
+            result = deps.service.resolve(
+                user, value.conflict_id, value.resolution, confirmed=confirmed
+            )
         except AlreadyResolved as exc:
             # The card was stale: bring it up to date, then tell the clicker who was first.
             text = views.resolved_text(exc.by or "", exc.resolution)
-            top = views.resolved_headline(value.w or "?", exc.by, exc.resolution)
-            mark_resolved(body, client, value.c, text, top)
+            top = views.resolved_headline(value.workspace or "?", exc.by, exc.resolution)
+            mark_resolved(body, client, value.conflict_id, text, top)
             raise
         now = deps.clock()
-        text = views.resolved_text(user, value.r, result.run, at=now)
-        workspace = result.conflict.workspace or value.w or "?"
-        top = views.resolved_headline(workspace, user, value.r, now)
-        show_resolved(deps, body, client, result.conflict, value.c, text, top)
+        text = views.resolved_text(user, value.resolution, result.run, at=now)
+        workspace = result.conflict.workspace or value.workspace or "?"
+        top = views.resolved_headline(workspace, user, value.resolution, now)
+        show_resolved(deps, body, client, result.conflict, value.conflict_id, text, top)
         refresh_home(deps, body, client)
 
     # One listener for every resolution button: `fsync_resolve:<resolution>`, its `_confirmed`
@@ -168,7 +170,7 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_show_conflicts(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        workspace = validate_name(_value(body).w or "")
+        workspace = validate_name(_value(body).workspace or "")
         found = deps.service.conflicts(workspace)
         listing = views.conflicts_message(found, deps.policy, workspace)
         role = deps.service.role(_user(body))
@@ -179,9 +181,9 @@ def register(app: App, deps: Deps) -> None:
     def on_view_diff(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         value = _value(body)
-        if not value.c:
+        if not value.conflict_id:
             raise StaleAction("That button is out of date. Open the Home tab again.")
-        conflict = deps.service.conflict(value.c)
+        conflict = deps.service.conflict(value.conflict_id)
         client.views_open(trigger_id=body.get("trigger_id", ""), view=views.diff_modal(conflict))
 
     @app.action(Action.CONFIG_CONFIRMED)
@@ -192,7 +194,9 @@ def register(app: App, deps: Deps) -> None:
         try:
             value = _value(body)
             # The changes come back from Slack: the service checks them (and audits a refusal).
-            change = deps.service.change_config(user, value.w, value.ch or {}, confirmed=True)
+            change = deps.service.change_config(
+                user, value.workspace, value.changes or {}, confirmed=True
+            )
         except (InvalidChanges, StaleAction) as exc:
             raise UsageError(views.NOT_OURS) from exc
         answer = views.config_changed(change, user)
@@ -207,7 +211,7 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_status_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        page = _value(body).p or 1
+        page = _value(body).page or 1
         overview = views.status_overview(
             deps.service.fleet(), deps.clock(), page=page, mutes=deps.mutes_by_workspace()
         )
@@ -218,7 +222,7 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def on_edit_config(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        workspace = validate_name(_value(body).w or "")
+        workspace = validate_name(_value(body).workspace or "")
         # Refuse before opening the form: a viewer should not fill in a form that cannot be saved.
         deps.service.require(_user(body), "config", workspace)
         modals.open_config(deps, client, body, workspace)

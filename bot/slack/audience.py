@@ -34,7 +34,7 @@ def may_press(element: Block, policy: Policy, role: Role) -> bool:
     if action is None:
         return True
     try:
-        workspace = ActionValue.decode(element.get("value")).w
+        workspace = ActionValue.decode(element.get("value")).workspace
     except StaleAction:
         return role is Role.ADMIN  # a value fsync cannot read: no one should be invited to it
     return role >= policy.needed_for(action, workspace)

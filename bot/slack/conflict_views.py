@@ -164,7 +164,7 @@ def resolution_buttons(conflict: Conflict, policy: Policy) -> Block | None:
     elements = []
     # Unique resolutions only: a name listed twice would give two buttons one action_id.
     for n, resolution in enumerate(list(dict.fromkeys(conflict.allowed_resolutions))[:5]):
-        value = ActionValue(c=conflict.id, r=resolution, w=ws).encode()
+        value = ActionValue(conflict_id=conflict.id, resolution=resolution, workspace=ws).encode()
         dialog = None
         if protected:
             dialog = confirm_dialog(

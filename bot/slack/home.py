@@ -96,7 +96,9 @@ def home_view(
                 continue
             # The buttons decide between code and cloud: what differs is one click away, for
             # everyone (reading a diff needs no role); the buttons only for those who may.
-            diff = button("View diff", Action.VIEW_DIFF, ActionValue(c=conflict.id).encode())
+            diff = button(
+                "View diff", Action.VIEW_DIFF, ActionValue(conflict_id=conflict.id).encode()
+            )
             blocks.append(section(diff_summary(conflict), accessory=diff))
             if role >= deps.policy.needed_for("resolve", ws.name):
                 blocks.append(buttons)

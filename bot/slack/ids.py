@@ -7,7 +7,7 @@ import json
 import re
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import StaleAction
 
@@ -63,19 +63,21 @@ class Block(StrEnum):
 
 
 class ActionValue(BaseModel):
-    """What a button carries. Short keys keep values far below Slack's 2,000 characters."""
+    """What a button carries. On the wire each field has a one- or two-letter key (its alias) so
+    values stay far below Slack's 2,000 characters; buttons posted before the fields had names
+    carry the same keys and still decode."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    w: str | None = None  # workspace
-    c: str | None = None  # conflict id
-    r: str | None = None  # resolution
-    p: int | None = None  # page
+    workspace: str | None = Field(default=None, alias="w")
+    conflict_id: str | None = Field(default=None, alias="c")
+    resolution: str | None = Field(default=None, alias="r")
+    page: int | None = Field(default=None, alias="p")
     # Config changes, checked strictly by bot.core.changes wherever they are used.
-    ch: dict[str, object] | None = None
+    changes: dict[str, object] | None = Field(default=None, alias="ch")
 
     def encode(self) -> str:
-        return json.dumps(self.model_dump(exclude_none=True), separators=(",", ":"))
+        return json.dumps(self.model_dump(exclude_none=True, by_alias=True), separators=(",", ":"))
 
     @classmethod
     def decode(cls, raw: str | None) -> ActionValue:

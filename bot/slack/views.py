@@ -115,14 +115,14 @@ def unknown_error(ref: str) -> Message:
 
 def confirm_prompt(exc: Confirm) -> Message:
     value = ActionValue(
-        w=exc.params.get("workspace"),
-        c=exc.params.get("conflict_id"),
-        r=exc.params.get("resolution"),
-        ch=exc.params.get("changes"),
+        workspace=exc.params.get("workspace"),
+        conflict_id=exc.params.get("conflict_id"),
+        resolution=exc.params.get("resolution"),
+        changes=exc.params.get("changes"),
     )
     action_id, yes = {
         "sync": (Action.SYNC_CONFIRMED, "Start sync"),
-        "resolve": (resolve_action(value.r or "", 0, confirmed=True), "Resolve"),
+        "resolve": (resolve_action(value.resolution or "", 0, confirmed=True), "Resolve"),
         "config": (Action.CONFIG_CONFIRMED, "Turn on auto_apply"),
     }[exc.action]
     yes = exc.yes or yes
@@ -207,10 +207,12 @@ def status_overview(
         nav = []
         if page > 1:
             nav.append(
-                button("◀ Previous", f"{Action.STATUS_PAGE}_prev", ActionValue(p=page - 1).encode())
+                button(
+                    "◀ Previous", f"{Action.STATUS_PAGE}_prev", ActionValue(page=page - 1).encode()
+                )
             )
         if page < pages:
-            nav.append(button("Next ▶", Action.STATUS_PAGE, ActionValue(p=page + 1).encode()))
+            nav.append(button("Next ▶", Action.STATUS_PAGE, ActionValue(page=page + 1).encode()))
         blocks += [context(f"Page {page} of {pages}, problems first."), actions(*nav)]
     active = sorted(set(mutes) & {ws.name for ws in view.workspaces})
     if active:
@@ -274,7 +276,7 @@ def workspace_buttons(
 
 
 def _all_buttons(ws: Workspace, policy: Policy, open_conflicts: int) -> list[Block]:
-    value = ActionValue(w=ws.name).encode()
+    value = ActionValue(workspace=ws.name).encode()
     confirm = None
     if policy.is_protected(ws.name):
         confirm = confirm_dialog(

@@ -61,7 +61,9 @@ def test_role_matrix(
     if what.startswith("resolve"):
         conflict_id = open_conflict(e2e_sim, what.split()[1])
         writes_before = len([r for r in e2e_sim.requests() if r["method"] in ("POST", "PUT")])
-        value = ActionValue(c=conflict_id, r="ignore_once", w=what.split()[1]).encode()
+        value = ActionValue(
+            conflict_id=conflict_id, resolution="ignore_once", workspace=what.split()[1]
+        ).encode()
         _, name = bot.click(Action.RESOLVE, value, user=user)
     else:
         _, name = bot.command(what, user=user)

@@ -107,7 +107,7 @@ def test_identity_is_none_where_nothing_tells_a_repeat_apart(body: dict) -> None
 def confirmed_click(slack: FakeSlack) -> dict[str, Any]:
     return slackreq.action_payload(
         Action.SYNC_CONFIRMED,
-        ActionValue(w="production").encode(),
+        ActionValue(workspace="production").encode(),
         user=ADMIN,
         channel="CCHAN0001",
         response_url=slack.response_url("click"),

@@ -76,17 +76,18 @@ def by_confirm_modal(inapp: InApp) -> dict[str, Any]:
 
 WRITES = {
     "sync command": ("sync", by_command("sync dev", user=OPERATOR)),
-    "sync button": ("sync", by_button(Action.SYNC, lambda _: ActionValue(w="dev"))),
+    "sync button": ("sync", by_button(Action.SYNC, lambda _: ActionValue(workspace="dev"))),
     "sync confirm button": (
         "sync",
-        by_button(Action.SYNC_CONFIRMED, lambda _: ActionValue(w="production")),
+        by_button(Action.SYNC_CONFIRMED, lambda _: ActionValue(workspace="production")),
     ),
     "config command": ("config", by_command("config dev interval=15m")),
     "config modal": ("config", by_modal),
     "config confirm button": (
         "config",
         by_button(
-            Action.CONFIG_CONFIRMED, lambda _: ActionValue(w="production", ch={"auto_apply": True})
+            Action.CONFIG_CONFIRMED,
+            lambda _: ActionValue(workspace="production", changes={"auto_apply": True}),
         ),
     ),
     "config confirm modal": ("config", by_confirm_modal),
@@ -94,7 +95,7 @@ WRITES = {
         "resolve",
         by_button(
             Action.RESOLVE,
-            lambda app: ActionValue(c=open_conflict(app), r="apply_desired"),
+            lambda app: ActionValue(conflict_id=open_conflict(app), resolution="apply_desired"),
             user=OPERATOR,
         ),
     ),
@@ -150,7 +151,7 @@ def test_a_write_the_api_accepted_is_done_even_if_its_outcome_cannot_be_written_
 def test_a_resolution_the_api_accepted_is_shown_done_and_audited(inapp: InApp) -> None:
     conflict = open_conflict(inapp)
     inapp.transport.hook = inapp.lock.take
-    value = ActionValue(c=conflict, r="apply_desired").encode()
+    value = ActionValue(conflict_id=conflict, resolution="apply_desired").encode()
     (answer,) = inapp.replies(inapp.click(Action.RESOLVE, value, user=OPERATOR))
     assert "Resolved by <@UOPER0001>: apply desired state" in text_of(answer)
     assert [r["path"].endswith("/resolve") for r in inapp.writes()] == [True]

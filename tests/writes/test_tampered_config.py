@@ -33,7 +33,7 @@ def puts(inapp: InApp) -> list[dict[str, Any]]:
 def test_a_tampered_confirm_button_is_refused_and_nothing_is_put(
     inapp: InApp, case: str, workspace: str | None
 ) -> None:
-    value = ActionValue(w=workspace, ch=TAMPERED[case]).encode()
+    value = ActionValue(workspace=workspace, changes=TAMPERED[case]).encode()
     (answer,) = inapp.replies(inapp.click(Action.CONFIG_CONFIRMED, value))
     assert NOT_OURS in text_of(answer) and "nothing was changed" in text_of(answer)
     assert "Something broke" not in text_of(answer)
