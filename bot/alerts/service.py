@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.alerts import repo
 from bot.alerts.model import Mute, Route
-from bot.core.authz import Role
+from bot.core.authz import Role, RoleAction
 from bot.core.parser import EVENT_TYPES
 from bot.core.service import FsyncService
 from bot.errors import UsageError
@@ -66,21 +66,23 @@ class AlertsService:
     ) -> tuple[str, ...]:
         """Refuses (UsageError) a person who may not subscribe; else the event kinds the route
         will carry (subscribing again adds kinds), for the channel's test line."""
-        self.service.require(user, "subscribe", args=_route_args(channel, glob, events))
+        self.service.require(user, RoleAction.SUBSCRIBE, args=_route_args(channel, glob, events))
         return repo.widened(repo.route_events(self.store.db, channel, glob), events)
 
     def subscribe_refused(
         self, user: str, channel: str, glob: str, events: Sequence[str], problem: str
     ) -> None:
         """Slack would not take the test line: audited, and said as a UsageError."""
-        self._audit(user, "subscribe", _route_args(channel, glob, events), "error", problem)
+        self._audit(
+            user, RoleAction.SUBSCRIBE, _route_args(channel, glob, events), "error", problem
+        )
         raise UsageError(problem)
 
     def subscribe(self, user: str, channel: str, glob: str, events: Sequence[str]) -> Subscribed:
         with self.store.transaction() as db:
             existed = repo.route_events(db, channel, glob) is not None
             carried = repo.add_route(db, channel, glob, events, user)
-        self._audit(user, "subscribe", _route_args(channel, glob, events), "ok")
+        self._audit(user, RoleAction.SUBSCRIBE, _route_args(channel, glob, events), "ok")
         fleet = self.service.fleet_names()
         names = [name for name in fleet if fnmatchcase(name, glob)]
         return Subscribed(carried, existed, names, "" if names else did_you_mean(glob, fleet))
@@ -90,7 +92,7 @@ class AlertsService:
     ) -> tuple[str, ...]:
         """The event kinds the route still carries (none when it is gone)."""
         args = _route_args(channel, glob, events)
-        self.service.require(user, "unsubscribe", args=args)
+        self.service.require(user, RoleAction.UNSUBSCRIBE, args=args)
         with self.store.transaction() as db:
             left = repo.remove_route(db, channel, glob, events, EVENT_TYPES)
         if left is None:
@@ -99,7 +101,7 @@ class AlertsService:
                 f"This channel has no subscription for `{glob}`{which}. "
                 "`/fsync subscriptions` lists the ones it has."
             )
-        self._audit(user, "unsubscribe", args, "ok")
+        self._audit(user, RoleAction.UNSUBSCRIBE, args, "ok")
         return left
 
     def listing(self, user: str | None = None, channel: str | None = None) -> Listing:
@@ -119,19 +121,19 @@ class AlertsService:
     def mute(self, user: str, glob: str, seconds: int, reason: str) -> Muted:
         args = {"glob": glob, "seconds": seconds, "reason": reason}
         fleet = self.service.fleet_names()
-        self.service.require(user, "mute", glob, args, fleet=fleet)
+        self.service.require(user, RoleAction.MUTE, glob, args, fleet=fleet)
         now = self.clock()
         until = now + timedelta(seconds=seconds)
         with self.store.transaction() as db:
             repo.add_mute(db, glob, until, reason, user)
-        self._audit(user, "mute", args, "ok")
+        self._audit(user, RoleAction.MUTE, args, "ok")
         matching = [name for name in fleet if fnmatchcase(name, glob)]
         hint = "" if matching else did_you_mean(glob, fleet)
         return Muted(Mute(glob, until, reason, user), matching, now, hint)
 
     def unmute(self, user: str, glob: str) -> None:
         fleet = self.service.fleet_names()
-        self.service.require(user, "unmute", glob, {"glob": glob}, fleet=fleet)
+        self.service.require(user, RoleAction.UNMUTE, glob, {"glob": glob}, fleet=fleet)
         now = self.clock()
         with self.store.transaction() as db:
             ended = repo.end_mute(db, glob, now)
@@ -139,7 +141,7 @@ class AlertsService:
             active = [f"`{m.glob}`" for m in self.active_mutes(now)]
             known = f" Active mutes: {', '.join(active)}." if active else " Nothing is muted."
             raise UsageError(f"There is no active mute on `{glob}`.{known}")
-        self._audit(user, "unmute", {"glob": glob}, "ok")
+        self._audit(user, RoleAction.UNMUTE, {"glob": glob}, "ok")
 
     def mutes_by_workspace(self) -> tuple[dict[str, Mute], datetime]:
         """Known workspaces under an active mute (the first that matches), and now."""
@@ -163,7 +165,7 @@ class AlertsService:
                 db.execute("DELETE FROM alert_channels WHERE channel = ?", [self.default_channel])
 
     def _audit(
-        self, user: str, action: str, args: dict[str, Any], outcome: str, detail: str = ""
+        self, user: str, action: RoleAction, args: dict[str, Any], outcome: str, detail: str = ""
     ) -> None:
         self.store.audit(
             user_id=user, action=action, workspace=None, args=args, outcome=outcome, detail=detail

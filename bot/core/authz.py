@@ -10,13 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from fnmatch import fnmatchcase
 
 from bot.core.globs import matches_anything, overlap
 from bot.core.words import a_or_an
 from bot.errors import PermissionDenied
 from bot.settings import Settings
+
+
+class RoleAction(StrEnum):
+    """What a role check is about. The values are what audit rows store, so they never change."""
+
+    SYNC = "sync"
+    RESOLVE = "resolve"
+    CONFIG = "config"
+    AUTO_APPLY = "auto_apply"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+# Silencing reaches by pattern: whether it takes an admin depends on what the pattern covers.
+_SILENCING = (RoleAction.MUTE, RoleAction.UNMUTE)
+# These take an admin on a protected workspace, an operator elsewhere.
+_ON_A_WORKSPACE = (RoleAction.SYNC, RoleAction.RESOLVE)
 
 
 class Role(IntEnum):
@@ -68,17 +87,17 @@ class Policy:
         return None
 
     def needed_for(
-        self, action: str, workspace: str | None = None, fleet: Sequence[str] = ()
+        self, action: RoleAction, workspace: str | None = None, fleet: Sequence[str] = ()
     ) -> Role:
         """The least role that may take `action` (on `workspace`, a pattern for mutes)."""
-        if action in ("config", "auto_apply"):
+        if action in (RoleAction.CONFIG, RoleAction.AUTO_APPLY):
             return Role.ADMIN
-        if action in ("sync", "resolve"):
+        if action in _ON_A_WORKSPACE:
             return Role.ADMIN if workspace and self.is_protected(workspace) else Role.OPERATOR
-        if action in ("mute", "unmute"):
+        if action in _SILENCING:
             reach = workspace and self.silence_reach(workspace, fleet)
             return Role.ADMIN if reach else Role.OPERATOR
-        if action in ("subscribe", "unsubscribe"):
+        if action in (RoleAction.SUBSCRIBE, RoleAction.UNSUBSCRIBE):
             return Role.OPERATOR
         return Role.VIEWER
 
@@ -89,29 +108,37 @@ class Policy:
         return sorted(self.admins if role is Role.ADMIN else self.operators | self.admins)
 
     def check(
-        self, user_id: str, action: str, workspace: str | None = None, fleet: Sequence[str] = ()
+        self,
+        user_id: str,
+        action: RoleAction,
+        workspace: str | None = None,
+        fleet: Sequence[str] = (),
     ) -> Role:
         """The user's role, or PermissionDenied naming the role needed and who holds it."""
         role, needed = self.role_of(user_id), self.needed_for(action, workspace, fleet)
         if role >= needed:
             return role
-        what = {
-            "sync": "start a sync",
-            "resolve": "resolve conflicts",
-            "config": "change config",
-            "auto_apply": "turn on auto_apply",
-            "mute": "mute",
-            "unmute": "unmute",
-        }.get(action, f"use `{action}`")
+        what = _WHAT.get(action, f"use `{action}`")
         where = ""
-        if workspace and action in ("mute", "unmute"):
+        if workspace and action in _SILENCING:
             reach = self.silence_reach(workspace, fleet)
             where = f" `{workspace}`" + (f", {reach}," if reach else "")
         elif workspace:
             where = f" on `{workspace}`"
-            if self.is_protected(workspace) and action in ("sync", "resolve"):
+            if self.is_protected(workspace) and action in _ON_A_WORKSPACE:
                 where += " (a protected workspace)"
         raise PermissionDenied(
             f"You are {a_or_an(role.label)}: to {what}{where} you need the {needed.label} role.",
             holders=self.holders(needed),
         )
+
+
+# How a refusal names what was asked: "to start a sync on `x` you need ...".
+_WHAT = {
+    RoleAction.SYNC: "start a sync",
+    RoleAction.RESOLVE: "resolve conflicts",
+    RoleAction.CONFIG: "change config",
+    RoleAction.AUTO_APPLY: "turn on auto_apply",
+    RoleAction.MUTE: "mute",
+    RoleAction.UNMUTE: "unmute",
+}

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from bot.core import claims
 from bot.core.audit import AuditTrail, Entry
-from bot.core.authz import Policy, Role
+from bot.core.authz import Policy, Role, RoleAction
 from bot.core.changes import parse_changes
 from bot.core.config_swap import ConfigChange, swap_config
 from bot.core.fleet import FleetView
@@ -141,7 +141,7 @@ class FsyncService:
     def require(
         self,
         user: str,
-        action: str,
+        action: RoleAction,
         workspace: str | None = None,
         args: dict[str, Any] | None = None,
         *,
@@ -159,7 +159,7 @@ class FsyncService:
     def _write(
         self,
         user: str,
-        action: str,
+        action: RoleAction,
         workspace: str | None,
         args: dict[str, Any],
         work: Callable[[Entry], T],
@@ -195,14 +195,14 @@ class FsyncService:
             if self.policy.is_protected(name) and not confirmed:
                 raise Confirm(
                     f"`{name}` is a protected workspace. Start a sync of it now?",
-                    action="sync",
+                    action=RoleAction.SYNC,
                     params={"workspace": name},
                 )
             self.throttle.take(user)
             entry.before_send()
             return self.client.trigger_sync(name, requested_by=user)
 
-        return self._write(user, "sync", name, {"confirmed": confirmed}, work)
+        return self._write(user, RoleAction.SYNC, name, {"confirmed": confirmed}, work)
 
     def change_config(
         self, user: str, workspace: str | None, changes: dict[str, Any], *, confirmed: bool = False
@@ -223,7 +223,7 @@ class FsyncService:
             )
 
         args = {"changes": changes, "confirmed": confirmed}
-        return self._write(user, "config", workspace, args, work)
+        return self._write(user, RoleAction.CONFIG, workspace, args, work)
 
     def resolve(
         self, user: str, conflict_id: str, resolution: str, *, confirmed: bool = False
@@ -237,7 +237,7 @@ class FsyncService:
                 raise Confirm(
                     f"`{workspace}` is a protected workspace. Resolve its conflict with "
                     f"{resolution.replace('_', ' ')}?",
-                    action="resolve",
+                    action=RoleAction.RESOLVE,
                     params={"conflict_id": conflict_id, "resolution": resolution},
                 )
             entry.before_send()
@@ -249,5 +249,9 @@ class FsyncService:
             )
 
         return self._write(
-            user, "resolve", workspace, {"conflict_id": conflict_id, "resolution": resolution}, work
+            user,
+            RoleAction.RESOLVE,
+            workspace,
+            {"conflict_id": conflict_id, "resolution": resolution},
+            work,
         )

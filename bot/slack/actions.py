@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.core.authz import RoleAction
 from bot.errors import AlreadyResolved, InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
@@ -224,7 +225,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         workspace = validate_name(_value(body).workspace or "")
         # Refuse before opening the form: a viewer should not fill in a form that cannot be saved.
-        deps.service.require(_user(body), "config", workspace)
+        deps.service.require(_user(body), RoleAction.CONFIG, workspace)
         modals.open_config(deps, client, body, workspace)
 
     modals.register(app, deps)

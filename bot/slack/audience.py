@@ -11,18 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import words
-from bot.core.authz import Policy, Role
+from bot.core.authz import Policy, Role, RoleAction
 from bot.errors import StaleAction
 from bot.slack.blocks import MAX_MESSAGE_BLOCKS, Block, code, context, esc, message, section, user
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue
 
 Message = dict[str, Any]
 # Keyed by str: a clicked action_id is any string, and an Action is one.
-_ACTION_OF: dict[str, str] = {
-    Action.SYNC: "sync",
-    Action.SYNC_CONFIRMED: "sync",
-    Action.EDIT_CONFIG: "config",
-    Action.CONFIG_CONFIRMED: "config",
+_ACTION_OF: dict[str, RoleAction] = {
+    Action.SYNC: RoleAction.SYNC,
+    Action.SYNC_CONFIRMED: RoleAction.SYNC,
+    Action.EDIT_CONFIG: RoleAction.CONFIG,
+    Action.CONFIG_CONFIRMED: RoleAction.CONFIG,
 }
 
 
@@ -30,7 +30,8 @@ def may_press(element: Block, policy: Policy, role: Role) -> bool:
     """Whether `role` may use this button: what it does, on the workspace its value names.
     A button that does not act (Conflicts, Next page, Refresh) is for everyone."""
     action_id = str(element.get("action_id", ""))
-    action = _ACTION_OF.get(action_id) or ("resolve" if RESOLVE_PATTERN.match(action_id) else None)
+    resolves = RESOLVE_PATTERN.match(action_id)
+    action = _ACTION_OF.get(action_id) or (RoleAction.RESOLVE if resolves else None)
     if action is None:
         return True
     try:

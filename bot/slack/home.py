@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core import words
-from bot.core.authz import Role
+from bot.core.authz import Role, RoleAction
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.errors import SyncAPIError
 from bot.firestartr.models import Conflict
@@ -100,7 +100,7 @@ def home_view(
                 "View diff", Action.VIEW_DIFF, ActionValue(conflict_id=conflict.id).encode()
             )
             blocks.append(section(diff_summary(conflict), accessory=diff))
-            if role >= deps.policy.needed_for("resolve", ws.name):
+            if role >= deps.policy.needed_for(RoleAction.RESOLVE, ws.name):
                 blocks.append(buttons)
             resolvable -= 1
     if len(problems) > MAX_PROBLEMS:

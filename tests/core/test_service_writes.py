@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.core.authz import Policy
+from bot.core.authz import Policy, Role, RoleAction
 from bot.core.service import FsyncService
 from bot.errors import (
     AlreadyResolved,
@@ -183,6 +183,41 @@ def test_a_refused_write_leaves_exactly_one_audit_row(
         write(fsync)
     assert [row[3] for row in rows(store)] == ["denied"]
     assert [r for r in api.requests if r.method in ("POST", "PUT")] == []
+
+
+def test_role_actions_are_the_words_audit_rows_already_hold(
+    fsync: FsyncService, store: Store
+) -> None:
+    """Rows written before the enum and after it must read the same: values are plain words."""
+    assert [a.value for a in RoleAction] == [
+        "sync", "resolve", "config", "auto_apply", "mute", "unmute", "subscribe", "unsubscribe"
+    ]  # fmt: skip
+    fsync.sync(OPERATOR, "dev")
+    with pytest.raises(PermissionDenied):
+        fsync.require(VIEWER, RoleAction.MUTE, "dev*", {"glob": "dev*"})
+    actions = [row[1] for row in rows(store)]
+    assert actions == ["sync", "mute"] and all(type(a) is str for a in actions)
+
+
+@pytest.mark.parametrize(
+    ("action", "workspace", "needed"),
+    [
+        (RoleAction.SYNC, "dev", Role.OPERATOR),
+        (RoleAction.SYNC, "prod", Role.ADMIN),
+        (RoleAction.RESOLVE, "prod", Role.ADMIN),
+        (RoleAction.CONFIG, "dev", Role.ADMIN),
+        (RoleAction.AUTO_APPLY, "dev", Role.ADMIN),
+        (RoleAction.MUTE, "dev", Role.OPERATOR),
+        (RoleAction.UNMUTE, "*", Role.ADMIN),
+        (RoleAction.SUBSCRIBE, None, Role.OPERATOR),
+        (RoleAction.UNSUBSCRIBE, None, Role.OPERATOR),
+    ],
+)
+def test_each_role_action_needs_the_role_the_help_promises(
+    action: RoleAction, workspace: str | None, needed: Role
+) -> None:
+    policy = Policy(frozenset({ADMIN}), frozenset({OPERATOR}), ("prod",))
+    assert policy.needed_for(action, workspace) is needed
 
 
 # --- change_config ---------------------------------------------------------------------------
