@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.model import API, Episode, Event, Mute, Seen, digest_of
+from bot.alerts.model import API, Episode, Event, EventKind, Mute, Seen, digest_of
 from bot.core.fleet import STALL_FLOOR, is_stalled
 from bot.core.words import adjective
 from bot.firestartr.models import Workspace, parse_time
@@ -106,7 +106,7 @@ def diff(
             if episode is not None:
                 closed = replace(episode, closed_at=now, closed_how="gone")
                 out.episodes[closed.id] = closed
-                out.events.append(Event("gone", closed, anchor="removed"))
+                out.events.append(Event(EventKind.GONE, closed, anchor="removed"))
     return out
 
 
@@ -135,18 +135,18 @@ def _opening(
     now: datetime,
     before: Seen | None,
 ) -> Event:
-    if problem == "conflict" and found:
+    if problem == EventKind.CONFLICT and found:
         anchor = ",".join(sorted(str(c.get("id")) for c in found))
-    elif problem == "stalled":
+    elif problem == EventKind.STALLED:
         anchor = ws.next_sync.isoformat() if ws.next_sync else ""
     else:
         anchor = ws.last_sync.isoformat() if ws.last_sync else fingerprint(ws.message, ws.name)
     message = ws.message or (str(found[0].get("summary") or "") if found else None)
     # Ages come from the API: a conflict's detected_at, a failing sync's time.
     began = None
-    if problem == "conflict":
+    if problem == EventKind.CONFLICT:
         began = _detected(found, now)
-    elif problem == "failed":
+    elif problem == EventKind.FAILED:
         began = _fresh_sync(ws, before, now)
     episode = Episode(
         id="ep_" + digest_of(ws.name, problem, anchor),
@@ -156,7 +156,7 @@ def _opening(
         status=ws.status,
         message=message,
         first_message=message,
-        failures=1 if problem == "failed" else 0,
+        failures=1 if problem == EventKind.FAILED else 0,
         conflicts=found,
     )
     return Event(problem, episode, opens=True, anchor=anchor)
@@ -189,10 +189,10 @@ def _transition(
             closed_at=back if back and back >= episode.opened_at else now,
             closed_how="recovered",
         )
-        return Event("recovered", closed), closed
+        return Event(EventKind.RECOVERED, closed), closed
     if status == "disabled":
         closed = replace(episode, status=status, closed_at=now, closed_how="gone")
-        return Event("gone", closed, anchor="disabled"), closed
+        return Event(EventKind.GONE, closed, anchor="disabled"), closed
     sync = ws.last_sync.isoformat() if ws.last_sync else ""
     if status == "failed":
         new = fingerprint(ws.message, ws.name)
@@ -200,12 +200,12 @@ def _transition(
             after = replace(
                 episode, status=status, message=ws.message, failures=episode.failures + 1
             )
-            return Event("failed", after, anchor=f"{digest_of(new)}:{sync}"), after
+            return Event(EventKind.FAILED, after, anchor=f"{digest_of(new)}:{sync}"), after
         if before.status == "failed" and rebase:
             return None, replace(episode, message=ws.message)
         if before.status != "failed" or before.last_sync != ws.last_sync:
             after = replace(episode, status=status, failures=episode.failures + 1)
-            return Event("repeat", after, anchor=sync), after
+            return Event(EventKind.REPEAT, after, anchor=sync), after
         return None, replace(episode, message=ws.message)
     if status == "conflict":
         ids = ",".join(sorted(str(c.get("id")) for c in found))
@@ -217,16 +217,16 @@ def _transition(
                 conflicts=found or episode.conflicts,
                 message=ws.message or episode.message,
             )
-            return Event("conflict", after, anchor=ids or sync), after
+            return Event(EventKind.CONFLICT, after, anchor=ids or sync), after
         return None, episode
     if before.status == "conflict":
         known = ",".join(sorted(str(c.get("id")) for c in episode.conflicts))
         after = replace(episode, status=status, conflicts=settled(episode.conflicts))
-        return Event("resolved", after, anchor=known or sync), after
+        return Event(EventKind.RESOLVED, after, anchor=known or sync), after
     if stalled and not before.stalled:
         after = replace(episode, status=status)
         anchor = ws.next_sync.isoformat() if ws.next_sync else ""
-        return Event("stalled", after, anchor=anchor), after
+        return Event(EventKind.STALLED, after, anchor=anchor), after
     return None, episode
 
 
@@ -255,14 +255,14 @@ def api_failed(health: ApiHealth, now: datetime, error: str) -> tuple[ApiHealth,
     episode = Episode(
         id="ep_" + digest_of("api", since.isoformat()),
         workspace=API,
-        kind="api",
+        kind=EventKind.API,
         opened_at=since,
         status="down",
         message=error,
         first_message=error,
         failures=failures,
     )
-    event = Event("api", episode, opens=True, anchor=since.isoformat())
+    event = Event(EventKind.API, episode, opens=True, anchor=since.isoformat())
     return ApiHealth(failures, since, error, episode), event
 
 
@@ -270,7 +270,7 @@ def api_ok(health: ApiHealth, now: datetime) -> tuple[ApiHealth, Event | None]:
     if health.episode is None:
         return ApiHealth(), None
     closed = replace(health.episode, status="up", closed_at=now, closed_how="recovered")
-    return ApiHealth(), Event("recovered", closed)
+    return ApiHealth(), Event(EventKind.RECOVERED, closed)
 
 
 # --- mutes ------------------------------------------------------------------------------------
@@ -293,6 +293,6 @@ def reminders(
                 continue
             note = f"The mute on `{mute.glob}` ended and it is still {adjective(episode.problem)}."
             anchor = f"{mute.glob}@{mute.until.isoformat()}"
-            events.append(Event("reminder", episode, anchor=anchor, note=note))
+            events.append(Event(EventKind.REMINDER, episode, anchor=anchor, note=note))
             break
     return events

@@ -6,27 +6,46 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
+
+from bot.core.events import EventType
 
 API = ""  # the workspace name of the Sync API's own episodes
 STORM = 5  # more new cards than this for one channel in one poll become one digest
 
-# Event kind -> the subscription event type that routes it (bot.core.parser.EVENT_TYPES).
-CLASS = {
-    "failed": "failed",
-    "repeat": "failed",
-    "conflict": "conflict",
-    "resolved": "conflict",
-    "stalled": "stalled",
-    "recovered": "recovered",
-    "gone": "recovered",
-    "api": "api",
+
+class EventKind(StrEnum):
+    """What a piece of alert news is. An episode opens with failed, conflict, stalled or api;
+    the rest is news about one already open. The values are stored in the outbox and episodes."""
+
+    FAILED = "failed"
+    REPEAT = "repeat"  # failed again, at a later sync
+    CONFLICT = "conflict"
+    RESOLVED = "resolved"  # its conflicts are gone
+    STALLED = "stalled"
+    RECOVERED = "recovered"
+    GONE = "gone"  # left the fleet or was disabled
+    API = "api"  # the Sync API itself is unreachable
+    REMINDER = "reminder"  # a mute ended on a problem still open
+
+
+# Event kind -> the subscription event type that routes it (bot.core.events.EventType).
+CLASS: dict[str, EventType] = {
+    EventKind.FAILED: EventType.FAILED,
+    EventKind.REPEAT: EventType.FAILED,
+    EventKind.CONFLICT: EventType.CONFLICT,
+    EventKind.RESOLVED: EventType.CONFLICT,
+    EventKind.STALLED: EventType.STALLED,
+    EventKind.RECOVERED: EventType.RECOVERED,
+    EventKind.GONE: EventType.RECOVERED,
+    EventKind.API: EventType.API,
 }
 # News that only refreshes a card, with no thread reply: the workspace left the fleet.
-QUIET = frozenset({"gone"})
+QUIET = frozenset({EventKind.GONE})
 # News that does not open a card where there is none: it would only say "it's over".
-CLOSING = frozenset({"gone", "resolved"})
+CLOSING = frozenset({EventKind.GONE, EventKind.RESOLVED})
 
 
 def digest_of(*parts: object) -> str:
@@ -68,8 +87,8 @@ class Episode:
     def problem(self) -> str:
         """What is wrong now, for routing reminders: failed, conflict, stalled or api."""
         if self.is_api:
-            return "api"
-        return self.status if self.status in ("failed", "conflict") else self.kind
+            return EventType.API
+        return self.status if self.status in (EventType.FAILED, EventType.CONFLICT) else self.kind
 
 
 class Decision(NamedTuple):
@@ -92,8 +111,8 @@ class Event:
     @property
     def cls(self) -> str:
         if self.episode.is_api:
-            return "api"
-        if self.kind == "reminder":
+            return EventType.API
+        if self.kind == EventKind.REMINDER:
             return self.episode.problem
         return CLASS[self.kind]
 

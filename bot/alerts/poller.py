@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from bot.alerts import conflicts, repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
-from bot.alerts.model import Decision, Episode, Event, Seen
+from bot.alerts.model import Decision, Episode, Event, EventKind, Seen
 from bot.alerts.render import Cards
 from bot.core.authz import Policy
 from bot.errors import RateLimited, SyncAPIError
@@ -41,6 +41,8 @@ FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
 PRUNE_EVERY = 3600.0
 KEEP = timedelta(days=14)
 MAX_BACKOFF_FACTOR = 8
+# News that ends a conflict episode: then how each of its conflicts was decided is looked up.
+_CLOSES_A_CONFLICT = (EventKind.RESOLVED, EventKind.RECOVERED)
 
 
 class LeaseLost(Exception):
@@ -240,7 +242,7 @@ class Poller(Worker):
         and when. A card then says so, also for a decision taken outside fsync."""
         for event in changes.events:
             episode = event.episode
-            if event.kind not in ("resolved", "recovered") or episode.kind != "conflict":
+            if event.kind not in _CLOSES_A_CONFLICT or episode.kind != EventKind.CONFLICT:
                 continue
             ended = tuple(
                 conflicts.as_decided(self.client, self.store, c) for c in episode.conflicts

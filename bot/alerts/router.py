@@ -32,6 +32,7 @@ from bot.alerts.model import (
     Delivery,
     Episode,
     Event,
+    EventKind,
     Mute,
     Plan,
     Resolutions,
@@ -40,6 +41,7 @@ from bot.alerts.model import (
 )
 from bot.alerts.render import Cards
 from bot.core.authz import Policy
+from bot.core.events import EventType
 from bot.core.words import plural
 
 
@@ -81,7 +83,7 @@ def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) ->
     episode = event.episode
     workspace, cls = episode.workspace, event.cls
     want = {r.channel for r in s.routes if r.wants(workspace, cls)}
-    muted = event.kind != "reminder" and any(m.covers(workspace, s.now) for m in s.mutes)
+    muted = event.kind != EventKind.REMINDER and any(m.covers(workspace, s.now) for m in s.mutes)
     linked = s.links.get(episode.id, {})
     for channel_id, (card, kind) in linked.items():
         if channel_id in s.disabled:
@@ -114,9 +116,9 @@ def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) ->
 
 def _expected_card(event: Event, channel_id: str, routes: Sequence[Route]) -> bool:
     """A recovery where the channel wanted the opening too: it was muted or routed later."""
-    if event.kind != "recovered":
+    if event.kind != EventKind.RECOVERED:
         return False
-    opening = "api" if event.episode.is_api else CLASS[event.episode.kind]
+    opening = EventType.API if event.episode.is_api else CLASS[event.episode.kind]
     return any(
         r.channel == channel_id and r.wants(event.episode.workspace, opening) for r in routes
     )
@@ -176,15 +178,15 @@ def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
         return
     for event, card in batch.replies:
         payload = s.cards.reply(event, s.resolutions)
-        if event.kind == "recovered":
+        if event.kind == EventKind.RECOVERED:
             payload["reply_broadcast"] = True
         key = f"reply:{card}:{event.key}"
         add(_delivery(key, channel_id, "reply", card, payload, event.kind, event.episode.id))
 
 
 def _by_recovery(events: list[Event]) -> list[tuple[list[Event], bool]]:
-    back = [e for e in events if e.kind == "recovered"]
-    other = [e for e in events if e.kind != "recovered"]
+    back = [e for e in events if e.kind == EventKind.RECOVERED]
+    other = [e for e in events if e.kind != EventKind.RECOVERED]
     return [(part, part is back) for part in (other, back) if part]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from bot.alerts import repo
 from bot.alerts.model import Mute, Route
 from bot.core.authz import Role, RoleAction
-from bot.core.parser import EVENT_TYPES
+from bot.core.events import EVENT_TYPES
 from bot.core.service import FsyncService
 from bot.errors import UsageError
 from bot.firestartr.names import did_you_mean

@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.durations import check_bounds, normalise_interval, parse_duration
+from bot.core.events import EVENT_TYPES
 from bot.errors import UsageError
 from bot.firestartr.models import ConflictResolution
 from bot.firestartr.names import did_you_mean
 
-EVENT_TYPES = ("failed", "conflict", "recovered", "stalled", "api")
 _BOOL = {
     "on": True,
     "true": True,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.model import Decision, Episode, Event, Resolutions
+from bot.alerts.model import Decision, Episode, Event, EventKind, Resolutions
 from bot.core.authz import Policy
 from bot.core.durations import humanize
 from bot.core.words import label, plural, verb
@@ -81,7 +81,7 @@ def decision(conflict: Conflict, resolutions: Resolutions) -> Decision | None:
 
 def _resolved(episode: Episode, resolutions: Resolutions) -> str | None:
     """The headline of a conflict decided while its episode is still open (a sync under way)."""
-    if episode.kind != "conflict" or episode.closed_at or episode.status == "failed":
+    if episode.kind != EventKind.CONFLICT or episode.closed_at or episode.status == "failed":
         return None
     found = [Conflict.model_validate(raw) for raw in episode.conflicts]
     decided = [decision(c, resolutions) for c in found]
@@ -106,10 +106,10 @@ def headline(episode: Episode, resolutions: Resolutions | None = None) -> str:
             f":rotating_light: *The Sync API is not answering*: "
             f"{plural(episode.failures, 'poll')} in a row failed"
         )
-    if episode.closed_how == "recovered":
+    if episode.closed_how == EventKind.RECOVERED:
         how = BROKEN_WORDS.get(episode.kind, "broken")
         return f":large_green_circle: {name} is back to success after {lasted(episode)} {how}"
-    if episode.closed_how == "gone":
+    if episode.closed_how == EventKind.GONE:
         why = "sync is disabled" if episode.status == "disabled" else "it left the fleet"
         return f":white_circle: {name} is no longer watched: {why}"
     resolved = _resolved(episode, resolutions or {})
@@ -128,7 +128,7 @@ def _failures(n: int) -> str:
 
 def last_error(episode: Episode) -> Block | None:
     """The error stays on the card once it is over: what broke is still worth reading."""
-    if not episode.message or episode.kind in ("conflict", "api") or episode.is_api:
+    if not episode.message or episode.kind in (EventKind.CONFLICT, EventKind.API) or episode.is_api:
         return None
     if episode.closed_at is None:
         return section(error_text(episode.message))
@@ -158,7 +158,7 @@ def episode_card(
         elif not conflict.is_open or episode.closed_at:
             done = ":white_check_mark: Resolved"
         blocks += conflict_blocks(conflict, policy, resolved=done)
-    if episode.kind == "conflict" and not episode.conflicts and episode.closed_at is None:
+    if episode.kind == EventKind.CONFLICT and not episode.conflicts and episode.closed_at is None:
         blocks.append(
             section(
                 f"The conflict details are not available here: "
@@ -180,24 +180,24 @@ def episode_card(
 def news_line(event: Event, resolutions: Resolutions | None = None) -> str:
     episode = event.episode
     name = f"*{esc(episode.workspace)}*" if not episode.is_api else "The Sync API"
-    if event.kind == "recovered":
+    if event.kind == EventKind.RECOVERED:
         return headline(episode)
-    if event.kind == "failed" and not event.opens:
+    if event.kind == EventKind.FAILED and not event.opens:
         return (
             f":red_circle: {name} failed with a new error: {code(clip(episode.message or '', 200))}"
         )
-    if event.kind == "repeat":
+    if event.kind == EventKind.REPEAT:
         again = plural(episode.failures, "failure")
         return f":red_circle: {name} failed again with the same error ({again})"
-    if event.kind == "conflict" and not event.opens:
+    if event.kind == EventKind.CONFLICT and not event.opens:
         return f":warning: {name} now has a conflict waiting for a decision"
-    if event.kind == "resolved":
+    if event.kind == EventKind.RESOLVED:
         return _resolved(episode, resolutions or {}) or (
             f":white_check_mark: {name}: the conflict was resolved, a sync is on its way"
         )
-    if event.kind == "stalled" and not event.opens:
+    if event.kind == EventKind.STALLED and not event.opens:
         return f":hourglass: {name} has stalled: its scheduled sync is long overdue"
-    if event.kind == "reminder":
+    if event.kind == EventKind.REMINDER:
         return f":bell: {name}: {esc(event.note)}"
     return headline(episode)
 

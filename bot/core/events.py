@@ -1,0 +1,18 @@
+"""The event types an alert route can ask for (`/fsync subscribe <glob> [types]`). Defined in the
+core because the command parser checks them; the alert pipeline maps its finer event kinds onto
+these (bot.alerts.model.CLASS). The values are what stored routes hold, so they never change."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    FAILED = "failed"
+    CONFLICT = "conflict"
+    RECOVERED = "recovered"
+    STALLED = "stalled"
+    API = "api"
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(EventType)
