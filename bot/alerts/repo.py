@@ -1,4 +1,4 @@
-"""The alert tables (bot/store.py m002_alerts): reading them, and writing one tick at once.
+"""The alert tables (bot/migrations.py m002_alerts): reading them, and writing one tick at once.
 
 Functions take the `sqlite_utils.Database` of the calling thread (`store.db`, or the one a
 `store.transaction()` yields) so that a tick's writes share its transaction.
