@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.errors import AlreadyResolved, InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
-from bot.slack import home, modals, reply, views
+from bot.slack import config_views, home, modals, reply, views
 from bot.slack.blocks import context, section
 from bot.slack.deps import Deps
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
@@ -195,7 +195,7 @@ def register(app: App, deps: Deps) -> None:
             change = deps.service.change_config(user, value.w, value.ch or {}, confirmed=True)
         except (InvalidChanges, StaleAction) as exc:
             raise UsageError(views.NOT_OURS) from exc
-        answer = views.config_changed(change, user)
+        answer = config_views.config_changed(change, user)
         channel = _channel(body)
         if channel and change.before != change.after:
             line = views.config_line(change.workspace, change.before, change.after, user)

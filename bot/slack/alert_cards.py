@@ -27,6 +27,7 @@ from bot.slack.blocks import (
     code_block,
     context,
     esc,
+    icon,
     message,
     pack_lines,
     section,
@@ -36,7 +37,6 @@ from bot.slack.blocks import (
 from bot.slack.ids import Block as BlockId
 from bot.slack.views import (
     conflict_blocks,
-    icon,
     resolved_headline,
     resolved_text,
     workspace_buttons,
