@@ -13,7 +13,7 @@ from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Card, Delivery, Plan
 from bot.alerts.sender import Sender, sender_client
-from bot.slack import alert_cards
+from bot.slack import alert_notices
 from bot.store import Store
 from tests.alerts.historyslack import HistorySlack
 
@@ -36,7 +36,7 @@ def sender(store: Store, slack: HistorySlack, lease: Lease) -> Iterator[Sender]:
         lease,
         default_channel="CALERTS",
         admins=["UADMIN001"],
-        notices=alert_cards,
+        notices=alert_notices,
         pace=0.0,
     )
 
@@ -207,7 +207,9 @@ def test_without_the_lease_nothing_is_sent(store: Store, slack: HistorySlack) ->
     holder, other = Lease(store, ttl=30), Lease(store, ttl=30)
     assert holder.renew() and not other.renew()
     web = sender_client("xoxb-test", slack.api_url)
-    idle = Sender(store, web, other, default_channel=None, admins=[], notices=alert_cards, pace=0.0)
+    idle = Sender(
+        store, web, other, default_channel=None, admins=[], notices=alert_notices, pace=0.0
+    )
     new, post = card()
     queue(store, post, cards=(new,))
     idle.step()
@@ -238,7 +240,7 @@ def test_a_default_channel_gone_for_a_while_gets_its_held_alerts_once_it_is_back
         lease,
         default_channel="CALERTS",
         admins=["UADMIN001"],
-        notices=alert_cards,
+        notices=alert_notices,
         pace=0.0,
         clock=clock,
     )  # tries the channel again every 3 minutes (the default)

@@ -34,8 +34,8 @@ from bot.firestartr.client import SyncClient
 from bot.firestartr.failures import Context
 from bot.firestartr.models import Config, Conflict, Run, Workspace, WorkspaceConfig
 from bot.slack import alert_cards as cards
+from bot.slack import alert_notices, config_views, modals, run_views, views
 from bot.slack import alert_panels as panels
-from bot.slack import config_views, modals, run_views, views
 from bot.slack.blocks import message, section
 from bot.slack.home import home_view
 from bot.store import Store, utcnow
@@ -597,11 +597,11 @@ def _digest(w: World) -> list[Shown]:
 def _notices(w: World) -> list[Shown]:
     admins = [f"UADMIN{i:03d}" for i in range(w.n)]
     return [
-        cards.channel_disabled("CALERT001", "not_in_channel", admins),
-        cards.channel_disabled("CALERT001", "not_in_channel", []),
-        cards.default_channel_held("CALERT001", "is_archived", admins, 60.0 * w.n),
-        cards.test_line("dev*", ["failed", "conflict"][: w.n], OPERATOR),
-        cards.test_line("dev*", [], OPERATOR),
+        alert_notices.channel_disabled("CALERT001", "not_in_channel", admins),
+        alert_notices.channel_disabled("CALERT001", "not_in_channel", []),
+        alert_notices.default_channel_held("CALERT001", "is_archived", admins, 60.0 * w.n),
+        alert_notices.test_line("dev*", ["failed", "conflict"][: w.n], OPERATOR),
+        alert_notices.test_line("dev*", [], OPERATOR),
     ]
 
 
