@@ -1,4 +1,5 @@
-"""SQLite storage: schema (sqlite-utils Migrations) and the queries the rest of fsync uses.
+"""SQLite storage: the connection and the queries the rest of fsync uses (the schema is in
+bot/migrations.py).
 
 One connection per thread (SQLite connections must not be shared across threads), WAL mode so the
 poller and the listeners do not block each other, and a busy timeout so a locked database is waited
@@ -19,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from bot.errors import FsyncError, StoreUnavailable
+from bot.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
 PING_BUDGET = 0.5  # seconds /healthz may spend checking the database file
-migrations = Migrations("fsync")
 
 
 def utcnow() -> datetime:
@@ -34,37 +34,6 @@ def utcnow() -> datetime:
 
 def iso(moment: datetime | None = None) -> str:
     return (moment or utcnow()).isoformat(timespec="milliseconds")
-
-
-@migrations()
-def m001_core(db: sqlite_utils.Database) -> None:
-    db.table("audit").create(
-        {
-            "id": int,
-            "at": str,
-            "user_id": str,
-            "action": str,
-            "workspace": str,
-            "args": str,
-            "outcome": str,
-            "detail": str,
-        },
-        pk="id",
-    )
-    db.table("audit").create_index(["workspace", "id"])
-    # One row per conflict a person resolved through fsync: the claim that stops double clicks.
-    db.table("resolutions").create(
-        {
-            "conflict_id": str,
-            "workspace": str,
-            "resolution": str,
-            "user_id": str,
-            "at": str,
-            "state": str,
-        },
-        pk="conflict_id",
-    )
-    db.table("kv").create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
 class StoreError(FsyncError):
@@ -308,107 +277,3 @@ class Store:
         if not rows:
             return None
         return json.loads(rows[0]["value"]), datetime.fromisoformat(rows[0]["updated_at"])
-
-
-@migrations()
-def m002_alerts(db: sqlite_utils.Database) -> None:
-    """The alert pipeline (bot/alerts): snapshot, episodes, cards, outbox, routes, mutes, lease."""
-    # The last poll, one row per workspace: what the next poll is compared with.
-    db.table("alert_snapshot").create(
-        {
-            "name": str,
-            "status": str,
-            "message": str,
-            "last_sync": str,
-            "open_conflicts": int,
-            "stalled": int,
-            "episode": str,
-        },
-        pk="name",
-    )
-    # One stretch of a workspace (or the Sync API) being broken, from first news to recovery.
-    db.table("alert_episodes").create(
-        {
-            "id": str,
-            "workspace": str,
-            "kind": str,
-            "opened_at": str,
-            "status": str,
-            "message": str,
-            "first_message": str,
-            "failures": int,
-            "conflicts": str,
-            "closed_at": str,
-            "closed_how": str,
-        },
-        pk="id",
-    )
-    db.table("alert_episodes").create_index(["closed_at"])
-    # Slack messages fsync keeps up to date (cards and digests); ts is set once posted.
-    db.table("alert_cards").create(
-        {"key": str, "channel": str, "kind": str, "ts": str, "created_at": str}, pk="key"
-    )
-    # Which card carries an episode in a channel: one card per (episode, channel).
-    db.table("alert_links").create(
-        {"episode": str, "channel": str, "card": str}, pk=("episode", "channel")
-    )
-    db.table("alert_links").create_index(["card"])
-    db.table("alert_outbox").create(
-        {
-            "id": int,
-            "key": str,
-            "channel": str,
-            "op": str,
-            "card": str,
-            "payload": str,
-            "state": str,
-            "kind": str,
-            "episode": str,
-            "attempts": int,
-            "next_at": float,
-            "ambiguous": int,
-            "claimed_by": str,
-            "claimed_until": float,
-            "error": str,
-            "ts": str,
-            "created_at": str,
-            "sent_at": str,
-        },
-        pk="id",
-        defaults={"attempts": 0, "next_at": 0.0, "ambiguous": 0},
-        not_null={"key", "channel", "op", "state"},
-    )
-    db.table("alert_outbox").create_index(["key"], unique=True)
-    db.table("alert_outbox").create_index(["state", "channel", "id"])
-    db.table("alert_routes").create(
-        {"channel": str, "glob": str, "events": str, "created_by": str, "created_at": str},
-        pk=("channel", "glob"),
-    )
-    db.table("alert_channels").create(
-        {"channel": str, "disabled_reason": str, "disabled_at": str}, pk="channel"
-    )
-    db.table("alert_mutes").create(
-        {
-            "glob": str,
-            "until": str,
-            "reason": str,
-            "user_id": str,
-            "created_at": str,
-            "reminded": int,
-        },
-        pk="glob",
-        defaults={"reminded": 0},
-    )
-    db.table("alert_lease").create({"name": str, "holder": str, "expires_at": float}, pk="name")
-    db.table("alert_state").create({"key": str, "value": str}, pk="key")
-
-
-@migrations()
-def m003_seen_requests(db: sqlite_utils.Database) -> None:
-    """What fsync has already acted on (bot/slack/once.py): signatures, event ids, clicks.
-
-    A row lives until `until` (epoch seconds), after which Slack's 5-minute window refuses the
-    same request anyway; the unique key makes "first time?" one atomic INSERT OR IGNORE.
-    """
-    db.table("seen_requests").create({"key": str, "until": float}, pk="key", not_null={"until"})
-    db.table("seen_requests").create_index(["until"])

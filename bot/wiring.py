@@ -25,7 +25,7 @@ from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import alert_cards, alert_commands
+from bot.slack import alert_cards, alert_commands, alert_notices
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
@@ -61,7 +61,7 @@ def build(
         lease,
         default_channel=settings.alert_channel,
         admins=sorted(policy.admins),
-        notices=alert_cards,
+        notices=alert_notices,
         metrics=metrics,
     )
     poller = Poller(

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the Slack edge", ("bot.slack",)),
     ("alerts", ("bot.alerts",)),
     ("core", ("bot.core",)),
-    ("Sync API client and storage", ("bot.firestartr", "bot.store")),
+    ("Sync API client and storage", ("bot.firestartr", "bot.store", "bot.migrations")),
     ("the simulator (a program of its own)", ("bot.simulator",)),
     (
         "errors, settings and metrics",

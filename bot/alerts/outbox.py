@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.alerts import repo
+from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
 from bot.store import Store, iso
@@ -173,4 +173,4 @@ class Outbox:
         return found is not None
 
     def disabled(self) -> dict[str, str]:
-        return repo.disabled_channels(self.store.db)
+        return route_repo.disabled_channels(self.store.db)

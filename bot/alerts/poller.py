@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import conflicts, repo, router
+from bot.alerts import conflicts, repo, route_repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, EventKind, Seen
@@ -176,7 +176,7 @@ class Poller(Worker):
         if health.episode is not None and health.episode.id not in self.open:
             changes.episodes[health.episode.id] = health.episode
         db = store.db
-        mutes = repo.mutes(db)
+        mutes = route_repo.mutes(db)
         active = [m for m in mutes if m.until > now]
         # Reminders need a fresh listing: only then is "still failing" known.
         ended = [m for m in mutes if m.until <= now and not m.reminded] if polled else []
@@ -184,10 +184,10 @@ class Poller(Worker):
             after = {**self.open, **changes.episodes}
             events += reminders(ended, active, after.values(), now)
         situation = router.Situation(
-            routes=repo.routes(db, self.default_channel),
+            routes=route_repo.routes(db, self.default_channel),
             mutes=active,
             # The default channel is only ever held, never off: its alerts queue while it is gone.
-            disabled=frozenset(repo.disabled_channels(db)) - {self.default_channel},
+            disabled=frozenset(route_repo.disabled_channels(db)) - {self.default_channel},
             links=repo.links(db, (e.episode.id for e in events)),
             members=lambda card: repo.members(db, card, changes.episodes),
             policy=self.policy,

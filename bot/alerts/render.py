@@ -35,7 +35,7 @@ class Cards(Protocol):
 
 
 class Notices(Protocol):
-    """What admins are told when a channel refuses alerts (bot/slack/alert_cards.py)."""
+    """What admins are told when a channel refuses alerts (bot/slack/alert_notices.py)."""
 
     def channel_disabled(self, channel_id: str, error: str, admins: Sequence[str]) -> Message: ...
 

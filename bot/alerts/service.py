@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bot.alerts import repo
+from bot.alerts import route_repo
 from bot.alerts.model import Mute, Route
 from bot.core.authz import Role, RoleAction
 from bot.core.events import EVENT_TYPES
@@ -67,7 +67,7 @@ class AlertsService:
         """Refuses (UsageError) a person who may not subscribe; else the event kinds the route
         will carry (subscribing again adds kinds), for the channel's test line."""
         self.service.require(user, RoleAction.SUBSCRIBE, args=_route_args(channel, glob, events))
-        return repo.widened(repo.route_events(self.store.db, channel, glob), events)
+        return route_repo.widened(route_repo.route_events(self.store.db, channel, glob), events)
 
     def subscribe_refused(
         self, user: str, channel: str, glob: str, events: Sequence[str], problem: str
@@ -80,8 +80,8 @@ class AlertsService:
 
     def subscribe(self, user: str, channel: str, glob: str, events: Sequence[str]) -> Subscribed:
         with self.store.transaction() as db:
-            existed = repo.route_events(db, channel, glob) is not None
-            carried = repo.add_route(db, channel, glob, events, user)
+            existed = route_repo.route_events(db, channel, glob) is not None
+            carried = route_repo.add_route(db, channel, glob, events, user)
         self._audit(user, RoleAction.SUBSCRIBE, _route_args(channel, glob, events), "ok")
         fleet = self.service.fleet_names()
         names = [name for name in fleet if fnmatchcase(name, glob)]
@@ -94,7 +94,7 @@ class AlertsService:
         args = _route_args(channel, glob, events)
         self.service.require(user, RoleAction.UNSUBSCRIBE, args=args)
         with self.store.transaction() as db:
-            left = repo.remove_route(db, channel, glob, events, EVENT_TYPES)
+            left = route_repo.remove_route(db, channel, glob, events, EVENT_TYPES)
         if left is None:
             which = f" with {', '.join(events)} alerts" if events else ""
             raise UsageError(
@@ -109,14 +109,16 @@ class AlertsService:
         everywhere = user is None or self.service.role(user) is Role.ADMIN
         db = self.store.db
         now = self.clock()
-        routes = repo.routes(db, self.default_channel)
+        routes = route_repo.routes(db, self.default_channel)
         if not everywhere:
             routes = [r for r in routes if r.channel == channel]
-        return Listing(routes, repo.disabled_channels(db), self.active_mutes(now), now, everywhere)
+        return Listing(
+            routes, route_repo.disabled_channels(db), self.active_mutes(now), now, everywhere
+        )
 
     # --- mutes ---------------------------------------------------------------------------------
     def active_mutes(self, now: datetime) -> list[Mute]:
-        return [m for m in repo.mutes(self.store.db) if m.until > now]
+        return [m for m in route_repo.mutes(self.store.db) if m.until > now]
 
     def mute(self, user: str, glob: str, seconds: int, reason: str) -> Muted:
         args = {"glob": glob, "seconds": seconds, "reason": reason}
@@ -125,7 +127,7 @@ class AlertsService:
         now = self.clock()
         until = now + timedelta(seconds=seconds)
         with self.store.transaction() as db:
-            repo.add_mute(db, glob, until, reason, user)
+            route_repo.add_mute(db, glob, until, reason, user)
         self._audit(user, RoleAction.MUTE, args, "ok")
         matching = [name for name in fleet if fnmatchcase(name, glob)]
         hint = "" if matching else did_you_mean(glob, fleet)
@@ -136,7 +138,7 @@ class AlertsService:
         self.service.require(user, RoleAction.UNMUTE, glob, {"glob": glob}, fleet=fleet)
         now = self.clock()
         with self.store.transaction() as db:
-            ended = repo.end_mute(db, glob, now)
+            ended = route_repo.end_mute(db, glob, now)
         if not ended:
             active = [f"`{m.glob}`" for m in self.active_mutes(now)]
             known = f" Active mutes: {', '.join(active)}." if active else " Nothing is muted."

@@ -13,7 +13,7 @@ from bot.core.authz import RoleAction
 from bot.errors import AlreadyResolved, InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict
 from bot.firestartr.names import validate_name
-from bot.slack import home, modals, reply, views
+from bot.slack import config_views, home, modals, reply, views
 from bot.slack.blocks import context, section
 from bot.slack.deps import Deps
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
@@ -200,7 +200,7 @@ def register(app: App, deps: Deps) -> None:
             )
         except (InvalidChanges, StaleAction) as exc:
             raise UsageError(views.NOT_OURS) from exc
-        answer = views.config_changed(change, user)
+        answer = config_views.config_changed(change, user)
         channel = _channel(body)
         if channel and change.before != change.after:
             line = views.config_line(change.workspace, change.before, change.after, user)

@@ -27,16 +27,15 @@ from bot.slack.blocks import (
     code_block,
     context,
     esc,
+    icon,
     message,
     pack_lines,
     section,
-    user,
     when,
 )
 from bot.slack.ids import Block as BlockId
 from bot.slack.views import (
     conflict_blocks,
-    icon,
     resolved_headline,
     resolved_text,
     workspace_buttons,
@@ -174,7 +173,7 @@ def episode_card(
     if episode.closed_at is None and not episode.is_api and not episode.conflicts:
         ws = Workspace(name=episode.workspace)
         blocks.append(actions(*workspace_buttons(ws, policy, 0)))
-    return message(_plain(headline(episode, resolutions)), blocks)
+    return message(notification_text(headline(episode, resolutions)), blocks)
 
 
 def news_line(event: Event, resolutions: Resolutions | None = None) -> str:
@@ -204,7 +203,7 @@ def news_line(event: Event, resolutions: Resolutions | None = None) -> str:
 
 def reply(event: Event, resolutions: Resolutions | None = None) -> Message:
     line = news_line(event, resolutions)
-    return message(_plain(line), [section(line)])
+    return message(notification_text(line), [section(line)])
 
 
 # --- many episodes at once --------------------------------------------------------------------
@@ -292,41 +291,7 @@ def news(events: Sequence[Event], title: str) -> list[Message]:
     return pages
 
 
-# --- notices ----------------------------------------------------------------------------------
-def channel_disabled(channel_id: str, error: str, admins: Sequence[str]) -> Message:
-    who = ", ".join(user(a) for a in admins[:5]) or "Admins"
-    text = (
-        f":warning: fsync cannot post alerts in {channel(channel_id)}: Slack answers "
-        f"{code(error)}. Its alert routes are turned off; the alerts are kept. {who}: invite "
-        "fsync there (or move the routes), then run `/fsync subscribe` in that channel again."
-    )
-    return message(_plain(text), [section(text)])
-
-
-def default_channel_held(
-    channel_id: str, error: str, admins: Sequence[str], recheck: float
-) -> Message:
-    who = ", ".join(user(a) for a in admins[:5]) or "Admins"
-    minutes = max(1, round(recheck / 60))
-    text = (
-        f":warning: fsync cannot post alerts in the default channel {channel(channel_id)} "
-        f"(FSYNC_ALERT_CHANNEL): Slack answers {code(error)}. The alerts are held, not lost: "
-        f"fsync tries again every {minutes} min and sends them once the channel works. {who}: "
-        "unarchive it or invite fsync there, or point FSYNC_ALERT_CHANNEL at another channel."
-    )
-    return message(_plain(text), [section(text)])
-
-
-def test_line(glob: str, events: Sequence[str], by: str) -> Message:
-    what = ", ".join(esc(e) for e in events) if events else "all events"
-    text = (
-        f":white_check_mark: fsync will post alerts for {code(glob)} here ({what}). "
-        f"Set up by {user(by)}; `/fsync unsubscribe {esc(glob)}` stops them."
-    )
-    return message(_plain(text), [section(text)])
-
-
-def _plain(text: str) -> str:
+def notification_text(text: str) -> str:
     """The notification text: the same words without emoji codes or date markup."""
     text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
     text = re.sub(r":[a-z_]+: ", "", text)

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.service import AlertsService
 from bot.core.parser import Command
-from bot.slack import alert_cards as cards
+from bot.slack import alert_notices
 from bot.slack import alert_panels as panels
 from bot.slack.deps import Deps
 from bot.slack.request import Request
@@ -38,7 +38,7 @@ def subscribe(deps: Deps, cmd: Command, req: Request) -> None:
     if problem is None:
         try:
             req.client.chat_postMessage(
-                channel=req.channel, **cards.test_line(cmd.glob, events, req.user)
+                channel=req.channel, **alert_notices.test_line(cmd.glob, events, req.user)
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error"))

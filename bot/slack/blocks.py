@@ -179,3 +179,23 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
             ),
         ]
     return {"text": clip(visible(text, mrkdwn=True), MAX_FALLBACK), "blocks": blocks}
+
+
+# The emoji for a workspace or run state, wherever one is shown (status, cards, Home).
+ICONS = {
+    "failed": ":red_circle:",
+    "conflict": ":warning:",
+    "stalled": ":hourglass:",
+    "running": ":arrows_counterclockwise:",
+    "queued": ":arrows_counterclockwise:",
+    "success": ":large_green_circle:",
+    "never_synced": ":white_circle:",
+    "disabled": ":black_circle:",
+    "succeeded": ":large_green_circle:",
+    "canceled": ":black_circle:",
+    "awaiting_resolution": ":warning:",
+}
+
+
+def icon(state: str) -> str:
+    return ICONS.get(state, ":grey_question:")

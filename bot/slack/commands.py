@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.parser import Command, parse
 from bot.errors import UsageError
-from bot.slack import alert_commands, reply, views
+from bot.slack import alert_commands, config_views, reply, views
 from bot.slack.deps import Deps
 from bot.slack.reply import after_ack
 from bot.slack.request import Request
@@ -47,12 +47,12 @@ def sync(deps: Deps, cmd: Command, req: Request) -> None:
 def config(deps: Deps, cmd: Command, req: Request) -> None:
     if not cmd.changes:
         if cmd.workspace:
-            req.answer(views.workspace_config(*deps.service.workspace_config(cmd.workspace)))
+            req.answer(config_views.workspace_config(*deps.service.workspace_config(cmd.workspace)))
             return
-        req.answer(views.config_overview(deps.service.config()))
+        req.answer(config_views.config_overview(deps.service.config()))
         return
     change = deps.service.change_config(req.user, cmd.workspace, cmd.changes)
-    answer = views.config_changed(change, req.user)
+    answer = config_views.config_changed(change, req.user)
     if change.before == change.after:
         req.answer(answer)  # nothing changed: nothing for the channel to know
         return

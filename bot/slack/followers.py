@@ -21,7 +21,7 @@ from bot.errors import FeatureUnavailable, RunNotFound, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Run
 from bot.slack.reply import to_response_url
-from bot.slack.views import sync_card
+from bot.slack.run_views import sync_card
 from bot.store import utcnow
 from bot.worker import Worker
 

@@ -15,6 +15,7 @@ from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.errors import SyncAPIError
 from bot.firestartr.models import Conflict
 from bot.slack.blocks import (
+    ICONS,
     MAX_VIEW_BLOCKS,
     Block,
     actions,
@@ -26,13 +27,14 @@ from bot.slack.blocks import (
     divider,
     esc,
     header,
+    icon,
     section,
 )
 from bot.slack.conflict_views import diff_summary, resolution_buttons
 from bot.slack.deps import Deps
 from bot.slack.ids import Action, ActionValue
 from bot.slack.reply import after_ack, guard
-from bot.slack.views import ICONS, freshness, icon, workspace_buttons
+from bot.slack.views import freshness, workspace_buttons
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS = 20

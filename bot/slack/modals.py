@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.durations import normalise_interval
 from bot.errors import Confirm, FsyncError, InvalidChanges, UsageError
-from bot.slack import reply, views
+from bot.slack import config_views, reply, views
 from bot.slack.blocks import clip, esc, section
 from bot.slack.deps import Deps
 from bot.slack.ids import Block, View
@@ -162,7 +162,7 @@ def _apply(
     except FsyncError as exc:
         _tell(client, user, meta.channel, views.error_message(exc))
         return
-    answer = views.config_changed(change, user)
+    answer = config_views.config_changed(change, user)
     if meta.channel and change.before != change.after:
         # The channel the form was opened from sees the change too, as for `/fsync config`.
         line = views.config_line(change.workspace, change.before, change.after, user)

@@ -8,8 +8,8 @@ Three things can arrive twice:
 The last two are caught by `middleware`, a Bolt global middleware, so HTTP, Socket Mode and
 `App.dispatch` in tests all go through it.
 
-The record lives in SQLite (table `seen_requests`, migration m003 in bot/store.py), so a restart
-does not reopen the window; rows are dropped once past their `until`, so it stays bounded.
+The record lives in SQLite (table `seen_requests`, migration m003 in bot/migrations.py), so a
+restart does not reopen the window; rows are dropped once past their `until`, so it stays bounded.
 """
 
 from __future__ import annotations

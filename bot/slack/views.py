@@ -7,11 +7,10 @@ from typing import Any
 
 from bot.core import words
 from bot.core.authz import Policy, Role
-from bot.core.config_swap import ConfigChange
 from bot.core.fleet import FleetView, counts, health, is_problem, ordered
 from bot.core.parser import HELP
 from bot.errors import AlreadyResolved, Confirm, FsyncError, PermissionDenied
-from bot.firestartr.models import Config, Conflict, Run, Workspace
+from bot.firestartr.models import Conflict, Workspace
 from bot.slack.audience import (  # noqa: F401 - views is the one place listeners import
     config_line,
     for_role,
@@ -30,9 +29,9 @@ from bot.slack.blocks import (
     code_block,
     confirm_dialog,
     context,
-    divider,
     esc,
     header,
+    icon,
     message,
     pack_lines,
     section,
@@ -57,23 +56,6 @@ NOT_OURS = (
     "That confirmation was not one fsync made (its changes are not ones fsync sends), so nothing "
     "was changed. Run `/fsync config` again to change the config."
 )
-ICONS = {
-    "failed": ":red_circle:",
-    "conflict": ":warning:",
-    "stalled": ":hourglass:",
-    "running": ":arrows_counterclockwise:",
-    "queued": ":arrows_counterclockwise:",
-    "success": ":large_green_circle:",
-    "never_synced": ":white_circle:",
-    "disabled": ":black_circle:",
-    "succeeded": ":large_green_circle:",
-    "canceled": ":black_circle:",
-    "awaiting_resolution": ":warning:",
-}
-
-
-def icon(state: str) -> str:
-    return ICONS.get(state, ":grey_question:")
 
 
 def help_message() -> Message:
@@ -299,101 +281,5 @@ def _all_buttons(ws: Workspace, policy: Policy, open_conflicts: int) -> list[Blo
     return elements
 
 
-def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime) -> Message:
-    head = f"Sync of *{esc(workspace)}* requested by {user(requested_by)}"
-    if run is None:
-        state_line = f"{icon('queued')} requested"
-    else:
-        state_line = f"{icon(run.status)} {esc(words.label(run.status))}"
-        if run.finished_at:
-            state_line += f" · finished {ago(run.finished_at, now)}"
-        elif run.started_at:
-            state_line += f" · started {ago(run.started_at, now)}"
-    blocks = [section(f"{head}\n{state_line}")]
-    if run is not None and run.message and run.status != "succeeded":
-        blocks.append(section(code_block(run.message)))
-    if run is not None:
-        blocks.append(context(f"run {code(run.id)}"))
-    fallback = f"Sync of {esc(workspace)}: {esc(words.label(run.status) if run else 'requested')}"
-    return message(fallback, blocks)
-
-
 def sync_requested(by: str, now: datetime) -> str:
     return f"Sync requested by {user(by)} {when(now)}: the run is followed in this thread."
-
-
-def config_overview(config: Config, *, limit: int = 60) -> Message:
-    glob = (
-        f"*Sync* {'enabled' if config.enabled else ':no_entry: disabled globally'}"
-        f" · *conflict_resolution* {code(config.conflict_resolution)}"
-    )
-    rows = [
-        f"{'✅' if wc.enabled else '⏸'} *{esc(name)}* every {esc(wc.sync_interval)}"
-        f" · auto_apply {'on' if wc.auto_apply else 'off'}"
-        for name, wc in sorted(config.workspaces.items())[:limit]
-    ]
-    if len(config.workspaces) > limit:
-        rows.append(
-            f"…and {len(config.workspaces) - limit} more; `/fsync status <workspace>` shows one."
-        )
-    blocks = [
-        header("Sync config"),
-        section(glob),
-        divider(),
-        *pack_lines(rows),
-        context(
-            "Change it: `/fsync config staging interval=15m auto_apply=off enabled=on`"
-            " or `/fsync config conflict_resolution=manual` (admins)."
-        ),
-    ]
-    return message("Sync config", blocks)
-
-
-def workspace_config(config: Config, name: str) -> Message:
-    """`/fsync config <workspace>`: that workspace's settings and the global ones over them."""
-    wc = config.workspaces[name]
-    fields = [
-        f"*Sync*\n{'enabled' if wc.enabled else 'disabled'}",
-        f"*Interval*\n{esc(wc.sync_interval)}",
-        f"*Auto-apply*\n{'on' if wc.auto_apply else 'off'}",
-        f"*conflict_resolution* (global)\n{code(config.conflict_resolution)}",
-    ]
-    blocks = [header(f"Config of {name}"), section(f"*{esc(name)}*", fields=fields)]
-    if not config.enabled:
-        blocks.append(
-            context(":no_entry: Sync is disabled globally: nothing syncs until it is on.")
-        )
-    blocks.append(
-        context(
-            f"Change it: `/fsync config {esc(name)} interval=15m auto_apply=off enabled=on` "
-            "(admins)."
-        )
-    )
-    return message(f"Config of {esc(name)}", blocks)
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return esc(value)
-
-
-def config_changed(change: ConfigChange, by: str) -> Message:
-    target = f"*{esc(change.workspace)}*" if change.workspace else "the global config"
-    changed = [key for key in change.after if change.before.get(key) != change.after.get(key)]
-    same = [key for key in change.after if key not in changed]
-    if not changed:
-        text = f"Nothing to change in {target}: it already has these values."
-        return message(text, [section(text)])
-    lines = [
-        f"• {esc(words.setting(key))}: {_fmt(change.before.get(key))} → "
-        f"*{_fmt(change.after.get(key))}*"
-        for key in changed
-    ]
-    if same:
-        lines.append(f"_unchanged: {', '.join(esc(words.setting(key)) for key in same)}_")
-    head = f":gear: {user(by)} changed {target}:"
-    return message(
-        f"Config of {esc(change.workspace or 'fsync')} changed",
-        [section(head + "\n" + "\n".join(lines))],
-    )

@@ -10,6 +10,7 @@ import pytest
 
 from bot.alerts.model import Decision, Episode, Event
 from bot.slack import alert_cards as cards
+from bot.slack import alert_notices
 from tests.alerts.blockkit import assert_valid, shown
 from tests.alerts.conftest import NOW, POLICY
 
@@ -126,11 +127,11 @@ def test_news_of_many_episodes_is_packed() -> None:
 
 
 def test_notices_validate_and_mention_the_admins() -> None:
-    notice = cards.channel_disabled("CGONE0001", "channel_not_found", ["UADMIN001"])
+    notice = alert_notices.channel_disabled("CGONE0001", "channel_not_found", ["UADMIN001"])
     assert_valid(notice)
     assert "<@UADMIN001>" in notice["text"] and "<#CGONE0001>" in shown(notice)
-    line = cards.test_line("prod*", ["failed"], "UOPER0001")
+    line = alert_notices.test_line("prod*", ["failed"], "UOPER0001")
     assert_valid(line)
-    held = cards.default_channel_held("CALERTS", "is_archived", ["UADMIN001"], 180.0)
+    held = alert_notices.default_channel_held("CALERTS", "is_archived", ["UADMIN001"], 180.0)
     assert_valid(held)
     assert "held, not lost" in held["text"] and "every 3 min" in held["text"]

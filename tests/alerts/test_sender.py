@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.alerts import repo
+from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Card, Delivery, Plan
 from bot.alerts.sender import Sender, sender_client
-from bot.slack import alert_cards
+from bot.slack import alert_notices
 from bot.store import Store
 from tests.alerts.historyslack import HistorySlack
 
@@ -36,7 +36,7 @@ def sender(store: Store, slack: HistorySlack, lease: Lease) -> Iterator[Sender]:
         lease,
         default_channel="CALERTS",
         admins=["UADMIN001"],
-        notices=alert_cards,
+        notices=alert_notices,
         pace=0.0,
     )
 
@@ -121,7 +121,7 @@ def test_a_gone_channel_turns_its_routes_off_keeps_its_alerts_and_tells_the_admi
     assert (
         states(store)["card:gone"] == "undeliverable" and states(store)["r-gone"] == "undeliverable"
     )
-    assert repo.disabled_channels(store.db) == {"CGONE": error}
+    assert route_repo.disabled_channels(store.db) == {"CGONE": error}
     (notice,) = slack.posts("CALERTS")
     assert "<@UADMIN001>" in notice["text"] and error in notice["text"]
     assert len(slack.of("chat.postMessage")) == 2  # one refused, one notice: nothing loops
@@ -144,7 +144,7 @@ def test_not_in_channel_that_cannot_be_joined_is_permanent(
     queue(store, post, cards=(new,))
     drain(store, sender)
     assert states(store)["card:priv"] == "undeliverable"
-    assert "CPRIV" in repo.disabled_channels(store.db)
+    assert "CPRIV" in route_repo.disabled_channels(store.db)
 
 
 def test_a_message_slack_refuses_fails_alone(
@@ -207,7 +207,9 @@ def test_without_the_lease_nothing_is_sent(store: Store, slack: HistorySlack) ->
     holder, other = Lease(store, ttl=30), Lease(store, ttl=30)
     assert holder.renew() and not other.renew()
     web = sender_client("xoxb-test", slack.api_url)
-    idle = Sender(store, web, other, default_channel=None, admins=[], notices=alert_cards, pace=0.0)
+    idle = Sender(
+        store, web, other, default_channel=None, admins=[], notices=alert_notices, pace=0.0
+    )
     new, post = card()
     queue(store, post, cards=(new,))
     idle.step()
@@ -238,7 +240,7 @@ def test_a_default_channel_gone_for_a_while_gets_its_held_alerts_once_it_is_back
         lease,
         default_channel="CALERTS",
         admins=["UADMIN001"],
-        notices=alert_cards,
+        notices=alert_notices,
         pace=0.0,
         clock=clock,
     )  # tries the channel again every 3 minutes (the default)
@@ -269,5 +271,5 @@ def test_a_default_channel_gone_for_a_while_gets_its_held_alerts_once_it_is_back
     assert {k: v for k, v in states(store).items() if k in held} == dict.fromkeys(held, "sent")
     delivered = sorted(k for k in slack.keys() if not k.startswith("notice:"))
     assert delivered == ["card:ep1", "card:ep2", "r1"]  # each exactly once, in the channel
-    assert repo.disabled_channels(store.db) == {}
+    assert route_repo.disabled_channels(store.db) == {}
     assert len(slack.posts("UADMIN001")) == 1  # one DM for the whole gap

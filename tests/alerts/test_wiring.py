@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import wiring
-from bot.alerts import repo
+from bot.alerts import route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.alerts.sender import Sender
@@ -59,8 +59,8 @@ def test_status_shows_active_mutes_only(tmp_path: Path) -> None:
     deps = build(tmp_path)
     deps.service.fleet_cache.remember_fleet([ws("dev-1"), ws("dev-2"), ws("prod")])
     with deps.store.transaction() as db:
-        repo.add_mute(db, "dev-*", NOW + timedelta(minutes=80), "planned work", "UOPER0001")
-        repo.add_mute(db, "prod", NOW - timedelta(minutes=1), "", "UOPER0001")
+        route_repo.add_mute(db, "dev-*", NOW + timedelta(minutes=80), "planned work", "UOPER0001")
+        route_repo.add_mute(db, "prod", NOW - timedelta(minutes=1), "", "UOPER0001")
     assert deps.mutes_by_workspace() == {
         "dev-1": "for 1h 20m (planned work)",
         "dev-2": "for 1h 20m (planned work)",
@@ -70,8 +70,8 @@ def test_status_shows_active_mutes_only(tmp_path: Path) -> None:
 def test_the_app_home_lists_routes_and_mutes(tmp_path: Path) -> None:
     deps = build(tmp_path)
     with deps.store.transaction() as db:
-        repo.add_route(db, "CPROD0001", "prod*", ["failed"], "UOPER0001")
-        repo.add_mute(db, "dev-*", NOW + timedelta(hours=1), "<!channel> work", "UOPER0001")
+        route_repo.add_route(db, "CPROD0001", "prod*", ["failed"], "UOPER0001")
+        route_repo.add_mute(db, "dev-*", NOW + timedelta(hours=1), "<!channel> work", "UOPER0001")
     blocks = deps.home_extras()
     text = str(blocks)
     assert "<#CALERTS>" in text and "<#CPROD0001>" in text and "`dev-*`" in text

@@ -10,7 +10,7 @@ import pytest
 from bot.core.authz import Policy
 from bot.core.fleet import FleetView
 from bot.firestartr.models import Conflict, Run, Workspace
-from bot.slack import views
+from bot.slack import run_views, views
 from bot.slack.blocks import esc
 from tests.alerts.blockkit import assert_valid
 
@@ -74,7 +74,7 @@ def test_api_text_is_escaped_everywhere() -> None:
         views.status_overview(fleet, NOW),
         views.workspace_detail(bad, fleet, [conflict], NOW, POLICY),
         views.conflicts_message([conflict], POLICY, None),
-        views.sync_card("dev", "UOPER", run, NOW),
+        run_views.sync_card("dev", "UOPER", run, NOW),
         views.audit_message(
             [
                 {

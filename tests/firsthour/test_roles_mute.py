@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.alerts import repo
+from bot.alerts import route_repo
 from tests.firsthour.roles_team import ADMIN, OPERATOR, Team, start_team
 from tests.support.simproc import SimProcess
 
@@ -20,7 +20,7 @@ def team(tmp_path: Path, sim: SimProcess) -> Iterator[Team]:
 
 def active_mutes(team: Team) -> list[str]:
     now = team.fsync.deps.clock()
-    return [m.glob for m in repo.mutes(team.fsync.deps.store.db) if m.until > now]
+    return [m.glob for m in route_repo.mutes(team.fsync.deps.store.db) if m.until > now]
 
 
 @pytest.mark.parametrize(

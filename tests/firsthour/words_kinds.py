@@ -34,8 +34,8 @@ from bot.firestartr.client import SyncClient
 from bot.firestartr.failures import Context
 from bot.firestartr.models import Config, Conflict, Run, Workspace, WorkspaceConfig
 from bot.slack import alert_cards as cards
+from bot.slack import alert_notices, config_views, modals, run_views, views
 from bot.slack import alert_panels as panels
-from bot.slack import modals, views
 from bot.slack.blocks import message, section
 from bot.slack.home import home_view
 from bot.store import Store, utcnow
@@ -258,7 +258,7 @@ def _detail(w: World) -> list[Shown]:
 
 @kind("sync card")
 def _sync_card(w: World) -> list[Shown]:
-    shown: list[Shown] = [views.sync_card("dev", OPERATOR, None, NOW)]
+    shown: list[Shown] = [run_views.sync_card("dev", OPERATOR, None, NOW)]
     for status in ("queued", "running", "succeeded", "failed", "canceled", "awaiting_resolution"):
         run = Run(
             id="run_1",
@@ -267,7 +267,7 @@ def _sync_card(w: World) -> list[Shown]:
             started_at=NOW - timedelta(minutes=w.n),
             finished_at=NOW if status in ("succeeded", "failed") else None,
         )
-        shown.append(views.sync_card("dev", OPERATOR, run, NOW))
+        shown.append(run_views.sync_card("dev", OPERATOR, run, NOW))
     return shown
 
 
@@ -275,7 +275,7 @@ def _sync_card(w: World) -> list[Shown]:
 def _config(w: World) -> list[Shown]:
     config = Config(workspaces={f"ws-{i}": WorkspaceConfig() for i in range(w.n)})
     more = Config(workspaces={f"ws-{i:02d}": WorkspaceConfig() for i in range(60 + w.n)})
-    return [views.config_overview(config), views.config_overview(more)]
+    return [config_views.config_overview(config), config_views.config_overview(more)]
 
 
 @kind("config changed")
@@ -285,12 +285,12 @@ def _config_changed(w: World) -> list[Shown]:
     after = {"sync_interval": "15m", "auto_apply": True}
     config = Config()
     return [
-        views.config_changed(
+        config_views.config_changed(
             ConfigChange("dev", {k: before[k] for k in keys}, {k: after[k] for k in keys}, config),
             ADMIN,
         ),
-        views.config_changed(ConfigChange("dev", before, before, config), ADMIN),
-        views.config_changed(
+        config_views.config_changed(ConfigChange("dev", before, before, config), ADMIN),
+        config_views.config_changed(
             ConfigChange(None, {"enabled": True}, {"enabled": False}, config), ADMIN
         ),
     ]
@@ -597,11 +597,11 @@ def _digest(w: World) -> list[Shown]:
 def _notices(w: World) -> list[Shown]:
     admins = [f"UADMIN{i:03d}" for i in range(w.n)]
     return [
-        cards.channel_disabled("CALERT001", "not_in_channel", admins),
-        cards.channel_disabled("CALERT001", "not_in_channel", []),
-        cards.default_channel_held("CALERT001", "is_archived", admins, 60.0 * w.n),
-        cards.test_line("dev*", ["failed", "conflict"][: w.n], OPERATOR),
-        cards.test_line("dev*", [], OPERATOR),
+        alert_notices.channel_disabled("CALERT001", "not_in_channel", admins),
+        alert_notices.channel_disabled("CALERT001", "not_in_channel", []),
+        alert_notices.default_channel_held("CALERT001", "is_archived", admins, 60.0 * w.n),
+        alert_notices.test_line("dev*", ["failed", "conflict"][: w.n], OPERATOR),
+        alert_notices.test_line("dev*", [], OPERATOR),
     ]
 
 

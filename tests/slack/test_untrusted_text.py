@@ -13,7 +13,7 @@ from bot.alerts.model import Episode
 from bot.core.fleet import FleetView
 from bot.firestartr.models import Run
 from bot.slack import alert_cards as cards
-from bot.slack import blocks, views
+from bot.slack import blocks, run_views, views
 from tests.slack.surfaces import NOW, POLICY, alert_card, conflict, home, ws
 
 HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff]")
@@ -34,7 +34,7 @@ def hostile_surfaces() -> dict[str, dict[str, Any]]:
         "conflict card": views.conflicts_message([found], POLICY, SPOOF),
         "alert card": cards.episode_card(failing, POLICY),
         "alert conflict card": alert_card(found),
-        "sync card": views.sync_card(
+        "sync card": run_views.sync_card(
             SPOOF, "UOPER", Run(id="r1", status="failed", message=ERROR), NOW
         ),
     }

@@ -15,7 +15,7 @@ from bot.core.fleet import FleetView
 from bot.errors import Confirm, PermissionDenied
 from bot.firestartr.models import Config, Run, WorkspaceConfig
 from bot.slack import alert_panels as panels
-from bot.slack import modals, views
+from bot.slack import config_views, modals, run_views, views
 from bot.slack.home import home_view
 from bot.slack.ids import Action
 from tests.alerts.blockkit import assert_valid, assert_valid_view
@@ -70,7 +70,9 @@ def test_every_other_view_passes_slacks_rules() -> None:
     assert_valid(views.workspace_detail(fleet[1], view, [found], NOW, POLICY))
     assert_valid_view(home(fleet, [found]), "home")
     assert_valid(views.help_message())
-    assert_valid(views.sync_card("dev", "UOPER", Run(id="r1", status="failed", message=ERROR), NOW))
+    assert_valid(
+        run_views.sync_card("dev", "UOPER", Run(id="r1", status="failed", message=ERROR), NOW)
+    )
     meta = modals.Meta(w="staging", channel="C1")
     editing = modals.config_view(
         "staging", enabled=True, interval="10m", auto_apply=False, channel="C1"
@@ -88,8 +90,8 @@ def test_the_command_answers_and_the_alert_panels_pass_slacks_rules() -> None:
     entry = {"at": NOW.isoformat(), "user_id": "UOPER", "action": "sync", "workspace": "dev"}
     audit = [{**entry, "args": {"workspace": "dev"}, "outcome": "ok", "detail": ERROR}] * 60
     for answer in (
-        views.config_overview(config),
-        views.config_changed(change, "UADMIN"),
+        config_views.config_overview(config),
+        config_views.config_changed(change, "UADMIN"),
         views.confirm_prompt(prompt),
         views.error_message(PermissionDenied("No.", holders=["UADMIN"])),
         views.unknown_error("abc123"),

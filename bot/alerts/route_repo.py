@@ -1,0 +1,110 @@
+"""The alert routing tables (bot/migrations.py m002_alerts): routes, disabled channels, mutes.
+
+Functions take the `sqlite_utils.Database` of the calling thread, as in bot/alerts/repo.py (the
+snapshot, the episodes and one tick's writes), so a change shares the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.alerts.model import Mute, Route
+from bot.store import iso
+
+Db = sqlite_utils.Database
+
+
+def routes(db: Db, default_channel: str | None) -> list[Route]:
+    found = [Route(default_channel, "*", default=True)] if default_channel else []
+    for channel, glob, events, by in db.execute(
+        "SELECT channel, glob, events, created_by FROM alert_routes ORDER BY channel, glob"
+    ).fetchall():
+        chosen = frozenset(e for e in (events or "").split(",") if e)
+        found.append(Route(channel, glob, chosen, created_by=by or ""))
+    return found
+
+
+def disabled_channels(db: Db) -> dict[str, str]:
+    rows = db.execute("SELECT channel, disabled_reason FROM alert_channels").fetchall()
+    return {channel: reason or "" for channel, reason in rows}
+
+
+def route_events(db: Db, channel: str, glob: str) -> frozenset[str] | None:
+    """The events a channel's route for `glob` carries (empty: all of them); None: no route."""
+    row = db.execute(
+        "SELECT events FROM alert_routes WHERE channel = ? AND glob = ?", [channel, glob]
+    ).fetchone()
+    return None if row is None else frozenset(e for e in (row[0] or "").split(",") if e)
+
+
+def widened(current: frozenset[str] | None, events: Sequence[str]) -> tuple[str, ...]:
+    """The events of a route after subscribing to `events` again: more kinds, never fewer
+    (none named, or a route that has them all already, means all)."""
+    if not events or current == frozenset():
+        return ()
+    return tuple(sorted((current or frozenset()) | set(events)))
+
+
+def add_route(db: Db, channel: str, glob: str, events: Sequence[str], by: str) -> tuple[str, ...]:
+    """Add a route, or add `events` to the one this channel has for `glob`; its events now."""
+    chosen = widened(route_events(db, channel, glob), events)
+    db.execute(
+        "INSERT OR REPLACE INTO alert_routes (channel, glob, events, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [channel, glob, ",".join(chosen), by, iso()],
+    )
+    db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel])
+    return chosen
+
+
+def remove_route(
+    db: Db, channel: str, glob: str, events: Sequence[str] = (), every: Sequence[str] = ()
+) -> tuple[str, ...] | None:
+    """Take `events` off the channel's route for `glob` (all of them when none are named; a
+    route left with none goes). The events it still carries, () when it is gone; None when
+    there was nothing to take off. `every`: all the event kinds, for a route that has them all.
+    """
+    current = route_events(db, channel, glob)
+    if current is None:
+        return None
+    left = set(current or every) - set(events) if events else set()
+    if events and left == set(current or every):
+        return None  # none of those events was routed here
+    if not left:
+        db.execute("DELETE FROM alert_routes WHERE channel = ? AND glob = ?", [channel, glob])
+        return ()
+    db.execute(
+        "UPDATE alert_routes SET events = ? WHERE channel = ? AND glob = ?",
+        [",".join(sorted(left)), channel, glob],
+    )
+    return tuple(sorted(left))
+
+
+def mutes(db: Db) -> list[Mute]:
+    rows = db.execute(
+        "SELECT glob, until, reason, user_id, reminded FROM alert_mutes ORDER BY until"
+    ).fetchall()
+    return [
+        Mute(glob, datetime.fromisoformat(until), reason or "", user or "", bool(reminded))
+        for glob, until, reason, user, reminded in rows
+    ]
+
+
+def add_mute(db: Db, glob: str, until: datetime, reason: str, by: str) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO alert_mutes (glob, until, reason, user_id, created_at, reminded) "
+        "VALUES (?, ?, ?, ?, ?, 0)",
+        [glob, until.isoformat(), reason, by, iso()],
+    )
+
+
+def end_mute(db: Db, glob: str, now: datetime) -> bool:
+    """End an active mute now; the poller then reminds of what is still broken."""
+    cursor = db.execute(
+        "UPDATE alert_mutes SET until = ? WHERE glob = ? AND until > ?",
+        [now.isoformat(), glob, now.isoformat()],
+    )
+    return cursor.rowcount > 0
