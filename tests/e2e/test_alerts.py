@@ -7,22 +7,19 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.alerts.historyslack import HistorySlack
+from tests.support.alertstack import alert_fixtures
 from tests.support.botproc import ADMIN, OPERATOR, VIEWER, BotProcess
 from tests.support.simproc import SimProcess
 from tests.support.waiting import wait_until
 
 KEY = "sim-key-alerts-not-a-secret"
 ALERTS = "CALERTS"
-FAST = {"FSYNC_POLL_INTERVAL": "1", "FSYNC_ALERT_CHANNEL": ALERTS}
 
 
 def shown(message: dict[str, Any]) -> str:
@@ -34,27 +31,7 @@ def cards_about(slack: HistorySlack, channel: str, needle: str) -> list[dict[str
 
 
 # --- the module's processes ---------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    with SimProcess(extra_args=["--sync-seconds", "0.3"], key=KEY) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[HistorySlack]:
-    fake = HistorySlack(post_interval=1.0).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def bot(
-    tmp_path_factory: pytest.TempPathFactory, sim: SimProcess, slack: HistorySlack
-) -> Iterator[BotProcess]:
-    process = BotProcess(slack, sim.url, sim.key, tmp_path_factory.mktemp("alerts"), **FAST)
-    process.start()
-    yield process
-    process.stop()
+sim, slack, bot = alert_fixtures(KEY, ALERTS, sync_seconds="0.3", workdir="alerts")
 
 
 def add(sim: SimProcess, name: str, status: str | None = None, message: str | None = None) -> None:

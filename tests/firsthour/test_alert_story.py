@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.alerts.historyslack import HistorySlack
 from tests.e2e.test_alerts import add, cards_about, set_state, shown, wait_until
+from tests.support.alertstack import alert_fixtures
 from tests.support.botproc import OPERATOR, BotProcess
 from tests.support.simproc import SimProcess
 
@@ -27,28 +25,7 @@ EC2 = (
 )
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    with SimProcess(extra_args=["--sync-seconds", "1"], key=KEY) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[HistorySlack]:
-    fake = HistorySlack(post_interval=1.0).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def bot(
-    tmp_path_factory: pytest.TempPathFactory, sim: SimProcess, slack: HistorySlack
-) -> Iterator[BotProcess]:
-    env = {"FSYNC_POLL_INTERVAL": "1", "FSYNC_ALERT_CHANNEL": ALERTS}
-    process = BotProcess(slack, sim.url, sim.key, tmp_path_factory.mktemp("story"), **env)
-    process.start()
-    yield process
-    process.stop()
+sim, slack, bot = alert_fixtures(KEY, ALERTS, sync_seconds="1", workdir="story")
 
 
 def test_a_recovered_card_keeps_the_last_error_and_the_failure_count(

@@ -7,13 +7,11 @@ are signed requests carrying the card as Slack sends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from tests.alerts.historyslack import HistorySlack
 from tests.e2e.test_alerts import add, cards_about, set_state, shown, wait_until
+from tests.support.alertstack import alert_fixtures
 from tests.support.botproc import ADMIN, OPERATOR, BotProcess
 from tests.support.simproc import SimProcess
 
@@ -22,29 +20,8 @@ ALERTS = "CDECIDE"
 WAITING = "waiting for a decision"
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    # Slow runs: a resolution's sync is still on while the poller looks at the workspace.
-    with SimProcess(extra_args=["--sync-seconds", "4"], key=KEY) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[HistorySlack]:
-    fake = HistorySlack(post_interval=1.0).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def bot(
-    tmp_path_factory: pytest.TempPathFactory, sim: SimProcess, slack: HistorySlack
-) -> Iterator[BotProcess]:
-    env = {"FSYNC_POLL_INTERVAL": "1", "FSYNC_ALERT_CHANNEL": ALERTS}
-    process = BotProcess(slack, sim.url, sim.key, tmp_path_factory.mktemp("decide"), **env)
-    process.start()
-    yield process
-    process.stop()
+# Slow runs: a resolution's sync is still on while the poller looks at the workspace.
+sim, slack, bot = alert_fixtures(KEY, ALERTS, sync_seconds="4", workdir="decide")
 
 
 def updates_of(slack: HistorySlack, ts: str) -> list[dict[str, Any]]:
