@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings
 from tests.fakes import FakeSlack
-from tests.slack.conftest import Fsync, start_fsync
+from tests.slack.conftest import Fsync, start_fsync, team_settings
 from tests.support import slackreq
-from tests.support.botproc import ADMIN, BOT_TOKEN, OPERATOR, VIEWER
+from tests.support.botproc import ADMIN, OPERATOR, VIEWER
 from tests.support.simproc import SimProcess
 
 CHANNEL = "CTEAM0001"
@@ -112,18 +111,7 @@ class Team:
 def start_team(tmp_path: Path, sim: SimProcess, **overrides: Any) -> Iterator[Team]:
     """fsync for a team: FSYNC_PROTECTED as shipped (`prod*`) unless `overrides` says else."""
     slack = FakeSlack().start()
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=slackreq.SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        firestartr_api_url=sim.url,
-        firestartr_api_key=sim.key,
-        db_path=tmp_path / "fsync.db",
-        admins=[ADMIN],
-        operators=[OPERATOR],
-        **overrides,
-    )
-    fsync = start_fsync(settings, slack)
+    fsync = start_fsync(team_settings(tmp_path, sim, slack, **overrides), slack)
     try:
         yield Team(fsync, slack, sim)
     finally:

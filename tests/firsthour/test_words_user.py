@@ -17,14 +17,13 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
 from bot.slack.ids import Action
 from tests.fakes import FakeSlack
 from tests.firsthour.test_words import problems
 from tests.firsthour.words_kinds import texts
-from tests.slack.conftest import Fsync, start_fsync
+from tests.slack.conftest import Fsync, start_fsync, team_settings
 from tests.support import slackreq
-from tests.support.botproc import ADMIN, BOT_TOKEN, OPERATOR
+from tests.support.botproc import ADMIN, OPERATOR
 from tests.support.simproc import SimProcess
 
 VIEWER = "UVIEW0001"
@@ -79,17 +78,7 @@ class Team:
 @pytest.fixture
 def team(tmp_path: Path, sim: SimProcess) -> Iterator[Team]:
     slack = FakeSlack().start()
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=slackreq.SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        firestartr_api_url=sim.url,
-        firestartr_api_key=sim.key,
-        db_path=tmp_path / "fsync.db",
-        admins=[ADMIN],
-        operators=[OPERATOR],
-    )
-    running = start_fsync(settings, slack)
+    running = start_fsync(team_settings(tmp_path, sim, slack), slack)
     yield Team(running, slack)
     running.stop()
     slack.stop()

@@ -70,8 +70,8 @@ def slack() -> Iterator[FakeSlack]:
     fake.stop()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack) -> Settings:
+def team_settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack, **overrides: Any) -> Settings:
+    """fsync for a team of three (ADMIN, OPERATOR, anyone else a viewer) against `sim`."""
     return Settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=slackreq.SIGNING_SECRET,
@@ -81,7 +81,13 @@ def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack) -> Settings:
         db_path=tmp_path / "fsync.db",
         admins=[ADMIN],
         operators=[OPERATOR],
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack) -> Settings:
+    return team_settings(tmp_path, sim, slack)
 
 
 @pytest.fixture
