@@ -21,9 +21,9 @@ from slack_sdk import WebClient
 
 from bot import wiring
 from bot.app import build_app
-from bot.settings import Settings
 from bot.slack.ids import Action
 from tests.fakes import FakeSlack
+from tests.slack.conftest import team_settings
 from tests.support import slackreq
 from tests.support.acks import dispatch_signed
 from tests.support.simproc import SimProcess
@@ -83,16 +83,8 @@ def protected(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def harness(sim: SimProcess, tmp_path: Path, protected: bool) -> Iterator[Harness]:
     slack = FakeSlack().start()
-    settings = Settings(
-        slack_bot_token="xoxb-dispatch-test",
-        slack_signing_secret=slackreq.SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        firestartr_api_url=sim.url,
-        firestartr_api_key=sim.key,
-        db_path=tmp_path / "fsync.db",
-        admins=[ADMIN],
-        operators=[OPERATOR],
-        protected=["networking"] if protected else ["prod*"],
+    settings = team_settings(
+        tmp_path, sim, slack, protected=["networking"] if protected else ["prod*"]
     )
     deps = wiring.build(settings)
     pool = ThreadPoolExecutor(4, thread_name_prefix="listener")

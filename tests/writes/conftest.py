@@ -21,12 +21,12 @@ from bot.core.audit import AuditTrail
 from bot.core.authz import Policy
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
-from bot.settings import Settings
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
 from bot.store import Store
 from tests.fakes import FakeSlack
+from tests.slack.conftest import team_settings
 from tests.support import slackreq
 from tests.support.acks import dispatch_signed
 from tests.support.simproc import SimProcess
@@ -131,17 +131,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 @pytest.fixture()
 def inapp(tmp_path: Path, sim: SimProcess, fake_slack: FakeSlack) -> Iterator[InApp]:
     fake_slack.reset()
-    settings = Settings(
-        slack_bot_token="xoxb-inapp-test-token",
-        slack_signing_secret=slackreq.SIGNING_SECRET,
-        slack_api_url=fake_slack.api_url,
-        firestartr_api_url=sim.url,
-        firestartr_api_key=sim.key,
-        db_path=tmp_path / "fsync.db",
-        admins=[ADMIN],
-        operators=[OPERATOR],
-        protected=["prod*"],
-    )
+    settings = team_settings(tmp_path, sim, fake_slack)
     store = Store(settings.db_path, busy_timeout=BUSY_TIMEOUT)
     transport = AfterWrites()
     client = SyncClient(sim.url, sim.key, transport=transport)
