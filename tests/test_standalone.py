@@ -18,15 +18,17 @@ CLIMB = r"parents\[\d\]\.parent\b"
 
 
 def outside_pattern() -> re.Pattern[str]:
-    """What reaches outside the checkout: its own absolute path, a climb above it, or a
-    folder that sits beside it (named relatively, or joined onto a parent path). The sibling
-    names are read from the disk, so this file names none of them."""
+    """What reaches outside the checkout: its own absolute path, a climb above it, or a path
+    into a folder that sits beside it. The sibling names are read from the disk, so this file
+    names none of them (and what is beside a CI clone is whatever is there)."""
     siblings = [
         p.name for p in ROOT.parent.iterdir() if p.is_dir() and p != ROOT and p.name[:1] != "."
     ]
     parts = [re.escape(str(ROOT) + "/"), CLIMB]
     for name in siblings:
-        parts += [re.escape(f"../{name}") + r"\b", rf"[\"']{re.escape(name)}[\"']\s*/"]
+        # A path into it: `../name/...`, or "name" joined onto a parent (`/ "name" /`). A bare
+        # `../x` is no path into anything (test data for refused names has those).
+        parts += [re.escape(f"../{name}/"), rf"[\"']{re.escape(name)}[\"']\s*/"]
     return re.compile("|".join(parts))
 
 
