@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
+POLL_RETRIES = 1  # retries of the poller's listing (people's requests get `retries`)
+
+
 class SyncClient(Sending):
     """Typed access to Sync API endpoints 1-8; see the module docstring for the rules."""
 
@@ -108,7 +111,9 @@ class SyncClient(Sending):
     def list_workspaces(self, *, priority: Priority = Priority.PERSON) -> list[Workspace]:
         path = f"{API}/workspaces"
         call = Call("GET", path, self._ctx(path), priority=priority, endpoint="GET /workspaces")
-        response = self._send(call)
+        # The poller's next tick is its retry: backing off three times inside a tick would delay
+        # that tick and the API-down alert, and send a struggling API four requests instead of two.
+        response = self._send(call, retries=POLL_RETRIES if priority is Priority.POLLER else None)
         return reading.read_items(response, "workspaces", Workspace, self._last_fleet)
 
     def trigger_sync(

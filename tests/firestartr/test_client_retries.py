@@ -14,7 +14,7 @@ import pytest
 from bot import errors
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Config
-from bot.firestartr.ratelimit import RateLimiter
+from bot.firestartr.ratelimit import Priority, RateLimiter
 
 from .conftest import MakeClient
 from .fakes import API_KEY, START, WALL_START, FakeClock, Script, api_error, fail, reply
@@ -35,6 +35,19 @@ def test_timeouts_are_retried_with_jittered_backoff_then_unreachable(
     assert len(server.requests) == 4
     assert len(clock.slept) == 3
     assert all(0 <= s <= cap for s, cap in zip(clock.slept, [0.5, 1.0, 2.0], strict=True))
+
+
+def test_the_pollers_listing_retries_once_its_next_tick_is_the_retry(
+    make_client: MakeClient, clock: FakeClock
+) -> None:
+    server = Script(api_error(503, "unavailable"))
+    with pytest.raises(errors.ServerError):
+        make_client(server, retries=3, backoff=0.5).list_workspaces(priority=Priority.POLLER)
+    assert len(server.requests) == 2 and len(clock.slept) == 1
+    people = Script(api_error(503, "unavailable"))
+    with pytest.raises(errors.ServerError):
+        make_client(people, retries=3, backoff=0.5).list_workspaces()
+    assert len(people.requests) == 4
 
 
 @pytest.mark.parametrize(
