@@ -40,7 +40,7 @@ def main() -> None:
     args.add_argument("--seed", type=int, default=6)
     opts = args.parse_args()
     if opts.smoke:
-        opts.changes, opts.channels, opts.interval = 6, 3, 2.0
+        opts.changes, opts.channels, opts.interval = 6, 3, 1.0
     per_channel = -(-opts.changes // opts.channels)
     window = 4 * opts.interval
     result = Result(

@@ -110,7 +110,7 @@ def main() -> None:
     args.add_argument("--seed", type=int, default=1)
     opts = args.parse_args()
     if opts.smoke:
-        opts.minutes, opts.people = 0.1, 2
+        opts.minutes, opts.people = 0.05, 2
     result = Result(
         name="api_budget",
         title="4. API budget",
