@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+from tests.support.terminal import Terminal
+
 
 def demo(script: str, *args: str, timeout: float = 90) -> str:
     env = {
@@ -26,17 +28,24 @@ def demo(script: str, *args: str, timeout: float = 90) -> str:
 
 
 def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
-    out = demo(
-        "/fsync status\n/fsync sync staging\nwait 4\n/fsync conflicts networking\n"
-        "click Apply desired\nquit\n"
-    )
-    assert "Sync status: 8 workspaces, 2 need attention" in out
-    assert out.index("billing-api") < out.index("production")
-    assert "Sync of staging requested by" in out
-    assert "card updated in place" in out and "succeeded" in out
-    assert "] Apply desired state" in out and "(sensitive value hidden)" in out
-    assert "Resolved by @UDEMOADMN: apply desired state" in out
-    assert out.rstrip().endswith("bye")
+    term = Terminal()
+    try:
+        term.expect("> ")
+        term.type("/fsync status")
+        status = term.expect("Sync status: 8 workspaces, 2 need attention")
+        term.type("/fsync sync staging")
+        term.expect("Sync of staging requested by")
+        synced = term.expect("succeeded")  # the run's card, updated in place
+        term.type("/fsync conflicts networking")
+        conflicts = term.expect("] Apply desired state")
+        term.type("click Apply desired")
+        term.expect("Resolved by @UDEMOADMN: apply desired state")
+    finally:
+        screen = term.close()
+    assert status.index("billing-api") < status.index("production")
+    assert "card updated in place" in synced
+    assert "(sensitive value hidden)" in conflicts
+    assert screen.rstrip().endswith("bye") and "Traceback" not in screen
 
 
 def test_a_poll_interval_that_is_not_a_number_is_refused_with_a_hint() -> None:
@@ -70,13 +79,23 @@ def test_protected_sync_asks_for_confirmation_and_the_modal_is_filled_in() -> No
 
 
 def test_an_alert_appears_and_the_simulator_commands_work() -> None:
-    out = demo(
-        "sim fail dev\nwait 3\nhome\n/fsync status\nsim down\n/fsync status\nsim up\nbogus\nquit\n",
-        "--poll-interval",
-        "1",
-    )
-    alerts = out.split("> sim fail dev", 1)[1]
-    assert "#fsync-alerts" in alerts and "dev failed" in alerts
-    assert "App Home" in out
-    assert "not answering" in out and "last known state" in out
-    assert "Not understood" in out
+    term = Terminal("--poll-interval", "1")
+    try:
+        term.expect("> ")
+        term.type("sim fail dev")
+        alert = term.expect("🔴 dev failed")
+        term.type("home")
+        term.expect("App Home")
+        term.type("sim down")
+        term.expect("simulator:")
+        term.type("/fsync status")
+        down = term.expect("last known state")
+        term.type("sim up")
+        term.expect("simulator:")
+        term.type("bogus")
+        term.expect("Not understood")
+    finally:
+        screen = term.close()
+    assert "#fsync-alerts" in alert
+    assert "not answering" in down
+    assert "Traceback" not in screen

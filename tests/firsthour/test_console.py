@@ -7,83 +7,15 @@ wants; the prompt comes after the start-up cards; a reused --db alerts nothing t
 
 from __future__ import annotations
 
-import os
-import pty
-import re
-import select
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.support.simproc import SimProcess
+from tests.support.terminal import Terminal
 from tests.test_demo import demo
 
 V1 = "/v1/terraform/sync"
-
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
-
-
-class Terminal:
-    """`fsync-bot demo` on a pseudo-terminal: what a person at a keyboard sees and types."""
-
-    def __init__(self, *args: str) -> None:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "FIRESTARTR_", "FSYNC_"))
-        }
-        env.update(COLUMNS="120", LINES="50", TERM="xterm")
-        self.fd, child = pty.openpty()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "demo", *args],
-            stdin=child,
-            stdout=child,
-            stderr=child,
-            env=env,
-            close_fds=True,
-        )
-        os.close(child)
-        self.raw = b""
-        self.mark = 0  # what was shown before the last `type`
-
-    @property
-    def text(self) -> str:
-        return ANSI.sub("", self.raw.decode(errors="replace"))
-
-    def _read(self, seconds: float) -> None:
-        ready, _, _ = select.select([self.fd], [], [], seconds)
-        if ready:
-            try:
-                self.raw += os.read(self.fd, 65536)
-            except OSError:  # the demo has left
-                time.sleep(seconds)
-
-    def expect(self, shown: str, timeout: float = 20.0) -> str:
-        """Wait until `shown` is on screen after the last line typed; what came since."""
-        deadline = time.monotonic() + timeout
-        while shown not in self.text[self.mark :]:
-            assert time.monotonic() < deadline, f"{shown!r} never shown:\n{self.text[-3000:]}"
-            self._read(0.1)
-        return self.text[self.mark :]
-
-    def type(self, line: str) -> None:
-        self.mark = len(self.text)
-        os.write(self.fd, line.encode() + b"\r")
-
-    def close(self) -> str:
-        if self.proc.poll() is None:
-            os.write(self.fd, b"quit\r")
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            self._read(0.1)
-        os.close(self.fd)
-        return self.text
 
 
 def test_in_a_terminal_forms_and_dialogs_have_the_keyboard_until_answered() -> None:
@@ -166,21 +98,41 @@ def test_sim_makes_the_next_run_fail_and_a_workspace_stall() -> None:
 
 
 def test_sim_storm_is_one_digest_not_eight_cards() -> None:
-    out = demo("sim storm\nwait 3\nquit\n", "--poll-interval", "1")
-    storm = out.split("> sim storm", 1)[1]
+    term = Terminal("--poll-interval", "1")
+    try:
+        term.expect("> ")
+        term.type("sim storm")
+        term.expect("8 workspaces need attention")
+        term.type("sim fail dev")  # a later poll: the storm's thread is out by its card
+        term.expect("🔴 dev failed")
+    finally:
+        screen = term.close()
+    storm = screen.split("sim storm", 1)[1]
     assert "8 workspaces failed at once" in storm
-    assert "8 workspaces need attention" in storm
-    assert storm.count("─ #fsync-alerts ─") == 1  # the digest; the rest is in its thread
+    assert storm.count("─ #fsync-alerts ─") == 2  # the digest, then dev's own card
     assert "storm-01 failed" not in storm
 
 
 def test_a_reused_database_alerts_nothing_it_already_alerted(tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
-    first = demo("wait 2\nquit\n", "--db", db, "--poll-interval", "1")
-    assert "billing-api failed" in first and "networking has a conflict" in first
-    second = demo("wait 3\nquit\n", "--db", db, "--poll-interval", "1")
-    assert "#fsync-alerts" not in second, second  # not "failed again ... (2 failures)"
-    assert "is from an earlier session" in second
+    first = Terminal("--db", db, "--poll-interval", "1")
+    try:
+        first.expect("billing-api failed")
+        first.expect("networking has a conflict")
+    finally:
+        first.close()
+    second = Terminal("--db", db, "--poll-interval", "1")
+    try:
+        second.expect("is from an earlier session")
+        second.expect("> ")
+        second.type("sim fail dev")
+        # Polls run in order: the one that saw dev fail would have re-alerted the others first.
+        second.expect("🔴 dev failed")
+        shown = second.text
+    finally:
+        second.close()
+    after_start = shown.split("is from an earlier session", 1)[1]
+    assert after_start.count("#fsync-alerts") == 1, after_start  # not "billing-api failed again"
 
 
 def test_the_stall_control_stops_the_scheduler_for_one_workspace(sim: SimProcess) -> None:
