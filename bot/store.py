@@ -32,8 +32,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def iso(moment: datetime | None = None) -> str:
-    return (moment or utcnow()).isoformat(timespec="milliseconds")
+def iso(moment: datetime) -> str:
+    """`moment` as stored: text that `datetime.fromisoformat` reads back to the same moment."""
+    return moment.isoformat()
+
+
+def maybe_iso(moment: datetime | None) -> str | None:
+    """iso(moment), and None (an empty column) for no moment: never "now" by accident."""
+    return None if moment is None else iso(moment)
+
+
+def now_iso() -> str:
+    """Now, as the time a row was written: to the millisecond, enough to order and to read."""
+    return utcnow().isoformat(timespec="milliseconds")
 
 
 class StoreError(FsyncError):
@@ -199,7 +210,7 @@ class Store:
         with _unavailable_on_error():
             table = self.db.table("audit").insert(
                 {
-                    "at": iso(at),
+                    "at": now_iso() if at is None else at.isoformat(timespec="milliseconds"),
                     "user_id": user_id,
                     "action": action,
                     "workspace": workspace or "",
@@ -242,7 +253,7 @@ class Store:
                         "workspace": workspace,
                         "resolution": resolution,
                         "user_id": user_id,
-                        "at": iso(),
+                        "at": now_iso(),
                         "state": "pending",
                     }
                 )
@@ -269,7 +280,7 @@ class Store:
     # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
     def put(self, key: str, value: Any) -> None:
         self.db.table("kv").upsert(
-            {"key": key, "value": json.dumps(value, default=str), "updated_at": iso()}, pk="key"
+            {"key": key, "value": json.dumps(value, default=str), "updated_at": now_iso()}, pk="key"
         )
 
     def get(self, key: str) -> tuple[Any, datetime] | None:

@@ -22,7 +22,7 @@ from typing import Any
 from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
-from bot.store import Store, iso
+from bot.store import Store, now_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class Outbox:
             db.execute(
                 "UPDATE alert_outbox SET state = 'sent', ts = ?, sent_at = ?, error = NULL, "
                 "claimed_by = NULL WHERE id = ?",
-                [ts, iso(), row.id],
+                [ts, now_iso(), row.id],
             )
             if row.op == "post" and row.card:
                 db.execute(
@@ -123,7 +123,7 @@ class Outbox:
             db.execute(
                 "INSERT OR REPLACE INTO alert_channels (channel, disabled_reason, disabled_at) "
                 "VALUES (?, ?, ?)",
-                [channel, error, iso()],
+                [channel, error, now_iso()],
             )
             db.execute(
                 "UPDATE alert_outbox SET state = 'undeliverable', error = ?, claimed_by = NULL "
@@ -139,7 +139,7 @@ class Outbox:
             db.execute(
                 "INSERT OR IGNORE INTO alert_channels (channel, disabled_reason, disabled_at) "
                 "VALUES (?, ?, ?)",
-                [row.channel, error, iso()],
+                [row.channel, error, now_iso()],
             )
             db.execute(
                 "UPDATE alert_outbox SET state = 'pending', claimed_by = NULL, next_at = ?, "

@@ -16,17 +16,13 @@ import sqlite_utils
 
 from bot.alerts.diff import ApiHealth
 from bot.alerts.model import Delivery, Episode, Mute, Plan, Seen
-from bot.store import iso
+from bot.store import iso, maybe_iso, now_iso
 
 Db = sqlite_utils.Database
 
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 # --- snapshot and episodes -----------------------------------------------------------------------
@@ -69,13 +65,13 @@ def _episode_row(ep: Episode) -> tuple[Any, ...]:
         ep.id,
         ep.workspace,
         ep.kind,
-        ep.opened_at.isoformat(),
+        iso(ep.opened_at),
         ep.status,
         ep.message,
         ep.first_message,
         ep.failures,
         json.dumps(list(ep.conflicts), default=str),
-        _iso(ep.closed_at),
+        maybe_iso(ep.closed_at),
         ep.closed_how,
     )
 
@@ -131,7 +127,7 @@ def _health_json(health: ApiHealth) -> str:
     return json.dumps(
         {
             "failures": health.failures,
-            "since": _iso(health.since),
+            "since": maybe_iso(health.since),
             "error": health.error,
             "episode": health.episode.id if health.episode else None,
         }
@@ -158,7 +154,7 @@ def save_tick(
                     name,
                     s.status,
                     s.message,
-                    _iso(s.last_sync),
+                    maybe_iso(s.last_sync),
                     s.open_conflicts,
                     s.stalled,
                     s.episode,
@@ -173,7 +169,7 @@ def save_tick(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [_episode_row(ep) for ep in episodes],
     )
-    now = iso()
+    now = now_iso()
     conn.executemany(
         "INSERT OR IGNORE INTO alert_cards (key, channel, kind, created_at) VALUES (?, ?, ?, ?)",
         [(card.key, card.channel, card.kind, now) for card in plan.cards],
@@ -188,13 +184,13 @@ def save_tick(
     )
     conn.executemany(
         "UPDATE alert_mutes SET reminded = 1 WHERE glob = ? AND until = ?",
-        [(m.glob, m.until.isoformat()) for m in reminded],
+        [(m.glob, iso(m.until)) for m in reminded],
     )
 
 
 def enqueue(db: Db, deliveries: Iterable[Delivery]) -> None:
     """Queue deliveries; a key already queued (the same alert computed twice) is ignored."""
-    now = iso()
+    now = now_iso()
     db.conn.executemany(
         "INSERT OR IGNORE INTO alert_outbox "
         "(key, channel, op, card, payload, state, kind, episode, created_at) "
@@ -236,7 +232,7 @@ def backlog(db: Db, now: float) -> tuple[int, float | None]:
 
 def prune(db: Db, before: datetime) -> None:
     """Forget what is long finished: delivered alerts and closed episodes older than `before`."""
-    cutoff = before.isoformat()
+    cutoff = iso(before)
     db.execute(
         "DELETE FROM alert_outbox WHERE state NOT IN ('pending', 'sending') AND created_at < ?",
         [cutoff],

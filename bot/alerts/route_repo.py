@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.alerts.model import Mute, Route
-from bot.store import iso
+from bot.store import iso, now_iso
 
 Db = sqlite_utils.Database
 
@@ -54,7 +54,7 @@ def add_route(db: Db, channel: str, glob: str, events: Sequence[str], by: str) -
     db.execute(
         "INSERT OR REPLACE INTO alert_routes (channel, glob, events, created_by, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        [channel, glob, ",".join(chosen), by, iso()],
+        [channel, glob, ",".join(chosen), by, now_iso()],
     )
     db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel])
     return chosen
@@ -97,7 +97,7 @@ def add_mute(db: Db, glob: str, until: datetime, reason: str, by: str) -> None:
     db.execute(
         "INSERT OR REPLACE INTO alert_mutes (glob, until, reason, user_id, created_at, reminded) "
         "VALUES (?, ?, ?, ?, ?, 0)",
-        [glob, until.isoformat(), reason, by, iso()],
+        [glob, iso(until), reason, by, now_iso()],
     )
 
 
@@ -105,6 +105,6 @@ def end_mute(db: Db, glob: str, now: datetime) -> bool:
     """End an active mute now; the poller then reminds of what is still broken."""
     cursor = db.execute(
         "UPDATE alert_mutes SET until = ? WHERE glob = ? AND until > ?",
-        [now.isoformat(), glob, now.isoformat()],
+        [iso(now), glob, iso(now)],
     )
     return cursor.rowcount > 0
