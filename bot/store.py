@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -45,6 +45,36 @@ def maybe_iso(moment: datetime | None) -> str | None:
 def now_iso() -> str:
     """Now, as the time a row was written: to the millisecond, enough to order and to read."""
     return utcnow().isoformat(timespec="milliseconds")
+
+
+class Fact(NamedTuple):
+    value: Any
+    updated_at: datetime
+
+
+class Facts:
+    """The `kv` table, fsync's one key/value table: small facts stored as JSON by key (the last
+    fleet listing for commands while the API is down; the Sync API's health as the alerts saw it,
+    under "alerts.api"). Over the connection it is given, so that a write inside a transaction
+    belongs to it."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def get(self, key: str) -> Fact | None:
+        row = self.db.execute("SELECT value, updated_at FROM kv WHERE key = ?", [key]).fetchone()
+        if row is None:
+            return None
+        return Fact(json.loads(row[0]), datetime.fromisoformat(row[1]))
+
+    def put(self, key: str, value: Any) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+            [key, json.dumps(value, default=str), now_iso()],
+        )
+
+    def delete(self, key: str) -> None:
+        self.db.execute("DELETE FROM kv WHERE key = ?", [key])
 
 
 class StoreError(FsyncError):
@@ -277,14 +307,7 @@ class Store:
                 "conflict_id = ? AND state = 'pending'", [conflict_id]
             )
 
-    # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
-    def put(self, key: str, value: Any) -> None:
-        self.db.table("kv").upsert(
-            {"key": key, "value": json.dumps(value, default=str), "updated_at": now_iso()}, pk="key"
-        )
-
-    def get(self, key: str) -> tuple[Any, datetime] | None:
-        rows = list(self.db.table("kv").rows_where("key = ?", [key]))
-        if not rows:
-            return None
-        return json.loads(rows[0]["value"]), datetime.fromisoformat(rows[0]["updated_at"])
+    @property
+    def facts(self) -> Facts:
+        """The key/value facts, over this thread's connection."""
+        return Facts(self.db)

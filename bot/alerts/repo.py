@@ -16,9 +16,10 @@ import sqlite_utils
 
 from bot.alerts.diff import ApiHealth
 from bot.alerts.model import Delivery, Episode, Mute, Plan, Seen
-from bot.store import iso, maybe_iso, now_iso
+from bot.store import Facts, iso, maybe_iso, now_iso
 
 Db = sqlite_utils.Database
+API_HEALTH = "alerts.api"  # the key of the Sync API's health in the kv table (bot.store.Facts)
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -111,10 +112,10 @@ def links(db: Db, episode_ids: Iterable[str]) -> dict[str, dict[str, tuple[str, 
 
 # --- the Sync API's health -----------------------------------------------------------------------
 def load_health(db: Db, episodes: Mapping[str, Episode]) -> ApiHealth:
-    row = db.execute("SELECT value FROM alert_state WHERE key = 'api'").fetchone()
-    if row is None:
+    fact = Facts(db).get(API_HEALTH)
+    if fact is None:
         return ApiHealth()
-    data = json.loads(row[0])
+    data = fact.value
     return ApiHealth(
         failures=data.get("failures", 0),
         since=_dt(data.get("since")),
@@ -123,15 +124,13 @@ def load_health(db: Db, episodes: Mapping[str, Episode]) -> ApiHealth:
     )
 
 
-def _health_json(health: ApiHealth) -> str:
-    return json.dumps(
-        {
-            "failures": health.failures,
-            "since": maybe_iso(health.since),
-            "error": health.error,
-            "episode": health.episode.id if health.episode else None,
-        }
-    )
+def _health_fact(health: ApiHealth) -> dict[str, Any]:
+    return {
+        "failures": health.failures,
+        "since": maybe_iso(health.since),
+        "error": health.error,
+        "episode": health.episode.id if health.episode else None,
+    }
 
 
 # --- one tick, in the caller's transaction ------------------------------------------------------
@@ -179,9 +178,7 @@ def save_tick(
         [(ep, card.channel, card.key) for card in plan.cards for ep in card.episodes],
     )
     enqueue(db, plan.deliveries)
-    conn.execute(
-        "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('api', ?)", [_health_json(health)]
-    )
+    Facts(db).put(API_HEALTH, _health_fact(health))
     conn.executemany(
         "UPDATE alert_mutes SET reminded = 1 WHERE glob = ? AND until = ?",
         [(m.glob, iso(m.until)) for m in reminded],
