@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import conflicts, repo, route_repo, router
+from bot.alerts import conflicts, outbox, repo, route_repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, EventKind, Seen
@@ -207,10 +207,11 @@ class Poller(Worker):
                 seen=changes.seen,
                 removed=changes.removed,
                 episodes=changes.episodes.values(),
-                plan=plan,
+                cards=plan.cards,
                 health=health,
                 reminded=ended,
             )
+            outbox.enqueue(tx, plan.deliveries)
         self.seen.update(changes.seen)
         for name in changes.removed:
             self.seen.pop(name, None)
@@ -265,6 +266,7 @@ class Poller(Worker):
             return
         self._pruned = time.monotonic()
         with self.store.transaction() as tx:
+            outbox.prune(tx, now - KEEP)
             repo.prune(tx, now - KEEP)
 
 

@@ -1,8 +1,11 @@
-"""The alert tables (bot/migrations.py m002_alerts): reading them, and writing one tick at once.
+"""The alert tables of a tick (bot/migrations.py m002_alerts): the snapshot, the episodes, the
+cards and their links; and writing one tick at once.
 
 Functions take the `sqlite_utils.Database` of the calling thread (`store.db`, or the one a
-`store.transaction()` yields) so that a tick's writes share its transaction. Routes, disabled
-channels and mutes are in bot/alerts/route_repo.py.
+`store.transaction()` yields) so that a tick's writes share its transaction. Each alert table is
+read and written by one module (tests/test_layers.py keeps it so): routes, disabled channels and
+mutes by bot/alerts/route_repo.py, the outbox by bot/alerts/outbox.py, the lease by
+bot/alerts/lease.py, and the Sync API's health is a fact in bot.store's kv table.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.alerts import route_repo
 from bot.alerts.diff import ApiHealth
-from bot.alerts.model import Delivery, Episode, Mute, Plan, Seen
+from bot.alerts.model import Card, Episode, Mute, Seen
 from bot.store import Facts, iso, maybe_iso, now_iso
 
 Db = sqlite_utils.Database
@@ -133,6 +137,17 @@ def _health_fact(health: ApiHealth) -> dict[str, Any]:
     }
 
 
+def card_ts(db: Db, card: str) -> str | None:
+    """The Slack ts of a card's message, once it is posted."""
+    found = db.execute("SELECT ts FROM alert_cards WHERE key = ?", [card]).fetchone()
+    return found[0] if found and found[0] else None
+
+
+def card_posted(db: Db, card: str, ts: str) -> None:
+    """The card's message is in Slack at `ts` (the first post wins)."""
+    db.execute("UPDATE alert_cards SET ts = ? WHERE key = ? AND ts IS NULL", [ts, card])
+
+
 # --- one tick, in the caller's transaction ------------------------------------------------------
 def save_tick(
     db: Db,
@@ -140,7 +155,7 @@ def save_tick(
     seen: Mapping[str, Seen],
     removed: Sequence[str],
     episodes: Iterable[Episode],
-    plan: Plan,
+    cards: Sequence[Card],
     health: ApiHealth,
     reminded: Sequence[Mute],
 ) -> None:
@@ -171,69 +186,20 @@ def save_tick(
     now = now_iso()
     conn.executemany(
         "INSERT OR IGNORE INTO alert_cards (key, channel, kind, created_at) VALUES (?, ?, ?, ?)",
-        [(card.key, card.channel, card.kind, now) for card in plan.cards],
+        [(card.key, card.channel, card.kind, now) for card in cards],
     )
     conn.executemany(
         "INSERT OR IGNORE INTO alert_links (episode, channel, card) VALUES (?, ?, ?)",
-        [(ep, card.channel, card.key) for card in plan.cards for ep in card.episodes],
+        [(ep, card.channel, card.key) for card in cards for ep in card.episodes],
     )
-    enqueue(db, plan.deliveries)
     Facts(db).put(API_HEALTH, _health_fact(health))
-    conn.executemany(
-        "UPDATE alert_mutes SET reminded = 1 WHERE glob = ? AND until = ?",
-        [(m.glob, iso(m.until)) for m in reminded],
-    )
-
-
-def enqueue(db: Db, deliveries: Iterable[Delivery]) -> None:
-    """Queue deliveries; a key already queued (the same alert computed twice) is ignored."""
-    now = now_iso()
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO alert_outbox "
-        "(key, channel, op, card, payload, state, kind, episode, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.key,
-                d.channel,
-                d.op,
-                d.card,
-                json.dumps(d.payload, separators=(",", ":")),
-                d.state,
-                d.kind,
-                d.episode,
-                now,
-            )
-            for d in deliveries
-        ],
-    )
-
-
-def unsent(db: Db) -> int:
-    """Deliveries not in Slack yet: waiting, or being sent."""
-    found = db.execute(
-        "SELECT COUNT(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-    ).fetchone()
-    return int(found[0])
-
-
-def backlog(db: Db, now: float) -> tuple[int, float | None]:
-    """Deliveries not in Slack yet, and how many seconds the oldest of them has waited."""
-    count, oldest = db.execute(
-        "SELECT COUNT(*), MIN(created_at) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-    ).fetchone()
-    if not oldest:
-        return int(count), None
-    return int(count), max(0.0, now - datetime.fromisoformat(oldest).timestamp())
+    route_repo.mark_reminded(db, reminded)
 
 
 def prune(db: Db, before: datetime) -> None:
-    """Forget what is long finished: delivered alerts and closed episodes older than `before`."""
+    """Forget closed episodes older than `before`, and the cards no episode links to any more
+    (the outbox forgets its delivered alerts in bot/alerts/outbox.py prune)."""
     cutoff = iso(before)
-    db.execute(
-        "DELETE FROM alert_outbox WHERE state NOT IN ('pending', 'sending') AND created_at < ?",
-        [cutoff],
-    )
     db.execute(
         "DELETE FROM alert_links WHERE episode IN "
         "(SELECT id FROM alert_episodes WHERE closed_at IS NOT NULL AND closed_at < ?)",

@@ -1,4 +1,5 @@
-"""The alert routing tables (bot/migrations.py m002_alerts): routes, disabled channels, mutes.
+"""The alert routing tables (bot/migrations.py m002_alerts): routes, disabled channels, mutes;
+this module is the only one that reads or writes them.
 
 Functions take the `sqlite_utils.Database` of the calling thread, as in bot/alerts/repo.py (the
 snapshot, the episodes and one tick's writes), so a change shares the caller's transaction.
@@ -108,3 +109,25 @@ def end_mute(db: Db, glob: str, now: datetime) -> bool:
         [iso(now), glob, iso(now)],
     )
     return cursor.rowcount > 0
+
+
+def mark_reminded(db: Db, reminded: Sequence[Mute]) -> None:
+    """These mutes ran out and the poller has reminded of what is still broken under them."""
+    db.conn.executemany(
+        "UPDATE alert_mutes SET reminded = 1 WHERE glob = ? AND until = ?",
+        [(m.glob, iso(m.until)) for m in reminded],
+    )
+
+
+def disable_channel(db: Db, channel: str, reason: str, *, keep_earlier: bool = False) -> None:
+    """Routes to `channel` are off, for `reason` (`keep_earlier`: a reason already there stays)."""
+    verb = "INSERT OR IGNORE" if keep_earlier else "INSERT OR REPLACE"
+    db.execute(
+        f"{verb} INTO alert_channels (channel, disabled_reason, disabled_at) VALUES (?, ?, ?)",
+        [channel, reason, now_iso()],
+    )
+
+
+def enable_channel(db: Db, channel: str) -> bool:
+    """Routes to `channel` are on again; True if they had been off."""
+    return db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel]).rowcount > 0
