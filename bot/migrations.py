@@ -5,6 +5,8 @@ Add a migration at the end, never edit one that has shipped: a database remember
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -144,3 +146,16 @@ def m003_seen_requests(db: sqlite_utils.Database) -> None:
     """
     db.table("seen_requests").create({"key": str, "until": float}, pk="key", not_null={"until"})
     db.table("seen_requests").create_index(["until"])
+
+
+@migrations()
+def m004_one_key_value_table(db: sqlite_utils.Database) -> None:
+    """alert_state's rows move into kv under "alerts.<key>" (kv held only "fleet" until now, so
+    nothing collides) and alert_state goes: one key/value table, read through bot.store.Facts."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    db.execute(
+        "INSERT OR REPLACE INTO kv (key, value, updated_at) "
+        "SELECT 'alerts.' || key, value, ? FROM alert_state",
+        [now],
+    )
+    db.table("alert_state").drop()

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -32,8 +32,49 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def iso(moment: datetime | None = None) -> str:
-    return (moment or utcnow()).isoformat(timespec="milliseconds")
+def iso(moment: datetime) -> str:
+    """`moment` as stored: text that `datetime.fromisoformat` reads back to the same moment."""
+    return moment.isoformat()
+
+
+def maybe_iso(moment: datetime | None) -> str | None:
+    """iso(moment), and None (an empty column) for no moment: never "now" by accident."""
+    return None if moment is None else iso(moment)
+
+
+def now_iso() -> str:
+    """Now, as the time a row was written: to the millisecond, enough to order and to read."""
+    return utcnow().isoformat(timespec="milliseconds")
+
+
+class Fact(NamedTuple):
+    value: Any
+    updated_at: datetime
+
+
+class Facts:
+    """The `kv` table, fsync's one key/value table: small facts stored as JSON by key (the last
+    fleet listing for commands while the API is down; the Sync API's health as the alerts saw it,
+    under "alerts.api"). Over the connection it is given, so that a write inside a transaction
+    belongs to it."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def get(self, key: str) -> Fact | None:
+        row = self.db.execute("SELECT value, updated_at FROM kv WHERE key = ?", [key]).fetchone()
+        if row is None:
+            return None
+        return Fact(json.loads(row[0]), datetime.fromisoformat(row[1]))
+
+    def put(self, key: str, value: Any) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+            [key, json.dumps(value, default=str), now_iso()],
+        )
+
+    def delete(self, key: str) -> None:
+        self.db.execute("DELETE FROM kv WHERE key = ?", [key])
 
 
 class StoreError(FsyncError):
@@ -199,7 +240,7 @@ class Store:
         with _unavailable_on_error():
             table = self.db.table("audit").insert(
                 {
-                    "at": iso(at),
+                    "at": now_iso() if at is None else at.isoformat(timespec="milliseconds"),
                     "user_id": user_id,
                     "action": action,
                     "workspace": workspace or "",
@@ -242,7 +283,7 @@ class Store:
                         "workspace": workspace,
                         "resolution": resolution,
                         "user_id": user_id,
-                        "at": iso(),
+                        "at": now_iso(),
                         "state": "pending",
                     }
                 )
@@ -266,14 +307,7 @@ class Store:
                 "conflict_id = ? AND state = 'pending'", [conflict_id]
             )
 
-    # --- small key/value facts (last fleet snapshot for commands, API health) ------------------
-    def put(self, key: str, value: Any) -> None:
-        self.db.table("kv").upsert(
-            {"key": key, "value": json.dumps(value, default=str), "updated_at": iso()}, pk="key"
-        )
-
-    def get(self, key: str) -> tuple[Any, datetime] | None:
-        rows = list(self.db.table("kv").rows_where("key = ?", [key]))
-        if not rows:
-            return None
-        return json.loads(rows[0]["value"]), datetime.fromisoformat(rows[0]["updated_at"])
+    @property
+    def facts(self) -> Facts:
+        """The key/value facts, over this thread's connection."""
+        return Facts(self.db)

@@ -14,7 +14,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
-from bot.alerts import repo
+from bot.alerts import outbox
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.alerts.sender import Sender, sender_client
@@ -78,7 +78,7 @@ def build(
         metrics=metrics,
     )
     metrics.watch_lease(lease.held)
-    metrics.watch_outbox(lambda: repo.backlog(store.db, time.time()))
+    metrics.watch_outbox(lambda: outbox.backlog(store.db, time.time()))
     return Deps(
         settings=settings,
         store=store,

@@ -4,14 +4,13 @@ conflict, and how the ones they left ended. Stored with sensitive values dropped
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from bot.errors import FeatureUnavailable, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Conflict
 from bot.firestartr.ratelimit import Priority
-from bot.store import Store
+from bot.store import Store, maybe_iso
 
 log = logging.getLogger(__name__)
 ONE_LISTING_FOR_ALL = 3  # more workspaces than this need conflicts: list them all at once
@@ -56,11 +55,7 @@ def as_decided(client: SyncClient, store: Store, stored: dict[str, Any]) -> dict
     if conflict.is_open:
         return stored
     fields = conflict.model_dump(mode="json", include={"resolution", "resolved_by"})
-    return {**stored, **fields, "resolved_at": iso(conflict.resolved_at)}
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    return {**stored, **fields, "resolved_at": maybe_iso(conflict.resolved_at)}
 
 
 def as_stored(conflict: Conflict) -> dict[str, Any]:

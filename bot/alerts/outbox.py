@@ -15,14 +15,19 @@ its claim (longer than any Slack request) has run out.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+import sqlite_utils
 
 from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
-from bot.store import Store, iso
+from bot.store import Store, iso, now_iso
+
+Db = sqlite_utils.Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +108,10 @@ class Outbox:
             db.execute(
                 "UPDATE alert_outbox SET state = 'sent', ts = ?, sent_at = ?, error = NULL, "
                 "claimed_by = NULL WHERE id = ?",
-                [ts, iso(), row.id],
+                [ts, now_iso(), row.id],
             )
             if row.op == "post" and row.card:
-                db.execute(
-                    "UPDATE alert_cards SET ts = ? WHERE key = ? AND ts IS NULL", [ts, row.card]
-                )
+                repo.card_posted(db, row.card, ts)
 
     def finish(self, row: Row, state: str, error: str) -> None:
         with self.store.transaction() as db:
@@ -120,48 +123,37 @@ class Outbox:
     def disable(self, channel: str, error: str, notices: Sequence[Delivery]) -> None:
         """The channel is gone: routes off, its queued alerts kept as undeliverable, notices out."""
         with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO alert_channels (channel, disabled_reason, disabled_at) "
-                "VALUES (?, ?, ?)",
-                [channel, error, iso()],
-            )
+            route_repo.disable_channel(db, channel, error)
             db.execute(
                 "UPDATE alert_outbox SET state = 'undeliverable', error = ?, claimed_by = NULL "
                 "WHERE channel = ? AND state IN ('pending', 'sending')",
                 [error, channel],
             )
-            repo.enqueue(db, notices)
+            enqueue(db, notices)
 
     def hold(self, row: Row, error: str, *, next_at: float, notices: Sequence[Delivery]) -> None:
         """The default channel is gone for now: marked off (so the panels say so), `row` back to
         pending until `next_at` (not counted as an attempt), its queued alerts left waiting."""
         with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO alert_channels (channel, disabled_reason, disabled_at) "
-                "VALUES (?, ?, ?)",
-                [row.channel, error, iso()],
-            )
+            route_repo.disable_channel(db, row.channel, error, keep_earlier=True)
             db.execute(
                 "UPDATE alert_outbox SET state = 'pending', claimed_by = NULL, next_at = ?, "
                 "error = ?, attempts = attempts - 1 WHERE id = ? AND claimed_by = ?",
                 [next_at, error, row.id, self.lease.holder],
             )
-            repo.enqueue(db, notices)
+            enqueue(db, notices)
 
     def enable(self, channel: str) -> bool:
         """The channel took a message: its routes are on again. True if they had been off."""
         if channel not in self.disabled():
             return False
         with self.store.transaction() as db:
-            return (
-                db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel]).rowcount > 0
-            )
+            return route_repo.enable_channel(db, channel)
 
     def card_ts(self, card: str | None) -> str | None:
         if not card:
             return None
-        found = self.store.db.execute("SELECT ts FROM alert_cards WHERE key = ?", [card]).fetchone()
-        return found[0] if found and found[0] else None
+        return repo.card_ts(self.store.db, card)
 
     def superseded(self, row: Row) -> bool:
         """An edit with a newer edit of the same card queued behind it: only the last matters."""
@@ -174,3 +166,54 @@ class Outbox:
 
     def disabled(self) -> dict[str, str]:
         return route_repo.disabled_channels(self.store.db)
+
+
+# --- the table outside one row's life: queueing, counting, forgetting ----------------------------
+def enqueue(db: Db, deliveries: Iterable[Delivery]) -> None:
+    """Queue deliveries; a key already queued (the same alert computed twice) is ignored."""
+    now = now_iso()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO alert_outbox "
+        "(key, channel, op, card, payload, state, kind, episode, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                d.key,
+                d.channel,
+                d.op,
+                d.card,
+                json.dumps(d.payload, separators=(",", ":")),
+                d.state,
+                d.kind,
+                d.episode,
+                now,
+            )
+            for d in deliveries
+        ],
+    )
+
+
+def unsent(db: Db) -> int:
+    """Deliveries not in Slack yet: waiting, or being sent."""
+    found = db.execute(
+        "SELECT COUNT(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+    ).fetchone()
+    return int(found[0])
+
+
+def backlog(db: Db, now: float) -> tuple[int, float | None]:
+    """Deliveries not in Slack yet, and how many seconds the oldest of them has waited."""
+    count, oldest = db.execute(
+        "SELECT COUNT(*), MIN(created_at) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+    ).fetchone()
+    if not oldest:
+        return int(count), None
+    return int(count), max(0.0, now - datetime.fromisoformat(oldest).timestamp())
+
+
+def prune(db: Db, before: datetime) -> None:
+    """Forget delivered (or finished) alerts queued before `before`."""
+    db.execute(
+        "DELETE FROM alert_outbox WHERE state NOT IN ('pending', 'sending') AND created_at < ?",
+        [iso(before)],
+    )

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import conflicts, repo, route_repo, router
+from bot.alerts import conflicts, outbox, repo, route_repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, EventKind, Seen
@@ -207,10 +207,11 @@ class Poller(Worker):
                 seen=changes.seen,
                 removed=changes.removed,
                 episodes=changes.episodes.values(),
-                plan=plan,
+                cards=plan.cards,
                 health=health,
                 reminded=ended,
             )
+            outbox.enqueue(tx, plan.deliveries)
         self.seen.update(changes.seen)
         for name in changes.removed:
             self.seen.pop(name, None)
@@ -258,13 +259,14 @@ class Poller(Worker):
         if time.monotonic() - self._fleet_saved < FLEET_EVERY:
             return
         self._fleet_saved = time.monotonic()
-        self.store.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
+        self.store.facts.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
 
     def _prune(self, now: datetime) -> None:
         if time.monotonic() - self._pruned < PRUNE_EVERY:
             return
         self._pruned = time.monotonic()
         with self.store.transaction() as tx:
+            outbox.prune(tx, now - KEEP)
             repo.prune(tx, now - KEEP)
 
 

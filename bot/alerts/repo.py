@@ -1,8 +1,11 @@
-"""The alert tables (bot/migrations.py m002_alerts): reading them, and writing one tick at once.
+"""The alert tables of a tick (bot/migrations.py m002_alerts): the snapshot, the episodes, the
+cards and their links; and writing one tick at once.
 
 Functions take the `sqlite_utils.Database` of the calling thread (`store.db`, or the one a
-`store.transaction()` yields) so that a tick's writes share its transaction. Routes, disabled
-channels and mutes are in bot/alerts/route_repo.py.
+`store.transaction()` yields) so that a tick's writes share its transaction. Each alert table is
+read and written by one module (tests/test_layers.py keeps it so): routes, disabled channels and
+mutes by bot/alerts/route_repo.py, the outbox by bot/alerts/outbox.py, the lease by
+bot/alerts/lease.py, and the Sync API's health is a fact in bot.store's kv table.
 """
 
 from __future__ import annotations
@@ -14,19 +17,17 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.alerts import route_repo
 from bot.alerts.diff import ApiHealth
-from bot.alerts.model import Delivery, Episode, Mute, Plan, Seen
-from bot.store import iso
+from bot.alerts.model import Card, Episode, Mute, Seen
+from bot.store import Facts, iso, maybe_iso, now_iso
 
 Db = sqlite_utils.Database
+API_HEALTH = "alerts.api"  # the key of the Sync API's health in the kv table (bot.store.Facts)
 
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 # --- snapshot and episodes -----------------------------------------------------------------------
@@ -69,13 +70,13 @@ def _episode_row(ep: Episode) -> tuple[Any, ...]:
         ep.id,
         ep.workspace,
         ep.kind,
-        ep.opened_at.isoformat(),
+        iso(ep.opened_at),
         ep.status,
         ep.message,
         ep.first_message,
         ep.failures,
         json.dumps(list(ep.conflicts), default=str),
-        _iso(ep.closed_at),
+        maybe_iso(ep.closed_at),
         ep.closed_how,
     )
 
@@ -115,10 +116,10 @@ def links(db: Db, episode_ids: Iterable[str]) -> dict[str, dict[str, tuple[str, 
 
 # --- the Sync API's health -----------------------------------------------------------------------
 def load_health(db: Db, episodes: Mapping[str, Episode]) -> ApiHealth:
-    row = db.execute("SELECT value FROM alert_state WHERE key = 'api'").fetchone()
-    if row is None:
+    fact = Facts(db).get(API_HEALTH)
+    if fact is None:
         return ApiHealth()
-    data = json.loads(row[0])
+    data = fact.value
     return ApiHealth(
         failures=data.get("failures", 0),
         since=_dt(data.get("since")),
@@ -127,15 +128,24 @@ def load_health(db: Db, episodes: Mapping[str, Episode]) -> ApiHealth:
     )
 
 
-def _health_json(health: ApiHealth) -> str:
-    return json.dumps(
-        {
-            "failures": health.failures,
-            "since": _iso(health.since),
-            "error": health.error,
-            "episode": health.episode.id if health.episode else None,
-        }
-    )
+def _health_fact(health: ApiHealth) -> dict[str, Any]:
+    return {
+        "failures": health.failures,
+        "since": maybe_iso(health.since),
+        "error": health.error,
+        "episode": health.episode.id if health.episode else None,
+    }
+
+
+def card_ts(db: Db, card: str) -> str | None:
+    """The Slack ts of a card's message, once it is posted."""
+    found = db.execute("SELECT ts FROM alert_cards WHERE key = ?", [card]).fetchone()
+    return found[0] if found and found[0] else None
+
+
+def card_posted(db: Db, card: str, ts: str) -> None:
+    """The card's message is in Slack at `ts` (the first post wins)."""
+    db.execute("UPDATE alert_cards SET ts = ? WHERE key = ? AND ts IS NULL", [ts, card])
 
 
 # --- one tick, in the caller's transaction ------------------------------------------------------
@@ -145,7 +155,7 @@ def save_tick(
     seen: Mapping[str, Seen],
     removed: Sequence[str],
     episodes: Iterable[Episode],
-    plan: Plan,
+    cards: Sequence[Card],
     health: ApiHealth,
     reminded: Sequence[Mute],
 ) -> None:
@@ -158,7 +168,7 @@ def save_tick(
                     name,
                     s.status,
                     s.message,
-                    _iso(s.last_sync),
+                    maybe_iso(s.last_sync),
                     s.open_conflicts,
                     s.stalled,
                     s.episode,
@@ -173,74 +183,23 @@ def save_tick(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [_episode_row(ep) for ep in episodes],
     )
-    now = iso()
+    now = now_iso()
     conn.executemany(
         "INSERT OR IGNORE INTO alert_cards (key, channel, kind, created_at) VALUES (?, ?, ?, ?)",
-        [(card.key, card.channel, card.kind, now) for card in plan.cards],
+        [(card.key, card.channel, card.kind, now) for card in cards],
     )
     conn.executemany(
         "INSERT OR IGNORE INTO alert_links (episode, channel, card) VALUES (?, ?, ?)",
-        [(ep, card.channel, card.key) for card in plan.cards for ep in card.episodes],
+        [(ep, card.channel, card.key) for card in cards for ep in card.episodes],
     )
-    enqueue(db, plan.deliveries)
-    conn.execute(
-        "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('api', ?)", [_health_json(health)]
-    )
-    conn.executemany(
-        "UPDATE alert_mutes SET reminded = 1 WHERE glob = ? AND until = ?",
-        [(m.glob, m.until.isoformat()) for m in reminded],
-    )
-
-
-def enqueue(db: Db, deliveries: Iterable[Delivery]) -> None:
-    """Queue deliveries; a key already queued (the same alert computed twice) is ignored."""
-    now = iso()
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO alert_outbox "
-        "(key, channel, op, card, payload, state, kind, episode, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.key,
-                d.channel,
-                d.op,
-                d.card,
-                json.dumps(d.payload, separators=(",", ":")),
-                d.state,
-                d.kind,
-                d.episode,
-                now,
-            )
-            for d in deliveries
-        ],
-    )
-
-
-def unsent(db: Db) -> int:
-    """Deliveries not in Slack yet: waiting, or being sent."""
-    found = db.execute(
-        "SELECT COUNT(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-    ).fetchone()
-    return int(found[0])
-
-
-def backlog(db: Db, now: float) -> tuple[int, float | None]:
-    """Deliveries not in Slack yet, and how many seconds the oldest of them has waited."""
-    count, oldest = db.execute(
-        "SELECT COUNT(*), MIN(created_at) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-    ).fetchone()
-    if not oldest:
-        return int(count), None
-    return int(count), max(0.0, now - datetime.fromisoformat(oldest).timestamp())
+    Facts(db).put(API_HEALTH, _health_fact(health))
+    route_repo.mark_reminded(db, reminded)
 
 
 def prune(db: Db, before: datetime) -> None:
-    """Forget what is long finished: delivered alerts and closed episodes older than `before`."""
-    cutoff = before.isoformat()
-    db.execute(
-        "DELETE FROM alert_outbox WHERE state NOT IN ('pending', 'sending') AND created_at < ?",
-        [cutoff],
-    )
+    """Forget closed episodes older than `before`, and the cards no episode links to any more
+    (the outbox forgets its delivered alerts in bot/alerts/outbox.py prune)."""
+    cutoff = iso(before)
     db.execute(
         "DELETE FROM alert_links WHERE episode IN "
         "(SELECT id FROM alert_episodes WHERE closed_at IS NOT NULL AND closed_at < ?)",

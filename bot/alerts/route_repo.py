@@ -1,4 +1,5 @@
-"""The alert routing tables (bot/migrations.py m002_alerts): routes, disabled channels, mutes.
+"""The alert routing tables (bot/migrations.py m002_alerts): routes, disabled channels, mutes;
+this module is the only one that reads or writes them.
 
 Functions take the `sqlite_utils.Database` of the calling thread, as in bot/alerts/repo.py (the
 snapshot, the episodes and one tick's writes), so a change shares the caller's transaction.
@@ -12,7 +13,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.alerts.model import Mute, Route
-from bot.store import iso
+from bot.store import iso, now_iso
 
 Db = sqlite_utils.Database
 
@@ -54,7 +55,7 @@ def add_route(db: Db, channel: str, glob: str, events: Sequence[str], by: str) -
     db.execute(
         "INSERT OR REPLACE INTO alert_routes (channel, glob, events, created_by, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        [channel, glob, ",".join(chosen), by, iso()],
+        [channel, glob, ",".join(chosen), by, now_iso()],
     )
     db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel])
     return chosen
@@ -97,7 +98,7 @@ def add_mute(db: Db, glob: str, until: datetime, reason: str, by: str) -> None:
     db.execute(
         "INSERT OR REPLACE INTO alert_mutes (glob, until, reason, user_id, created_at, reminded) "
         "VALUES (?, ?, ?, ?, ?, 0)",
-        [glob, until.isoformat(), reason, by, iso()],
+        [glob, iso(until), reason, by, now_iso()],
     )
 
 
@@ -105,6 +106,28 @@ def end_mute(db: Db, glob: str, now: datetime) -> bool:
     """End an active mute now; the poller then reminds of what is still broken."""
     cursor = db.execute(
         "UPDATE alert_mutes SET until = ? WHERE glob = ? AND until > ?",
-        [now.isoformat(), glob, now.isoformat()],
+        [iso(now), glob, iso(now)],
     )
     return cursor.rowcount > 0
+
+
+def mark_reminded(db: Db, reminded: Sequence[Mute]) -> None:
+    """These mutes ran out and the poller has reminded of what is still broken under them."""
+    db.conn.executemany(
+        "UPDATE alert_mutes SET reminded = 1 WHERE glob = ? AND until = ?",
+        [(m.glob, iso(m.until)) for m in reminded],
+    )
+
+
+def disable_channel(db: Db, channel: str, reason: str, *, keep_earlier: bool = False) -> None:
+    """Routes to `channel` are off, for `reason` (`keep_earlier`: a reason already there stays)."""
+    verb = "INSERT OR IGNORE" if keep_earlier else "INSERT OR REPLACE"
+    db.execute(
+        f"{verb} INTO alert_channels (channel, disabled_reason, disabled_at) VALUES (?, ?, ?)",
+        [channel, reason, now_iso()],
+    )
+
+
+def enable_channel(db: Db, channel: str) -> bool:
+    """Routes to `channel` are on again; True if they had been off."""
+    return db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel]).rowcount > 0

@@ -164,7 +164,7 @@ class AlertsService:
         """A restart is the moment someone may have fixed the default channel: try it again."""
         if self.default_channel:
             with self.store.transaction() as db:
-                db.execute("DELETE FROM alert_channels WHERE channel = ?", [self.default_channel])
+                route_repo.enable_channel(db, self.default_channel)
 
     def _audit(
         self, user: str, action: RoleAction, args: dict[str, Any], outcome: str, detail: str = ""

@@ -25,7 +25,7 @@ from rich.console import Console
 from slack_bolt import BoltRequest
 
 from bot import wiring
-from bot.alerts import repo
+from bot.alerts import outbox
 from bot.alerts.poller import Poller
 from bot.app import build_app
 from bot.console import payloads, simctl
@@ -219,7 +219,7 @@ class Demo:
     def first_poll_delivered(self) -> bool:
         """The poller has listed the fleet once and every alert it queued has left."""
         poller = self.poller
-        return poller is not None and poller.polls > 0 and not repo.unsent(self.deps.store.db)
+        return poller is not None and poller.polls > 0 and not outbox.unsent(self.deps.store.db)
 
     def settle(
         self, quiet: float = 0.4, limit: float = 30.0, until: Callable[[], bool] | None = None

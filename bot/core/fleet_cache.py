@@ -56,7 +56,7 @@ class FleetCache:
         with self._lock:
             if self._fleet is not None:
                 return self._fleet
-        stored = self.store.get(FLEET_KEY)
+        stored = self.store.facts.get(FLEET_KEY)
         if stored is None:
             return None
         items, at = stored

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.alerts import repo, route_repo
+from bot.alerts import outbox, repo, route_repo
 from bot.alerts.lease import Lease
-from bot.alerts.model import Card, Delivery, Plan
+from bot.alerts.model import Card, Delivery
 from bot.alerts.sender import Sender, sender_client
 from bot.slack import alert_notices
 from bot.store import Store
@@ -43,10 +43,10 @@ def sender(store: Store, slack: HistorySlack, lease: Lease) -> Iterator[Sender]:
 
 def queue(store: Store, *deliveries: Delivery, cards: tuple[Card, ...] = ()) -> None:
     with store.transaction() as db:
-        plan = Plan(cards=list(cards), deliveries=list(deliveries))
         repo.save_tick(
-            db, seen={}, removed=[], episodes=[], plan=plan, health=repo.ApiHealth(), reminded=[]
+            db, seen={}, removed=[], episodes=[], cards=cards, health=repo.ApiHealth(), reminded=[]
         )
+        outbox.enqueue(db, deliveries)
 
 
 def card(channel: str = "CALERTS", key: str = "card:ep1") -> tuple[Card, Delivery]:
