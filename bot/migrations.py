@@ -151,7 +151,7 @@ def m003_seen_requests(db: sqlite_utils.Database) -> None:
 @migrations()
 def m004_one_key_value_table(db: sqlite_utils.Database) -> None:
     """alert_state's rows move into kv under "alerts.<key>" (kv held only "fleet" until now, so
-    nothing collides) and alert_state goes: one key/value table, read through bot.store.Facts."""
+    nothing collides) and alert_state goes: one key/value table, read through bot.facts.Facts."""
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     db.execute(
         "INSERT OR REPLACE INTO kv (key, value, updated_at) "

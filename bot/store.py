@@ -15,66 +15,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlite_utils
 
 from bot.errors import FsyncError, StoreUnavailable
+from bot.facts import Facts
 from bot.migrations import migrations
+from bot.times import now_iso
 
 BUSY_TIMEOUT_MS = 10_000
 PING_BUDGET = 0.5  # seconds /healthz may spend checking the database file
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """`moment` as stored: text that `datetime.fromisoformat` reads back to the same moment."""
-    return moment.isoformat()
-
-
-def maybe_iso(moment: datetime | None) -> str | None:
-    """iso(moment), and None (an empty column) for no moment: never "now" by accident."""
-    return None if moment is None else iso(moment)
-
-
-def now_iso() -> str:
-    """Now, as the time a row was written: to the millisecond, enough to order and to read."""
-    return utcnow().isoformat(timespec="milliseconds")
-
-
-class Fact(NamedTuple):
-    value: Any
-    updated_at: datetime
-
-
-class Facts:
-    """The `kv` table, fsync's one key/value table: small facts stored as JSON by key (the last
-    fleet listing for commands while the API is down; the Sync API's health as the alerts saw it,
-    under "alerts.api"). Over the connection it is given, so that a write inside a transaction
-    belongs to it."""
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-
-    def get(self, key: str) -> Fact | None:
-        row = self.db.execute("SELECT value, updated_at FROM kv WHERE key = ?", [key]).fetchone()
-        if row is None:
-            return None
-        return Fact(json.loads(row[0]), datetime.fromisoformat(row[1]))
-
-    def put(self, key: str, value: Any) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
-            [key, json.dumps(value, default=str), now_iso()],
-        )
-
-    def delete(self, key: str) -> None:
-        self.db.execute("DELETE FROM kv WHERE key = ?", [key])
 
 
 class StoreError(FsyncError):
@@ -211,7 +164,7 @@ class Store:
         try:
             if _quick_check(conn, deadline=time.monotonic() + budget):
                 return False
-            conn.execute("SELECT count(*) FROM kv").fetchone()
+            conn.execute("SELECT count(*) FROM audit").fetchone()
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("ROLLBACK")

@@ -29,7 +29,8 @@ from bot.slack import alert_cards, alert_commands, alert_notices
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 
 
 def lease_ttl(poll_interval: float) -> float:

@@ -29,11 +29,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the Slack edge", ("bot.slack",)),
     ("alerts", ("bot.alerts",)),
     ("core", ("bot.core",)),
-    ("Sync API client and storage", ("bot.firestartr", "bot.store", "bot.migrations")),
+    ("Sync API client and storage", ("bot.firestartr", "bot.store", "bot.facts", "bot.migrations")),
     ("the simulator (a program of its own)", ("bot.simulator",)),
     (
         "errors, settings and metrics",
-        ("bot.errors", "bot.settings", "bot.redact", "bot.metrics", "bot.worker", "bot"),
+        (
+            "bot.errors",
+            "bot.settings",
+            "bot.redact",
+            "bot.metrics",
+            "bot.worker",
+            "bot.times",
+            "bot",
+        ),
     ),
 ]
 

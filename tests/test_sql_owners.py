@@ -25,7 +25,7 @@ OWNERS = {
     "alert_channels": "bot.alerts.route_repo",
     "alert_mutes": "bot.alerts.route_repo",
     "alert_lease": "bot.alerts.lease",
-    "kv": "bot.store",  # through bot.store.Facts
+    "kv": "bot.facts",
 }
 SCHEMA = "bot.migrations"  # creates and changes every table: the one other place they are named
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|FROM|INTO|JOIN|TABLE)\b")

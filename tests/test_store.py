@@ -14,7 +14,8 @@ from bot.alerts import repo
 from bot.core.fleet_cache import FleetCache
 from bot.firestartr.models import Workspace
 from bot.migrations import migrations
-from bot.store import Store, iso, maybe_iso, now_iso
+from bot.store import Store
+from bot.times import iso, maybe_iso, now_iso
 
 MOMENT = datetime(2026, 3, 1, 9, 30, 5, 123456, tzinfo=UTC)
 

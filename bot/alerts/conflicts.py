@@ -10,7 +10,8 @@ from bot.errors import FeatureUnavailable, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Conflict
 from bot.firestartr.ratelimit import Priority
-from bot.store import Store, maybe_iso
+from bot.store import Store
+from bot.times import maybe_iso
 
 log = logging.getLogger(__name__)
 ONE_LISTING_FOR_ALL = 3  # more workspaces than this need conflicts: list them all at once

@@ -25,7 +25,8 @@ import sqlite_utils
 from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery
-from bot.store import Store, iso, now_iso
+from bot.store import Store
+from bot.times import iso, now_iso
 
 Db = sqlite_utils.Database
 

@@ -20,10 +20,11 @@ import sqlite_utils
 from bot.alerts import route_repo
 from bot.alerts.diff import ApiHealth
 from bot.alerts.model import Card, Episode, Mute, Seen
-from bot.store import Facts, iso, maybe_iso, now_iso
+from bot.facts import Facts
+from bot.times import iso, maybe_iso, now_iso
 
 Db = sqlite_utils.Database
-API_HEALTH = "alerts.api"  # the key of the Sync API's health in the kv table (bot.store.Facts)
+API_HEALTH = "alerts.api"  # the key of the Sync API's health in the kv table (bot.facts.Facts)
 
 
 def _dt(text: str | None) -> datetime | None:

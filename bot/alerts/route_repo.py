@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.alerts.model import Mute, Route
-from bot.store import iso, now_iso
+from bot.times import iso, now_iso
 
 Db = sqlite_utils.Database
 

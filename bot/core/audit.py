@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import NotRecorded, StoreUnavailable
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 from bot.worker import Worker
 
 log = logging.getLogger(__name__)

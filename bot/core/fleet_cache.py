@@ -17,7 +17,8 @@ from typing import Protocol
 from bot.core.fleet import FleetView
 from bot.errors import SyncAPIError
 from bot.firestartr.models import Workspace
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 
 # The poller's last listing, kept in the store so a restarted fsync has a last known state.
 FLEET_KEY = "fleet"

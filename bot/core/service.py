@@ -32,7 +32,8 @@ from bot.errors import (
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Config, Conflict, ResolveResult, Run, Workspace
 from bot.firestartr.names import did_you_mean, suggest, validate_name
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -18,7 +18,8 @@ from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.followers import RunFollower
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 from bot.worker import Worker
 
 # Enough for a Slack post in flight to finish (the sender's timeout) and the lease handed over.

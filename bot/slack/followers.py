@@ -22,7 +22,7 @@ from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Run
 from bot.slack.reply import to_response_url
 from bot.slack.run_views import sync_card
-from bot.store import utcnow
+from bot.times import utcnow
 from bot.worker import Worker
 
 log = logging.getLogger(__name__)

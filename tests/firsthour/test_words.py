@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 from tests.firsthour.words_kinds import ADMIN, KINDS, OPERATOR, VIEWER, World, texts, world
 
 # singular -> plural of the things fsync counts.

@@ -38,7 +38,8 @@ from bot.slack import alert_notices, config_views, modals, run_views, views
 from bot.slack import alert_panels as panels
 from bot.slack.blocks import message, section
 from bot.slack.home import home_view
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.times import utcnow
 
 NOW = datetime(2025, 10, 13, 14, 0, tzinfo=UTC)
 ADMIN, OPERATOR, VIEWER = "UADMIN001", "UOPER0001", "UVIEW0001"
