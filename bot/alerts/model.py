@@ -159,13 +159,21 @@ class Mute:
         return self.until > now and self.matches(workspace)
 
 
+class DeliveryOp(StrEnum):
+    """The Slack call a delivery makes; the values are the outbox `op` column: never change one."""
+
+    POST = "post"  # chat.postMessage: a new card or line in the channel
+    REPLY = "reply"  # chat.postMessage in the thread of the delivery's card
+    UPDATE = "update"  # chat.update of the delivery's card
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One Slack call to make, as stored in the outbox."""
 
     key: str
     channel: str
-    op: str  # post | reply | update
+    op: DeliveryOp
     card: str | None  # the card a post creates, or the card a reply or update is about
     payload: dict[str, Any]
     state: str = "pending"  # pending | muted | undeliverable (kept, never sent)

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
-from bot.alerts.model import Delivery
+from bot.alerts.model import Delivery, DeliveryOp
 from bot.store import Store, iso
 
 
@@ -30,7 +30,7 @@ class Row:
     id: int
     key: str
     channel: str
-    op: str  # post | reply | update
+    op: DeliveryOp
     card: str | None
     payload: dict[str, Any]
     state: str
@@ -43,7 +43,7 @@ class Row:
     @property
     def maybe_posted(self) -> bool:
         """A post or reply that may already be in Slack: look before posting it again."""
-        return self.op != "update" and (self.ambiguous or self.state == "sending")
+        return self.op != DeliveryOp.UPDATE and (self.ambiguous or self.state == "sending")
 
 
 _COLUMNS = (
@@ -54,6 +54,7 @@ _COLUMNS = (
 
 def _row(raw: Sequence[Any]) -> Row:
     values = list(raw)
+    values[3] = DeliveryOp(values[3])
     values[5] = json.loads(values[5])
     values[9] = bool(values[9])
     return Row(*values)
@@ -105,7 +106,7 @@ class Outbox:
                 "claimed_by = NULL WHERE id = ?",
                 [ts, iso(), row.id],
             )
-            if row.op == "post" and row.card:
+            if row.op == DeliveryOp.POST and row.card:
                 db.execute(
                     "UPDATE alert_cards SET ts = ? WHERE key = ? AND ts IS NULL", [ts, row.card]
                 )
@@ -166,9 +167,9 @@ class Outbox:
     def superseded(self, row: Row) -> bool:
         """An edit with a newer edit of the same card queued behind it: only the last matters."""
         found = self.store.db.execute(
-            "SELECT 1 FROM alert_outbox WHERE card = ? AND op = 'update' AND id > ? "
+            "SELECT 1 FROM alert_outbox WHERE card = ? AND op = ? AND id > ? "
             "AND state = 'pending' LIMIT 1",
-            [row.card, row.id],
+            [row.card, DeliveryOp.UPDATE, row.id],
         ).fetchone()
         return found is not None
 
