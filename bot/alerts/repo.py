@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.alerts.diff import ApiHealth
-from bot.alerts.model import Delivery, Episode, Mute, Plan, Seen
+from bot.alerts.model import Delivery, Episode, Mute, Plan, WorkspaceSnapshot
 from bot.store import iso
 
 Db = sqlite_utils.Database
@@ -30,13 +30,15 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 # --- snapshot and episodes -----------------------------------------------------------------------
-def load_snapshot(db: Db) -> dict[str, Seen]:
+def load_snapshot(db: Db) -> dict[str, WorkspaceSnapshot]:
     rows = db.execute(
         "SELECT name, status, message, last_sync, open_conflicts, stalled, episode "
         "FROM alert_snapshot"
     ).fetchall()
     return {
-        name: Seen(status, message, _dt(last_sync), open_conflicts or 0, bool(stalled), episode)
+        name: WorkspaceSnapshot(
+            status, message, _dt(last_sync), open_conflicts or 0, bool(stalled), episode
+        )
         for name, status, message, last_sync, open_conflicts, stalled, episode in rows
     }
 
@@ -142,7 +144,7 @@ def _health_json(health: ApiHealth) -> str:
 def save_tick(
     db: Db,
     *,
-    seen: Mapping[str, Seen],
+    seen: Mapping[str, WorkspaceSnapshot],
     removed: Sequence[str],
     episodes: Iterable[Episode],
     plan: Plan,

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.alerts.model import (
-    CLASS,
+    EVENT_TYPE_OF,
     STORM,
     Card,
     Delivery,
@@ -47,7 +47,7 @@ from bot.core.words import plural
 
 
 @dataclass(frozen=True)
-class Situation:
+class RoutingContext:
     """What routing needs to know besides the events, loaded by the tick."""
 
     routes: Sequence[Route]
@@ -70,7 +70,7 @@ class _Batch:
     digests_touched: set[str] = field(default_factory=set)
 
 
-def plan(events: Sequence[Event], s: Situation) -> Plan:
+def plan(events: Sequence[Event], s: RoutingContext) -> Plan:
     out = Plan()
     batches: dict[str, _Batch] = defaultdict(_Batch)
     for event in events:
@@ -80,10 +80,10 @@ def plan(events: Sequence[Event], s: Situation) -> Plan:
     return out
 
 
-def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) -> None:
+def _place(event: Event, s: RoutingContext, batches: dict[str, _Batch], out: Plan) -> None:
     episode = event.episode
-    workspace, cls = episode.workspace, event.cls
-    want = {r.channel for r in s.routes if r.wants(workspace, cls)}
+    workspace, event_type = episode.workspace, event.event_type
+    want = {r.channel for r in s.routes if r.wants(workspace, event_type)}
     muted = event.kind != EventKind.REMINDER and any(m.covers(workspace, s.now) for m in s.mutes)
     linked = s.links.get(episode.id, {})
     for channel_id, (card, kind) in linked.items():
@@ -119,7 +119,7 @@ def _expected_card(event: Event, channel_id: str, routes: Sequence[Route]) -> bo
     """A recovery where the channel wanted the opening too: it was muted or routed later."""
     if event.kind != EventKind.RECOVERED:
         return False
-    opening = EventType.API if event.episode.is_api else CLASS[event.episode.kind]
+    opening = EventType.API if event.episode.is_api else EVENT_TYPE_OF[event.episode.kind]
     return any(
         r.channel == channel_id and r.wants(event.episode.workspace, opening) for r in routes
     )
@@ -138,7 +138,7 @@ def _record(event: Event, channel_id: str, state: str, payload: dict[str, Any]) 
     )
 
 
-def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
+def _compose(channel_id: str, batch: _Batch, s: RoutingContext, out: Plan) -> None:
     add = out.deliveries.append
     if len(batch.opens) > STORM:
         episodes = [event.episode for event in batch.opens]
