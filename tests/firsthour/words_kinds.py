@@ -487,7 +487,7 @@ def _modal(w: World) -> list[Shown]:
     shown: list[Shown] = [
         modals.config_view("dev", enabled=True, interval="10m", auto_apply=False, channel=None),
         modals.config_view("dev", enabled=None, interval=None, auto_apply=None, channel=None),
-        modals.confirm_view(modals.Meta(w="prod-db")),
+        modals.confirm_view(modals.Meta(workspace="prod-db")),
     ]
     for typed in ("30s", "8d", "abc", "", "5"):
         values = {
