@@ -45,7 +45,7 @@ def build_app(
         listener_executor=pool,
         raise_error_for_unhandled_request=False,
     )
-    app.use(once.middleware(once.Seen(deps.store)))
+    app.use(once.middleware(once.SeenRequests(deps.store)))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:

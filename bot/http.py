@@ -32,7 +32,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 def asgi_app(app: App, deps: Deps) -> Starlette:
     gate = AckGate()
     secret = Settings.secret(deps.settings.slack_signing_secret)
-    seen = once.Seen(deps.store)
+    seen = once.SeenRequests(deps.store)
     refusals = _Refusals()
 
     async def events(request: Request) -> Response:

@@ -19,7 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.model import API, Episode, Event, EventKind, Mute, Seen, digest_of
+from bot.alerts.model import (
+    SYNC_API_WORKSPACE,
+    Episode,
+    Event,
+    EventKind,
+    Mute,
+    WorkspaceSnapshot,
+    digest_of,
+)
 from bot.core.fleet import STALL_FLOOR, is_stalled
 from bot.core.words import adjective
 from bot.firestartr.models import Workspace, parse_time
@@ -29,13 +37,15 @@ API_FAILURES_TO_ALERT = 3
 
 @dataclass
 class Diff:
-    seen: dict[str, Seen] = field(default_factory=dict)  # new or changed rows
+    seen: dict[str, WorkspaceSnapshot] = field(default_factory=dict)  # new or changed rows
     removed: list[str] = field(default_factory=list)
     episodes: dict[str, Episode] = field(default_factory=dict)  # opened, changed or closed
     events: list[Event] = field(default_factory=list)
 
 
-def needs_conflicts(prev: Mapping[str, Seen], workspaces: Iterable[Workspace]) -> list[str]:
+def needs_conflicts(
+    prev: Mapping[str, WorkspaceSnapshot], workspaces: Iterable[Workspace]
+) -> list[str]:
     """Workspaces in conflict whose conflicts the last poll did not already read."""
     names = []
     for ws in workspaces:
@@ -52,7 +62,7 @@ def needs_conflicts(prev: Mapping[str, Seen], workspaces: Iterable[Workspace]) -
 
 
 def diff(
-    prev: Mapping[str, Seen],
+    prev: Mapping[str, WorkspaceSnapshot],
     open_episodes: Mapping[str, Episode],
     workspaces: Sequence[Workspace],
     now: datetime,
@@ -86,7 +96,7 @@ def diff(
             ws, before, episode, stalled, now, conflicts.get(ws.name), rebase
         )
         still_open = after is not None and after.closed_at is None
-        out.seen[ws.name] = Seen(
+        out.seen[ws.name] = WorkspaceSnapshot(
             ws.status,
             ws.message,
             ws.last_sync,
@@ -120,7 +130,7 @@ def _detected(found: Sequence[dict[str, Any]], now: datetime) -> datetime | None
     return min((m for m in moments if m is not None), default=None)
 
 
-def _fresh_sync(ws: Workspace, before: Seen | None, now: datetime) -> datetime | None:
+def _fresh_sync(ws: Workspace, before: WorkspaceSnapshot | None, now: datetime) -> datetime | None:
     """The time of the sync this listing reports, if it is news: a last_sync the previous poll
     had already seen belongs to an older sync, not to what just happened."""
     if before is not None and before.last_sync == ws.last_sync:
@@ -133,7 +143,7 @@ def _opening(
     problem: str,
     found: tuple[dict[str, Any], ...],
     now: datetime,
-    before: Seen | None,
+    before: WorkspaceSnapshot | None,
 ) -> Event:
     if problem == EventKind.CONFLICT and found:
         anchor = ",".join(sorted(str(c.get("id")) for c in found))
@@ -164,7 +174,7 @@ def _opening(
 
 def _transition(
     ws: Workspace,
-    before: Seen | None,
+    before: WorkspaceSnapshot | None,
     episode: Episode | None,
     stalled: bool,
     now: datetime,
@@ -254,7 +264,7 @@ def api_failed(health: ApiHealth, now: datetime, error: str) -> tuple[ApiHealth,
         return replace(health, failures=failures, since=since, error=error), None
     episode = Episode(
         id="ep_" + digest_of("api", since.isoformat()),
-        workspace=API,
+        workspace=SYNC_API_WORKSPACE,
         kind=EventKind.API,
         opened_at=since,
         status="down",

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from bot.core.events import EventType
 
-API = ""  # the workspace name of the Sync API's own episodes
+SYNC_API_WORKSPACE = ""  # the workspace of the Sync API's own episodes (stored; no real one is "")
 STORM = 5  # more new cards than this for one channel in one poll become one digest
 
 
@@ -32,7 +32,7 @@ class EventKind(StrEnum):
 
 
 # Event kind -> the subscription event type that routes it (bot.core.events.EventType).
-CLASS: dict[str, EventType] = {
+EVENT_TYPE_OF: dict[str, EventType] = {
     EventKind.FAILED: EventType.FAILED,
     EventKind.REPEAT: EventType.FAILED,
     EventKind.CONFLICT: EventType.CONFLICT,
@@ -52,7 +52,7 @@ def digest_of(*parts: object) -> str:
     return hashlib.sha1("|".join(str(p) for p in parts).encode()).hexdigest()[:16]  # noqa: S324
 
 
-class Seen(NamedTuple):
+class WorkspaceSnapshot(NamedTuple):
     """One workspace as the last poll saw it: the fields whose change can mean an event."""
 
     status: str
@@ -81,7 +81,7 @@ class Episode:
 
     @property
     def is_api(self) -> bool:
-        return self.workspace == API
+        return self.workspace == SYNC_API_WORKSPACE
 
     @property
     def problem(self) -> str:
@@ -109,12 +109,12 @@ class Event:
     note: str = ""  # why a card appears now (a reminder says which mute ended)
 
     @property
-    def cls(self) -> str:
+    def event_type(self) -> str:
         if self.episode.is_api:
             return EventType.API
         if self.kind == EventKind.REMINDER:
             return self.episode.problem
-        return CLASS[self.kind]
+        return EVENT_TYPE_OF[self.kind]
 
     @property
     def quiet(self) -> bool:
@@ -137,10 +137,10 @@ class Route:
     default: bool = False  # FSYNC_ALERT_CHANNEL: every workspace, every event
     created_by: str = ""
 
-    def wants(self, workspace: str, cls: str) -> bool:
-        if self.events and cls not in self.events:
+    def wants(self, workspace: str, event_type: str) -> bool:
+        if self.events and event_type not in self.events:
             return False
-        return workspace == API or fnmatchcase(workspace, self.glob)
+        return workspace == SYNC_API_WORKSPACE or fnmatchcase(workspace, self.glob)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +153,22 @@ class Mute:
 
     def matches(self, workspace: str) -> bool:
         # Only a mute of everything silences the Sync API's own alerts.
-        return self.glob == "*" if workspace == API else fnmatchcase(workspace, self.glob)
+        return (
+            self.glob == "*"
+            if workspace == SYNC_API_WORKSPACE
+            else fnmatchcase(workspace, self.glob)
+        )
 
     def covers(self, workspace: str, now: datetime) -> bool:
         return self.until > now and self.matches(workspace)
+
+
+class DeliveryOp(StrEnum):
+    """The Slack call a delivery makes; the values are the outbox `op` column: never change one."""
+
+    POST = "post"  # chat.postMessage: a new card or line in the channel
+    REPLY = "reply"  # chat.postMessage in the thread of the delivery's card
+    UPDATE = "update"  # chat.update of the delivery's card
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +177,7 @@ class Delivery:
 
     key: str
     channel: str
-    op: str  # post | reply | update
+    op: DeliveryOp
     card: str | None  # the card a post creates, or the card a reply or update is about
     payload: dict[str, Any]
     state: str = "pending"  # pending | muted | undeliverable (kept, never sent)

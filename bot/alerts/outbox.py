@@ -24,7 +24,7 @@ import sqlite_utils
 
 from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
-from bot.alerts.model import Delivery
+from bot.alerts.model import Delivery, DeliveryOp
 from bot.store import Store
 from bot.times import iso, now_iso
 
@@ -36,7 +36,7 @@ class Row:
     id: int
     key: str
     channel: str
-    op: str  # post | reply | update
+    op: DeliveryOp
     card: str | None
     payload: dict[str, Any]
     state: str
@@ -49,7 +49,7 @@ class Row:
     @property
     def maybe_posted(self) -> bool:
         """A post or reply that may already be in Slack: look before posting it again."""
-        return self.op != "update" and (self.ambiguous or self.state == "sending")
+        return self.op != DeliveryOp.UPDATE and (self.ambiguous or self.state == "sending")
 
 
 _COLUMNS = (
@@ -60,6 +60,7 @@ _COLUMNS = (
 
 def _row(raw: Sequence[Any]) -> Row:
     values = list(raw)
+    values[3] = DeliveryOp(values[3])
     values[5] = json.loads(values[5])
     values[9] = bool(values[9])
     return Row(*values)
@@ -111,7 +112,7 @@ class Outbox:
                 "claimed_by = NULL WHERE id = ?",
                 [ts, now_iso(), row.id],
             )
-            if row.op == "post" and row.card:
+            if row.op == DeliveryOp.POST and row.card:
                 repo.card_posted(db, row.card, ts)
 
     def finish(self, row: Row, state: str, error: str) -> None:
@@ -159,9 +160,9 @@ class Outbox:
     def superseded(self, row: Row) -> bool:
         """An edit with a newer edit of the same card queued behind it: only the last matters."""
         found = self.store.db.execute(
-            "SELECT 1 FROM alert_outbox WHERE card = ? AND op = 'update' AND id > ? "
+            "SELECT 1 FROM alert_outbox WHERE card = ? AND op = ? AND id > ? "
             "AND state = 'pending' LIMIT 1",
-            [row.card, row.id],
+            [row.card, DeliveryOp.UPDATE, row.id],
         ).fetchone()
         return found is not None
 

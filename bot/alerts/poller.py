@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from bot.alerts import conflicts, outbox, repo, route_repo, router
 from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
-from bot.alerts.model import Decision, Episode, Event, EventKind, Seen
+from bot.alerts.model import Decision, Episode, Event, EventKind, WorkspaceSnapshot
 from bot.alerts.render import Cards
 from bot.core.authz import Policy
 from bot.errors import RateLimited, SyncAPIError
@@ -78,7 +78,7 @@ class Poller(Worker):
         self.clock, self.interval, self.on_queued = clock, interval, on_queued
         self.metrics = metrics or Metrics()
         self.outcome = "ok"  # how the last tick ended, for the metrics
-        self.seen: dict[str, Seen] = {}
+        self.seen: dict[str, WorkspaceSnapshot] = {}
         self.open: dict[str, Episode] = {}
         self.health = ApiHealth()
         self._generation = -1
@@ -183,7 +183,7 @@ class Poller(Worker):
         if ended:
             after = {**self.open, **changes.episodes}
             events += reminders(ended, active, after.values(), now)
-        situation = router.Situation(
+        routing = router.RoutingContext(
             routes=route_repo.routes(db, self.default_channel),
             mutes=active,
             # The default channel is only ever held, never off: its alerts queue while it is gone.
@@ -195,7 +195,7 @@ class Poller(Worker):
             now=now,
             resolutions=self._resolutions(events),
         )
-        plan = router.plan(events, situation)
+        plan = router.plan(events, routing)
         changed = changes.seen or changes.removed or changes.episodes or events or ended
         if not changed and health == self.health:
             return

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from bot.alerts import route_repo
 from bot.alerts.diff import ApiHealth
-from bot.alerts.model import Card, Episode, Mute, Seen
+from bot.alerts.model import Card, Episode, Mute, WorkspaceSnapshot
 from bot.facts import Facts
 from bot.times import iso, maybe_iso, now_iso
 
@@ -32,13 +32,15 @@ def _dt(text: str | None) -> datetime | None:
 
 
 # --- snapshot and episodes -----------------------------------------------------------------------
-def load_snapshot(db: Db) -> dict[str, Seen]:
+def load_snapshot(db: Db) -> dict[str, WorkspaceSnapshot]:
     rows = db.execute(
         "SELECT name, status, message, last_sync, open_conflicts, stalled, episode "
         "FROM alert_snapshot"
     ).fetchall()
     return {
-        name: Seen(status, message, _dt(last_sync), open_conflicts or 0, bool(stalled), episode)
+        name: WorkspaceSnapshot(
+            status, message, _dt(last_sync), open_conflicts or 0, bool(stalled), episode
+        )
         for name, status, message, last_sync, open_conflicts, stalled, episode in rows
     }
 
@@ -153,7 +155,7 @@ def card_posted(db: Db, card: str, ts: str) -> None:
 def save_tick(
     db: Db,
     *,
-    seen: Mapping[str, Seen],
+    seen: Mapping[str, WorkspaceSnapshot],
     removed: Sequence[str],
     episodes: Iterable[Episode],
     cards: Sequence[Card],

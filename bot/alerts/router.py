@@ -26,10 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.alerts.model import (
-    CLASS,
+    EVENT_TYPE_OF,
     STORM,
     Card,
     Delivery,
+    DeliveryOp,
     Episode,
     Event,
     EventKind,
@@ -46,7 +47,7 @@ from bot.core.words import plural
 
 
 @dataclass(frozen=True)
-class Situation:
+class RoutingContext:
     """What routing needs to know besides the events, loaded by the tick."""
 
     routes: Sequence[Route]
@@ -69,7 +70,7 @@ class _Batch:
     digests_touched: set[str] = field(default_factory=set)
 
 
-def plan(events: Sequence[Event], s: Situation) -> Plan:
+def plan(events: Sequence[Event], s: RoutingContext) -> Plan:
     out = Plan()
     batches: dict[str, _Batch] = defaultdict(_Batch)
     for event in events:
@@ -79,10 +80,10 @@ def plan(events: Sequence[Event], s: Situation) -> Plan:
     return out
 
 
-def _place(event: Event, s: Situation, batches: dict[str, _Batch], out: Plan) -> None:
+def _place(event: Event, s: RoutingContext, batches: dict[str, _Batch], out: Plan) -> None:
     episode = event.episode
-    workspace, cls = episode.workspace, event.cls
-    want = {r.channel for r in s.routes if r.wants(workspace, cls)}
+    workspace, event_type = episode.workspace, event.event_type
+    want = {r.channel for r in s.routes if r.wants(workspace, event_type)}
     muted = event.kind != EventKind.REMINDER and any(m.covers(workspace, s.now) for m in s.mutes)
     linked = s.links.get(episode.id, {})
     for channel_id, (card, kind) in linked.items():
@@ -118,7 +119,7 @@ def _expected_card(event: Event, channel_id: str, routes: Sequence[Route]) -> bo
     """A recovery where the channel wanted the opening too: it was muted or routed later."""
     if event.kind != EventKind.RECOVERED:
         return False
-    opening = EventType.API if event.episode.is_api else CLASS[event.episode.kind]
+    opening = EventType.API if event.episode.is_api else EVENT_TYPE_OF[event.episode.kind]
     return any(
         r.channel == channel_id and r.wants(event.episode.workspace, opening) for r in routes
     )
@@ -128,7 +129,7 @@ def _record(event: Event, channel_id: str, state: str, payload: dict[str, Any]) 
     return Delivery(
         key=f"{state}:{channel_id}:{event.key}",
         channel=channel_id,
-        op="post",
+        op=DeliveryOp.POST,
         card=None,
         payload=payload,
         state=state,
@@ -137,15 +138,15 @@ def _record(event: Event, channel_id: str, state: str, payload: dict[str, Any]) 
     )
 
 
-def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
+def _compose(channel_id: str, batch: _Batch, s: RoutingContext, out: Plan) -> None:
     add = out.deliveries.append
     if len(batch.opens) > STORM:
         episodes = [event.episode for event in batch.opens]
         key = f"digest:{digest_of(*sorted(e.id for e in episodes))}:{channel_id}"
         out.cards.append(Card(key, channel_id, "digest", tuple(e.id for e in episodes)))
-        add(_delivery(key, channel_id, "post", key, s.cards.digest(episodes), "digest"))
+        add(_delivery(key, channel_id, DeliveryOp.POST, key, s.cards.digest(episodes), "digest"))
         for n, page in enumerate(s.cards.digest_details(episodes)):
-            add(_delivery(f"{key}:detail:{n}", channel_id, "reply", key, page, "digest"))
+            add(_delivery(f"{key}:detail:{n}", channel_id, DeliveryOp.REPLY, key, page, "digest"))
     else:
         for event in batch.opens:
             key = f"card:{event.episode.id}:{channel_id}"
@@ -153,15 +154,27 @@ def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
             payload = s.cards.episode_card(
                 event.episode, s.policy, note=event.note, resolutions=s.resolutions
             )
-            add(_delivery(key, channel_id, "post", key, payload, event.kind, event.episode.id))
+            add(
+                _delivery(
+                    key, channel_id, DeliveryOp.POST, key, payload, event.kind, event.episode.id
+                )
+            )
     for card, event in batch.updates.items():
         payload = s.cards.episode_card(event.episode, s.policy, resolutions=s.resolutions)
         key = f"update:{card}:{event.key}"
-        add(_delivery(key, channel_id, "update", card, payload, event.kind, event.episode.id))
+        add(
+            _delivery(
+                key, channel_id, DeliveryOp.UPDATE, card, payload, event.kind, event.episode.id
+            )
+        )
     for card in sorted(batch.digests_touched):
         # A digest only moves forward (more of its workspaces back), so its content is its key.
         payload = s.cards.digest(s.members(card))
-        add(_delivery(f"update:{card}:{_hash(payload)}", channel_id, "update", card, payload))
+        add(
+            _delivery(
+                f"update:{card}:{_hash(payload)}", channel_id, DeliveryOp.UPDATE, card, payload
+            )
+        )
     for card, events in batch.digest_news.items():
         for part, broadcast in _by_recovery(events):
             tag = digest_of(*sorted(e.key for e in part))
@@ -169,19 +182,31 @@ def _compose(channel_id: str, batch: _Batch, s: Situation, out: Plan) -> None:
             for n, page in enumerate(s.cards.news(part, title)):
                 if broadcast and n == 0:
                     page["reply_broadcast"] = True
-                add(_delivery(f"news:{card}:{tag}:{n}", channel_id, "reply", card, page, "news"))
+                add(
+                    _delivery(
+                        f"news:{card}:{tag}:{n}", channel_id, DeliveryOp.REPLY, card, page, "news"
+                    )
+                )
     if len(batch.replies) > STORM:
         events = [event for event, _ in batch.replies]
         tag = digest_of(*sorted(e.key for e in events))
         for n, page in enumerate(s.cards.news(events, f"News of {plural(len(events), 'alert')}")):
-            add(_delivery(f"news:{channel_id}:{tag}:{n}", channel_id, "post", None, page, "news"))
+            add(
+                _delivery(
+                    f"news:{channel_id}:{tag}:{n}", channel_id, DeliveryOp.POST, None, page, "news"
+                )
+            )
         return
     for event, card in batch.replies:
         payload = s.cards.reply(event, s.resolutions)
         if event.kind == EventKind.RECOVERED:
             payload["reply_broadcast"] = True
         key = f"reply:{card}:{event.key}"
-        add(_delivery(key, channel_id, "reply", card, payload, event.kind, event.episode.id))
+        add(
+            _delivery(
+                key, channel_id, DeliveryOp.REPLY, card, payload, event.kind, event.episode.id
+            )
+        )
 
 
 def _by_recovery(events: list[Event]) -> list[tuple[list[Event], bool]]:
@@ -193,7 +218,7 @@ def _by_recovery(events: list[Event]) -> list[tuple[list[Event], bool]]:
 def _delivery(
     key: str,
     channel_id: str,
-    op: str,
+    op: DeliveryOp,
     card: str | None,
     payload: dict[str, Any],
     kind: str = "",

@@ -35,7 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts.lease import Lease
-from bot.alerts.model import Delivery
+from bot.alerts.model import Delivery, DeliveryOp
 from bot.alerts.outbox import Outbox, Row
 from bot.alerts.render import Notices
 from bot.metrics import Metrics
@@ -106,7 +106,7 @@ class Sender(Worker):
         soonest = 2.0
         for row in self.outbox.heads():
             ready = row.next_at
-            if row.op != "update":
+            if row.op != DeliveryOp.UPDATE:
                 ready = max(ready, self._ready_at.get(row.channel, 0.0))
             if row.state == "sending":
                 ready = max(ready, row.claimed_until or 0.0)
@@ -120,13 +120,13 @@ class Sender(Worker):
 
     def _deliver(self, row: Row) -> None:
         ts = None
-        if row.op in ("reply", "update"):
+        if row.op in (DeliveryOp.REPLY, DeliveryOp.UPDATE):
             ts = self.outbox.card_ts(row.card)
             if ts is None:
                 self.outbox.finish(row, "failed", "its card was never posted")
                 self.metrics.alert_failed("card_missing")
                 return
-        if row.op == "update" and self.outbox.superseded(row):
+        if row.op == DeliveryOp.UPDATE and self.outbox.superseded(row):
             self.outbox.finish(row, "skipped", "a newer update follows")
             return
         if row.maybe_posted:
@@ -149,11 +149,11 @@ class Sender(Worker):
     def _call(self, row: Row, ts: str | None) -> Any:
         try:
             payload = dict(row.payload)
-            if row.op == "update":
+            if row.op == DeliveryOp.UPDATE:
                 if ts is None:  # _deliver finds the card's ts before any update
                     raise ValueError(f"update {row.key} has no card to update")
                 return self.web.chat_update(channel=row.channel, ts=ts, **payload)
-            if row.op == "reply":
+            if row.op == DeliveryOp.REPLY:
                 payload["thread_ts"] = ts
             return self.web.chat_postMessage(
                 channel=row.channel,
@@ -163,7 +163,7 @@ class Sender(Worker):
                 **payload,
             )
         finally:
-            if row.op != "update":  # counted from the answer: Slack sees the gap it wants
+            if row.op != DeliveryOp.UPDATE:  # counted from the answer: Slack sees the gap it wants
                 self._ready_at[row.channel] = max(
                     self._ready_at.get(row.channel, 0.0), self.clock() + self.pace
                 )
@@ -201,7 +201,7 @@ class Sender(Worker):
             log.error("Slack refuses the bot token (%s); alerts wait %d s", error, AUTH_PAUSE)
             self._paused_until = self.clock() + AUTH_PAUSE
             self.outbox.release(row, next_at=self._paused_until, error=error, count=False)
-        elif (error in CARD_GONE and row.op == "update") or status == 200:
+        elif (error in CARD_GONE and row.op == DeliveryOp.UPDATE) or status == 200:
             # Slack read the request and said no: sending the same again cannot help.
             log.error("Slack refused alert %s in %s: %s", row.key, row.channel, error)
             self.outbox.finish(row, "failed", error)
@@ -261,7 +261,9 @@ class Sender(Worker):
         # No default channel to tell them in (or it is the one gone): a DM to each admin.
         targets = [default] if usable and default else list(self.admins)
         return [
-            Delivery(f"notice:{channel}:{error}:{stamp}:{target}", target, "post", None, payload)
+            Delivery(
+                f"notice:{channel}:{error}:{stamp}:{target}", target, DeliveryOp.POST, None, payload
+            )
             for target in targets
         ]
 
@@ -277,7 +279,7 @@ class Sender(Worker):
     def _already_posted(self, row: Row, thread_ts: str | None) -> str | None:
         """The ts of a message already carrying this row's key, or None (also when unknown)."""
         args = {"channel": row.channel, "include_all_metadata": "true", "limit": "200"}
-        if row.op == "reply":
+        if row.op == DeliveryOp.REPLY:
             method, args["ts"] = "conversations.replies", str(thread_ts)
         else:
             oldest = datetime.fromisoformat(row.created_at).timestamp() - 60

@@ -1,6 +1,6 @@
 """The event types an alert route can ask for (`/fsync subscribe <glob> [types]`). Defined in the
 core because the command parser checks them; the alert pipeline maps its finer event kinds onto
-these (bot.alerts.model.CLASS). The values are what stored routes hold, so they never change."""
+these (bot.alerts.model.EVENT_TYPE_OF). The values are what stored routes hold, never changed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`parse(text) -> Command`: the `/fsync` grammar, as a pure function.
+"""`parse(text) -> Command`: the `/fsync` grammar, as a pure function (the types: command.py).
 
 Every refusal is a UsageError whose message says what was wrong and what to type instead.
 """
@@ -6,8 +6,22 @@ Every refusal is a UsageError whose message says what was wrong and what to type
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from bot.core.command import (
+    Audit,
+    ChangeConfig,
+    Command,
+    Conflicts,
+    Help,
+    Mute,
+    ShowConfig,
+    Status,
+    Subscribe,
+    Subscriptions,
+    Sync,
+    Unmute,
+    Unsubscribe,
+)
 from bot.core.durations import check_bounds, normalise_interval, parse_duration
 from bot.core.events import EVENT_TYPES
 from bot.errors import UsageError
@@ -28,17 +42,6 @@ _BOOL = {
 }
 _GLOB = re.compile(r"^[A-Za-z0-9*?\[\]._-]{1,90}$")
 MAX_TEXT = 2000
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    workspace: str | None = None
-    changes: dict[str, object] = field(default_factory=dict)
-    glob: str | None = None
-    events: tuple[str, ...] = ()
-    seconds: int | None = None
-    reason: str = ""
 
 
 # One line per subcommand: (usage, what it does, example). /fsync help and the README use this.
@@ -161,21 +164,24 @@ def parse(text: str) -> Command:
         raise UsageError("That command is too long. Type `/fsync help` for the list of commands.")
     tokens = text.split()
     if not tokens:
-        return Command("help")
+        return Help()
     name, args = tokens[0].lower(), tokens[1:]
     if name in ("help", "-h", "--help", "?"):
-        return Command("help")
+        return Help()
     if name in ("status", "conflicts", "audit"):
         if len(args) > 1:
             raise UsageError(f"`{name}` takes at most one workspace. {_usage(name)}")
-        return Command(name, workspace=_workspace(args[0]) if args else None)
+        workspace = _workspace(args[0]) if args else None
+        if name == "status":
+            return Status(workspace)
+        return Conflicts(workspace) if name == "conflicts" else Audit(workspace)
     if name == "sync":
         if len(args) != 1:
             raise UsageError(f"`sync` needs exactly one workspace. {_usage('sync')}")
-        return Command("sync", workspace=_workspace(args[0]))
+        return Sync(_workspace(args[0]))
     if name == "config":
         if not args:
-            return Command("config")
+            return ShowConfig()
         if "=" in args[0]:
             changes = _config_changes(args)
             bad = set(changes) - {"enabled", "conflict_resolution"}
@@ -184,13 +190,14 @@ def parse(text: str) -> Command:
                     f"`{sorted(bad)[0]}` is set per workspace: "
                     f"`/fsync config <workspace> {sorted(bad)[0]}=...`."
                 )
-            return Command("config", changes=changes)
+            return ChangeConfig(None, changes)
         changes = _config_changes(args[1:])
         if "conflict_resolution" in changes:
             raise UsageError(
                 "`conflict_resolution` is global: `/fsync config conflict_resolution=manual`."
             )
-        return Command("config", workspace=_workspace(args[0]), changes=changes)
+        workspace = _workspace(args[0])
+        return ChangeConfig(workspace, changes) if changes else ShowConfig(workspace)
     if name in ("subscribe", "unsubscribe", "unmute"):
         if not args:
             raise UsageError(f"`{name}` needs a workspace or pattern. {_usage(name)}")
@@ -198,10 +205,11 @@ def parse(text: str) -> Command:
         if name == "unmute":
             if len(args) > 1:
                 raise UsageError(f"`{name}` takes one pattern. {_usage(name)}")
-            return Command(name, glob=glob)
-        return Command(name, glob=glob, events=_events(args[1:]))
+            return Unmute(glob)
+        events = _events(args[1:])
+        return Subscribe(glob, events) if name == "subscribe" else Unsubscribe(glob, events)
     if name == "subscriptions":
-        return Command("subscriptions")
+        return Subscriptions()
     if name == "mute":
         if len(args) < 2:
             raise UsageError(f"`mute` needs a pattern and a duration. {_usage('mute')}")
@@ -213,7 +221,7 @@ def parse(text: str) -> Command:
             except UsageError:
                 continue
             check_bounds(" ".join(args[1:cut]), seconds, 60, 30 * 86400, "a mute lasts")
-            return Command("mute", glob=glob, seconds=seconds, reason=" ".join(args[cut:])[:200])
+            return Mute(glob, seconds, reason=" ".join(args[cut:])[:200])
         parse_duration(args[1])  # raises the helpful message
     meant = did_you_mean(name, SUBCOMMANDS, show="`/fsync {}`")
     if meant:

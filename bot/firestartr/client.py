@@ -79,7 +79,7 @@ class SyncClient(Sending):
         self.max_wait = max_wait
         self._sleep = sleep
         self._features = Features(self._limiter.clock, feature_recheck)
-        self._last_fleet = reading.Reuse()
+        self._last_fleet = reading.ListingCache()
         self.last_ok_at: datetime | None = None
 
     @classmethod

@@ -1,7 +1,8 @@
 """Turn what the Sync API said (or failed to say) into bot.errors, with messages people can act on.
 
-Messages are plain text; the Slack layer escapes them. They never carry the API key: nothing here
-sees a request's headers.
+Messages are text with `code` spans around the names and ids they quote (each passed through
+`shown`); the Slack layer escapes `&`, `<` and `>` and keeps the spans. They never carry the API
+key: nothing here sees a request's headers.
 """
 
 from __future__ import annotations

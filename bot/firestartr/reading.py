@@ -46,7 +46,7 @@ def read_model(response: httpx.Response, model: type[M]) -> M:
     return validate(response, read_json(response), model)
 
 
-class Reuse:
+class ListingCache:
     """The models of the last listing by name: an item unchanged since then is not read again.
 
     The fleet is listed on every poll and ~99% of its items are the same as last time, while
@@ -77,19 +77,19 @@ class Reuse:
 
 
 def read_items(
-    response: httpx.Response, key: str, model: type[M], reuse: Reuse | None = None
+    response: httpx.Response, key: str, model: type[M], cache: ListingCache | None = None
 ) -> list[M]:
     """`{key: [item, ...]}` (or a bare list) as models."""
     data = read_json(response)
     items = data.get(key) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise failures.unexpected(response)
-    last = reuse.last() if reuse is not None else {}
+    last = cache.last() if cache is not None else {}
     kept: dict[str, tuple[int, Any]] = {}
     out: list[M] = []
     # The loop runs for every workspace on every poll: one hash and one lookup when unchanged.
     for item in items:
-        raw = item.get("name") if reuse is not None and type(item) is dict else None
+        raw = item.get("name") if cache is not None and type(item) is dict else None
         name = raw if type(raw) is str else None
         digest: int | None = None
         if name is not None:
@@ -111,8 +111,8 @@ def read_items(
         if name is not None and digest is not None:
             kept[name] = (digest, found)
         out.append(found)
-    if reuse is not None:
-        reuse.keep(kept)
+    if cache is not None:
+        cache.keep(kept)
     return out
 
 

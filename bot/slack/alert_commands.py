@@ -7,15 +7,15 @@ the line said in the channel).
 from __future__ import annotations
 
 import logging
+from typing import assert_never
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts.service import AlertsService
-from bot.core.parser import Command
+from bot.core.command import AlertCommand, Mute, Subscribe, Subscriptions, Unmute, Unsubscribe
 from bot.slack import alert_notices
 from bot.slack import alert_panels as panels
-from bot.slack.deps import Deps
 from bot.slack.request import Request
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,7 @@ INVITE = (
 )
 
 
-def _alerts(deps: Deps) -> AlertsService:
-    assert deps.alerts is not None  # commands.py offers these only when alerts are built
-    return deps.alerts
-
-
-def subscribe(deps: Deps, cmd: Command, req: Request) -> None:
-    assert cmd.glob is not None
-    alerts = _alerts(deps)
+def subscribe(alerts: AlertsService, cmd: Subscribe, req: Request) -> None:
     events = alerts.may_subscribe(req.user, req.channel, cmd.glob, cmd.events)
     problem = _can_post(req.client, req.channel)
     if problem is None:
@@ -77,17 +70,16 @@ def _can_post(client: WebClient, channel_id: str) -> str | None:
     return None
 
 
-def unsubscribe(deps: Deps, cmd: Command, req: Request) -> None:
-    assert cmd.glob is not None
-    left = _alerts(deps).unsubscribe(req.user, req.channel, cmd.glob, cmd.events)
+def unsubscribe(alerts: AlertsService, cmd: Unsubscribe, req: Request) -> None:
+    left = alerts.unsubscribe(req.user, req.channel, cmd.glob, cmd.events)
     req.answer_and_announce(
         panels.unsubscribed(cmd.glob, left),
         panels.unsubscribed_line(cmd.glob, cmd.events if left else (), req.user),
     )
 
 
-def subscriptions(deps: Deps, cmd: Command, req: Request) -> None:
-    found = _alerts(deps).listing(req.user, req.channel)
+def subscriptions(alerts: AlertsService, cmd: Subscriptions, req: Request) -> None:
+    found = alerts.listing(req.user, req.channel)
     req.answer(
         panels.routes_message(
             found.routes, found.disabled, found.mutes, found.now, everywhere=found.everywhere
@@ -95,18 +87,16 @@ def subscriptions(deps: Deps, cmd: Command, req: Request) -> None:
     )
 
 
-def mute(deps: Deps, cmd: Command, req: Request) -> None:
-    assert cmd.glob is not None and cmd.seconds is not None
-    done = _alerts(deps).mute(req.user, cmd.glob, cmd.seconds, cmd.reason)
+def mute(alerts: AlertsService, cmd: Mute, req: Request) -> None:
+    done = alerts.mute(req.user, cmd.glob, cmd.seconds, cmd.reason)
     req.answer_and_announce(
         panels.muted(done.mute, done.matching, done.now, done.hint),
         panels.muted_line(done.mute, done.now),
     )
 
 
-def unmute(deps: Deps, cmd: Command, req: Request) -> None:
-    assert cmd.glob is not None
-    _alerts(deps).unmute(req.user, cmd.glob)
+def unmute(alerts: AlertsService, cmd: Unmute, req: Request) -> None:
+    alerts.unmute(req.user, cmd.glob)
     req.answer_and_announce(panels.unmuted(cmd.glob), panels.unmuted_line(cmd.glob, req.user))
 
 
@@ -122,10 +112,18 @@ def home_blocks(alerts: AlertsService) -> list[dict]:
     return panels.home_blocks(found.routes, found.disabled, found.mutes, found.now)
 
 
-HANDLERS = {
-    "subscribe": subscribe,
-    "unsubscribe": unsubscribe,
-    "subscriptions": subscriptions,
-    "mute": mute,
-    "unmute": unmute,
-}
+def run(alerts: AlertsService, cmd: AlertCommand, req: Request) -> None:
+    """Answer an alert subcommand (commands.py offers them only when alerts are built)."""
+    match cmd:
+        case Subscribe():
+            subscribe(alerts, cmd, req)
+        case Unsubscribe():
+            unsubscribe(alerts, cmd, req)
+        case Subscriptions():
+            subscriptions(alerts, cmd, req)
+        case Mute():
+            mute(alerts, cmd, req)
+        case Unmute():
+            unmute(alerts, cmd, req)
+        case _:
+            assert_never(cmd)

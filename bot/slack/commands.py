@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, assert_never
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core.parser import Command, parse
+from bot.core.command import (
+    Audit,
+    ChangeConfig,
+    Command,
+    Conflicts,
+    Help,
+    Mute,
+    ShowConfig,
+    Status,
+    Subscribe,
+    Subscriptions,
+    Sync,
+    Unmute,
+    Unsubscribe,
+)
+from bot.core.parser import parse
 from bot.errors import UsageError
 from bot.slack import alert_commands, config_views, reply, views
 from bot.slack.deps import Deps
@@ -18,10 +34,9 @@ from bot.slack.request import Request
 from bot.slack.starting import start_sync
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Deps, Command, Request], None]
 
 
-def status(deps: Deps, cmd: Command, req: Request) -> None:
+def status(deps: Deps, cmd: Status, req: Request) -> None:
     now = deps.clock()
     if cmd.workspace:
         ws, fleet, conflicts = deps.service.workspace(cmd.workspace)
@@ -31,8 +46,7 @@ def status(deps: Deps, cmd: Command, req: Request) -> None:
     req.answer(views.status_overview(deps.service.fleet(), now, mutes=deps.mutes_by_workspace()))
 
 
-def sync(deps: Deps, cmd: Command, req: Request) -> None:
-    assert cmd.workspace is not None
+def sync(deps: Deps, cmd: Sync, req: Request) -> None:
     start_sync(
         deps,
         req.client,
@@ -44,13 +58,14 @@ def sync(deps: Deps, cmd: Command, req: Request) -> None:
     )
 
 
-def config(deps: Deps, cmd: Command, req: Request) -> None:
-    if not cmd.changes:
-        if cmd.workspace:
-            req.answer(config_views.workspace_config(*deps.service.workspace_config(cmd.workspace)))
-            return
-        req.answer(config_views.config_overview(deps.service.config()))
+def show_config(deps: Deps, cmd: ShowConfig, req: Request) -> None:
+    if cmd.workspace:
+        req.answer(config_views.workspace_config(*deps.service.workspace_config(cmd.workspace)))
         return
+    req.answer(config_views.config_overview(deps.service.config()))
+
+
+def change_config(deps: Deps, cmd: ChangeConfig, req: Request) -> None:
     change = deps.service.change_config(req.user, cmd.workspace, cmd.changes)
     answer = config_views.config_changed(change, req.user)
     if change.before == change.after:
@@ -61,24 +76,43 @@ def config(deps: Deps, cmd: Command, req: Request) -> None:
     )
 
 
-def conflicts(deps: Deps, cmd: Command, req: Request) -> None:
+def conflicts(deps: Deps, cmd: Conflicts, req: Request) -> None:
     found = deps.service.conflicts(cmd.workspace)
     listing = views.conflicts_message(found, deps.policy, cmd.workspace)
     req.answer(views.for_role(listing, deps.policy, deps.service.role(req.user)))
 
 
-def audit(deps: Deps, cmd: Command, req: Request) -> None:
+def audit(deps: Deps, cmd: Audit, req: Request) -> None:
     entries = deps.service.audit(cmd.workspace)
     req.answer(views.audit_message(entries, cmd.workspace, deps.clock()))
 
 
-HANDLERS: dict[str, Handler] = {
-    "status": status,
-    "sync": sync,
-    "config": config,
-    "conflicts": conflicts,
-    "audit": audit,
-}
+def _help(req: Request) -> None:
+    req.answer(views.help_message())
+
+
+def handler(deps: Deps, cmd: Command) -> Callable[[Request], None] | None:
+    """What answers `cmd`; None when this fsync offers no such command (built without alerts).
+    mypy checks that every subcommand has its case."""
+    match cmd:
+        case Help():
+            return _help
+        case Status():
+            return partial(status, deps, cmd)
+        case Sync():
+            return partial(sync, deps, cmd)
+        case ShowConfig():
+            return partial(show_config, deps, cmd)
+        case ChangeConfig():
+            return partial(change_config, deps, cmd)
+        case Conflicts():
+            return partial(conflicts, deps, cmd)
+        case Audit():
+            return partial(audit, deps, cmd)
+        case Subscribe() | Unsubscribe() | Subscriptions() | Mute() | Unmute():
+            return None if deps.alerts is None else partial(alert_commands.run, deps.alerts, cmd)
+        case _:
+            assert_never(cmd)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -94,13 +128,11 @@ def register(app: App, deps: Deps) -> None:
         except UsageError as exc:
             ack(response_type="ephemeral", **views.error_message(exc))
             return "refused"
-        if cmd.name == "help":
+        if isinstance(cmd, Help):
             ack(response_type="ephemeral", **views.help_message())
             return None
-        handler = HANDLERS.get(cmd.name)
-        if handler is None and deps.alerts is not None:
-            handler = alert_commands.HANDLERS.get(cmd.name)
-        if handler is None:
+        answer = handler(deps, cmd)
+        if answer is None:
             ack(
                 response_type="ephemeral",
                 **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")),
@@ -108,5 +140,5 @@ def register(app: App, deps: Deps) -> None:
             return "refused"
         ack()
         after_ack(context)
-        handler(deps, cmd, Request(body, respond, client))
+        answer(Request(body, respond, client))
         return None

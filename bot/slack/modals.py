@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,9 +20,18 @@ from bot.slack.posting import post_once
 
 
 class Meta(BaseModel):
-    w: str
-    channel: str | None = None
-    changes: dict[str, Any] | None = None
+    """What the Edit config modal carries in `private_metadata` from one step to the next. On
+    the wire `workspace` keeps its short key `w` (as ActionValue's fields do), so a modal
+    opened before the field had a name still decodes."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    workspace: str = Field(alias="w")
+    channel: str | None = None  # the channel it was opened from; None: answers go by DM
+    changes: dict[str, Any] | None = None  # set when the auto_apply confirmation is shown
+
+    def encode(self) -> str:
+        return self.model_dump_json(by_alias=True)
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -60,7 +69,7 @@ def config_view(
     return {
         "type": "modal",
         "callback_id": View.EDIT_CONFIG,
-        "private_metadata": Meta(w=workspace, channel=channel).model_dump_json(),
+        "private_metadata": Meta(workspace=workspace, channel=channel).encode(),
         "title": {"type": "plain_text", "text": "Edit sync config"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -82,13 +91,13 @@ def confirm_view(meta: Meta) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": View.CONFIRM_AUTO_APPLY,
-        "private_metadata": meta.model_dump_json(),
+        "private_metadata": meta.encode(),
         "title": {"type": "plain_text", "text": "Turn on auto-apply?"},
         "submit": {"type": "plain_text", "text": "Turn it on"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(
-                f":warning: With auto-apply on, syncs of *{esc(meta.w)}* change real "
+                f":warning: With auto-apply on, syncs of *{esc(meta.workspace)}* change real "
                 "infrastructure without review. Save these changes?"
             )
         ],
@@ -150,7 +159,7 @@ def _apply(
     deps: Deps, client: WebClient, user: str, meta: Meta, changes: dict[str, Any], confirmed: bool
 ) -> None:
     try:
-        change = deps.service.change_config(user, meta.w, changes, confirmed=confirmed)
+        change = deps.service.change_config(user, meta.workspace, changes, confirmed=confirmed)
     except Confirm as exc:
         _tell(client, user, meta.channel, views.confirm_prompt(exc))
         return
@@ -188,7 +197,7 @@ def register(app: App, deps: Deps) -> None:
             return
         user = (body.get("user") or {}).get("id", "")
         cached = deps.service.cached_fleet()
-        ws = cached.find(meta.w) if cached else None
+        ws = cached.find(meta.workspace) if cached else None
         if changes.get("auto_apply") and not (ws and ws.auto_apply):
             ack(
                 response_action="update",

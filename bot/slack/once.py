@@ -32,7 +32,7 @@ WINDOW = 300.0
 ACK_PATH_WAIT = 1.0
 
 
-class Seen:
+class SeenRequests:
     """The durable "have we acted on this already?" record."""
 
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
@@ -85,7 +85,7 @@ def identity(body: dict[str, Any]) -> str | None:
     return f"click:{digest}"
 
 
-def middleware(seen: Seen) -> Callable[..., BoltResponse | None]:
+def middleware(seen: SeenRequests) -> Callable[..., BoltResponse | None]:
     """A Bolt global middleware: a repeat is acknowledged (200, empty) and goes no further."""
 
     # Bolt passes the continuation by this name.

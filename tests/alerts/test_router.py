@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.alerts.model import Episode, Event, Mute, Plan, Route
-from bot.alerts.router import Situation, plan
+from bot.alerts.router import RoutingContext, plan
 from bot.slack import alert_cards
 from tests.alerts.blockkit import assert_valid, shown
 from tests.alerts.conftest import NOW, POLICY
@@ -31,15 +31,15 @@ def recovered(name: str) -> Event:
     return news(name, "recovered", status="success", closed_at=NOW, closed_how="recovered")
 
 
-def situation(
+def routing(
     routes: Sequence[Route] = (DEFAULT,),
     *,
     mutes: Sequence[Mute] = (),
     disabled: frozenset[str] = frozenset(),
     links: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
     members: Sequence[Episode] = (),
-) -> Situation:
-    return Situation(
+) -> RoutingContext:
+    return RoutingContext(
         routes=routes,
         mutes=mutes,
         disabled=disabled,
@@ -62,7 +62,7 @@ def card_of(name: str, channel: str = "CALERTS") -> dict[str, dict[str, tuple[st
 
 def test_one_card_per_episode_and_channel() -> None:
     routes = [DEFAULT, Route("CPROD", "prod*", frozenset({"failed"}))]
-    result = plan([opened("prod-1"), opened("dev-1")], situation(routes))
+    result = plan([opened("prod-1"), opened("dev-1")], routing(routes))
     assert summary(result) == [
         ("CALERTS", "post", "pending"),
         ("CALERTS", "post", "pending"),
@@ -89,12 +89,12 @@ def test_one_card_per_episode_and_channel() -> None:
 def test_a_route_takes_only_the_events_it_names(events: set[str], expected: list[str]) -> None:
     route = Route("CSUB", "*", frozenset(events))
     happening = [opened("a", "failed"), opened("b", "conflict"), opened("c", "stalled")]
-    result = plan(happening, situation([route]))
+    result = plan(happening, routing([route]))
     assert sorted(d.kind for d in result.deliveries) == expected
 
 
 def test_more_than_five_new_cards_become_one_digest_with_the_detail_in_its_thread() -> None:
-    result = plan([opened(f"ws-{n}") for n in range(6)], situation())
+    result = plan([opened(f"ws-{n}") for n in range(6)], routing())
     ops = summary(result)
     assert ops[0] == ("CALERTS", "post", "pending") and set(ops[1:]) == {
         ("CALERTS", "reply", "pending")
@@ -106,19 +106,19 @@ def test_more_than_five_new_cards_become_one_digest_with_the_detail_in_its_threa
 
 
 def test_five_new_cards_stay_cards() -> None:
-    result = plan([opened(f"ws-{n}") for n in range(5)], situation())
+    result = plan([opened(f"ws-{n}") for n in range(5)], routing())
     assert [c.kind for c in result.cards] == ["card"] * 5
 
 
 def test_the_storm_threshold_is_per_channel() -> None:
     routes = [DEFAULT, Route("CFEW", "ws-1*")]
-    result = plan([opened(f"ws-{n}") for n in range(12)], situation(routes))
+    result = plan([opened(f"ws-{n}") for n in range(12)], routing(routes))
     kinds = sorted((c.channel, c.kind) for c in result.cards)
     assert kinds == [("CALERTS", "digest"), ("CFEW", "card"), ("CFEW", "card"), ("CFEW", "card")]
 
 
 def test_news_updates_the_card_and_replies_in_its_thread() -> None:
-    result = plan([news("a", "failed", message="worse", failures=2)], situation(links=card_of("a")))
+    result = plan([news("a", "failed", message="worse", failures=2)], routing(links=card_of("a")))
     assert summary(result) == [("CALERTS", "update", "pending"), ("CALERTS", "reply", "pending")]
     update, reply = result.deliveries
     assert update.card == reply.card == "card:ep_a:CALERTS"
@@ -126,7 +126,7 @@ def test_news_updates_the_card_and_replies_in_its_thread() -> None:
 
 
 def test_only_the_recovery_is_broadcast() -> None:
-    result = plan([recovered("a")], situation(links=card_of("a")))
+    result = plan([recovered("a")], routing(links=card_of("a")))
     update, reply = result.deliveries
     assert reply.payload["reply_broadcast"] is True
     assert "back to success" in update.payload["text"]
@@ -143,42 +143,42 @@ def test_only_the_recovery_is_broadcast() -> None:
 def test_which_news_replies_and_which_opens_a_card(
     kind: str, with_card: list[str], without_card: list[str]
 ) -> None:
-    assert [op for _, op, _ in summary(plan([news("a", kind)], situation(links=card_of("a"))))] == (
+    assert [op for _, op, _ in summary(plan([news("a", kind)], routing(links=card_of("a"))))] == (
         with_card
     )
-    assert [op for _, op, _ in summary(plan([news("a", kind)], situation()))] == without_card
+    assert [op for _, op, _ in summary(plan([news("a", kind)], routing()))] == without_card
 
 
 def test_a_card_is_kept_true_even_when_the_route_does_not_want_the_news() -> None:
     route = Route("CFAIL", "*", frozenset({"failed"}))
-    result = plan([recovered("a")], situation([route], links=card_of("a", "CFAIL")))
+    result = plan([recovered("a")], routing([route], links=card_of("a", "CFAIL")))
     assert summary(result) == [("CFAIL", "update", "pending")]
 
 
 def test_muted_events_are_recorded_not_sent_but_cards_stay_true() -> None:
     mutes = [Mute("a*", NOW + timedelta(hours=1))]
-    result = plan([opened("a1"), opened("b1")], situation(mutes=mutes))
+    result = plan([opened("a1"), opened("b1")], routing(mutes=mutes))
     assert sorted(summary(result)) == [("CALERTS", "post", "muted"), ("CALERTS", "post", "pending")]
     assert [c.key for c in result.cards] == ["card:ep_b1:CALERTS"]
-    result = plan([recovered("a1")], situation(mutes=mutes, links=card_of("a1")))
+    result = plan([recovered("a1")], routing(mutes=mutes, links=card_of("a1")))
     assert summary(result) == [("CALERTS", "post", "muted"), ("CALERTS", "update", "pending")]
 
 
 def test_an_expired_mute_mutes_nothing() -> None:
     mutes = [Mute("a*", NOW - timedelta(seconds=1))]
-    assert summary(plan([opened("a1")], situation(mutes=mutes))) == [("CALERTS", "post", "pending")]
+    assert summary(plan([opened("a1")], routing(mutes=mutes))) == [("CALERTS", "post", "pending")]
 
 
 def test_a_reminder_posts_the_card_the_mute_held_back() -> None:
     reminder = Event("reminder", opened("a1").episode, anchor="a*@t", note="The mute on a* ended")
-    result = plan([reminder], situation(mutes=[Mute("b*", NOW + timedelta(hours=1))]))
+    result = plan([reminder], routing(mutes=[Mute("b*", NOW + timedelta(hours=1))]))
     (post,) = result.deliveries
     assert post.op == "post" and "The mute on a* ended" in shown(post.payload)
 
 
 def test_a_disabled_channel_keeps_its_alerts_as_undeliverable() -> None:
     routes = [DEFAULT, Route("CGONE", "*")]
-    result = plan([opened("a")], situation(routes, disabled=frozenset({"CGONE"})))
+    result = plan([opened("a")], routing(routes, disabled=frozenset({"CGONE"})))
     assert sorted(summary(result)) == [
         ("CALERTS", "post", "pending"),
         ("CGONE", "post", "undeliverable"),
@@ -186,15 +186,15 @@ def test_a_disabled_channel_keeps_its_alerts_as_undeliverable() -> None:
 
 
 def test_a_recovery_without_a_card_is_not_news_where_the_opening_was_wanted() -> None:
-    assert summary(plan([recovered("a")], situation())) == []
+    assert summary(plan([recovered("a")], routing())) == []
     only_back = Route("CBACK", "*", frozenset({"recovered"}))
-    assert summary(plan([recovered("a")], situation([only_back]))) == [("CBACK", "post", "pending")]
+    assert summary(plan([recovered("a")], routing([only_back]))) == [("CBACK", "post", "pending")]
 
 
 def test_news_of_a_digest_goes_to_its_thread_in_one_reply() -> None:
     links = {f"ep_ws-{n}": {"CALERTS": ("digest:x:CALERTS", "digest")} for n in range(8)}
     members = [recovered(f"ws-{n}").episode for n in range(8)]
-    result = plan([recovered(f"ws-{n}") for n in range(8)], situation(links=links, members=members))
+    result = plan([recovered(f"ws-{n}") for n in range(8)], routing(links=links, members=members))
     assert summary(result) == [("CALERTS", "update", "pending"), ("CALERTS", "reply", "pending")]
     update, reply = result.deliveries
     assert "8 of 8 are back" in shown(update.payload)
@@ -205,7 +205,7 @@ def test_more_than_five_thread_replies_become_one_channel_message() -> None:
     links: dict[str, dict[str, tuple[str, str]]] = {}
     for n in range(7):
         links |= card_of(f"ws-{n}")
-    result = plan([recovered(f"ws-{n}") for n in range(7)], situation(links=links))
+    result = plan([recovered(f"ws-{n}") for n in range(7)], routing(links=links))
     ops = summary(result)
     assert ops.count(("CALERTS", "update", "pending")) == 7
     assert ops.count(("CALERTS", "post", "pending")) == 1 and len(ops) == 8
@@ -213,6 +213,6 @@ def test_more_than_five_thread_replies_become_one_channel_message() -> None:
 
 def test_the_same_events_give_the_same_keys() -> None:
     events = [opened(f"ws-{n}") for n in range(9)] + [opened("x")]
-    one = plan(events, situation([DEFAULT, Route("CX", "x")]))
-    two = plan(list(reversed(events)), situation([DEFAULT, Route("CX", "x")]))
+    one = plan(events, routing([DEFAULT, Route("CX", "x")]))
+    two = plan(list(reversed(events)), routing([DEFAULT, Route("CX", "x")]))
     assert sorted(d.key for d in one.deliveries) == sorted(d.key for d in two.deliveries)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.alerts import outbox, repo, route_repo
 from bot.alerts.lease import Lease
-from bot.alerts.model import Card, Delivery
+from bot.alerts.model import Card, Delivery, DeliveryOp
 from bot.alerts.sender import Sender, sender_client
 from bot.slack import alert_notices
 from bot.store import Store
@@ -50,7 +50,7 @@ def queue(store: Store, *deliveries: Delivery, cards: tuple[Card, ...] = ()) -> 
 
 
 def card(channel: str = "CALERTS", key: str = "card:ep1") -> tuple[Card, Delivery]:
-    return Card(key, channel, "card", ("ep1",)), Delivery(key, channel, "post", key, TEXT)
+    return Card(key, channel, "card", ("ep1",)), Delivery(key, channel, DeliveryOp.POST, key, TEXT)
 
 
 def drain(store: Store, sender: Sender, timeout: float = 10.0) -> None:
@@ -74,8 +74,8 @@ def test_a_card_then_its_reply_then_its_update(
     store: Store, sender: Sender, slack: HistorySlack
 ) -> None:
     new, post = card()
-    reply = Delivery("r1", "CALERTS", "reply", new.key, {**TEXT, "reply_broadcast": True})
-    update = Delivery("u1", "CALERTS", "update", new.key, {**TEXT, "text": "changed"})
+    reply = Delivery("r1", "CALERTS", DeliveryOp.REPLY, new.key, {**TEXT, "reply_broadcast": True})
+    update = Delivery("u1", "CALERTS", DeliveryOp.UPDATE, new.key, {**TEXT, "text": "changed"})
     queue(store, post, reply, update, cards=(new,))
     drain(store, sender)
     (posted,) = slack.posts("CALERTS")
@@ -84,6 +84,25 @@ def test_a_card_then_its_reply_then_its_update(
     assert posted["text"] == "changed" and posted["updates"] == 1
     assert states(store) == {"card:ep1": "sent", "r1": "sent", "u1": "sent"}
     assert sorted(slack.keys()) == ["card:ep1", "r1"]
+
+
+def test_the_outbox_stores_each_operation_as_the_plain_word_it_always_was(
+    store: Store, lease: Lease
+) -> None:
+    """Rows queued before DeliveryOp existed hold `post`, `reply`, `update` in `op`: the enum
+    writes the same words and reads them back typed, so an upgrade sends what was queued."""
+    new, post = card()
+    reply = Delivery("r1", "CALERTS", DeliveryOp.REPLY, new.key, TEXT)
+    update = Delivery("u1", "CALERTS", DeliveryOp.UPDATE, new.key, TEXT)
+    queue(store, post, reply, update, cards=(new,))
+    stored = store.db.execute("SELECT key, op, typeof(op) FROM alert_outbox ORDER BY id").fetchall()
+    assert stored == [
+        ("card:ep1", "post", "text"),
+        ("r1", "reply", "text"),
+        ("u1", "update", "text"),
+    ]
+    (head,) = outbox.Outbox(store, lease).heads()
+    assert head.key == "card:ep1" and head.op is DeliveryOp.POST
 
 
 def test_a_429_is_waited_out_with_retry_after(
@@ -115,7 +134,7 @@ def test_a_gone_channel_turns_its_routes_off_keeps_its_alerts_and_tells_the_admi
 ) -> None:
     slack.fail("chat.postMessage", error=error, channel="CGONE", times=100)
     new, post = card("CGONE", "card:gone")
-    later = Delivery("r-gone", "CGONE", "reply", new.key, TEXT)
+    later = Delivery("r-gone", "CGONE", DeliveryOp.REPLY, new.key, TEXT)
     queue(store, post, later, cards=(new,))
     drain(store, sender)
     assert (
@@ -163,7 +182,8 @@ def test_only_the_latest_of_several_updates_is_sent(
 ) -> None:
     new, post = card()
     updates = [
-        Delivery(f"u{n}", "CALERTS", "update", new.key, {**TEXT, "text": f"v{n}"}) for n in range(3)
+        Delivery(f"u{n}", "CALERTS", DeliveryOp.UPDATE, new.key, {**TEXT, "text": f"v{n}"})
+        for n in range(3)
     ]
     queue(store, post, *updates, cards=(new,))
     drain(store, sender)
@@ -247,7 +267,7 @@ def test_a_default_channel_gone_for_a_while_gets_its_held_alerts_once_it_is_back
     slack.fail("chat.postMessage", error=error, channel="CALERTS", times=1000)
     first, post = card()
     second, other = card(key="card:ep2")
-    reply = Delivery("r1", "CALERTS", "reply", first.key, TEXT)
+    reply = Delivery("r1", "CALERTS", DeliveryOp.REPLY, first.key, TEXT)
     queue(store, post, reply, other, cards=(first, second))
     for _ in range(20):
         sender.step()

@@ -70,7 +70,7 @@ def test_a_change_made_in_the_edit_config_form_is_said_in_the_channel(team: Team
         Block.AUTO_APPLY: {Block.AUTO_APPLY: choose("on")},  # dev has it on: nothing to confirm
     }
     team.fsync.deps.service.fleet()  # what the form was opened with
-    meta = Meta(w="dev", channel=CHANNEL).model_dump_json()
+    meta = Meta(workspace="dev", channel=CHANNEL).encode()
     assert team.submit(View.EDIT_CONFIG, values, meta, user=ADMIN) == {}
     team.slack.wait_for("chat.postEphemeral")  # the answer to the admin
     (line,) = team.said_in(CHANNEL)

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from bot.alerts.diff import reminders
-from bot.alerts.model import API, Decision, Episode, Event, Mute, Route
+from bot.alerts.model import SYNC_API_WORKSPACE, Decision, Episode, Event, Mute, Route
 from bot.core import durations
 from bot.core.authz import Policy, Role
 from bot.core.changes import parse_changes
@@ -488,7 +488,7 @@ def _modal(w: World) -> list[Shown]:
     shown: list[Shown] = [
         modals.config_view("dev", enabled=True, interval="10m", auto_apply=False, channel=None),
         modals.config_view("dev", enabled=None, interval=None, auto_apply=None, channel=None),
-        modals.confirm_view(modals.Meta(w="prod-db")),
+        modals.confirm_view(modals.Meta(workspace="prod-db")),
     ]
     for typed in ("30s", "8d", "abc", "", "5"):
         values = {
@@ -534,7 +534,7 @@ def _cards(w: World) -> list[Shown]:
         episode("networking", "conflict", conflicts=(raw,)),
         episode("networking", "conflict"),
         episode("data-platform", "stalled", status="success"),
-        episode(API, "api", status="down", failures=n),
+        episode(SYNC_API_WORKSPACE, "api", status="down", failures=n),
     ]
     closed = [replace(e, closed_at=later, closed_how="recovered", status="success") for e in found]
     gone = [
@@ -556,7 +556,7 @@ def _replies(w: World) -> list[Shown]:
     conflicted = episode("networking", "conflict")
     stalled = episode("data-platform", "stalled", status="success")
     back = replace(failing, closed_at=NOW, closed_how="recovered", status="success")
-    api_back = replace(episode(API, "api", status="down", failures=n), closed_at=NOW)
+    api_back = replace(episode(SYNC_API_WORKSPACE, "api", status="down", failures=n), closed_at=NOW)
     ended = [Mute("billing*", NOW - timedelta(seconds=1)), Mute("*", NOW - timedelta(seconds=1))]
     reminded = reminders(ended, [], [failing, conflicted, stalled], NOW)
     assert len(reminded) == 3

@@ -24,7 +24,7 @@ from tests.support.simproc import SimProcess
 
 def test_seen_says_first_once_and_forgets_after_its_window(tmp_path: Path) -> None:
     now = [1000.0]
-    seen = once.Seen(Store(tmp_path / "f.db"), clock=lambda: now[0])
+    seen = once.SeenRequests(Store(tmp_path / "f.db"), clock=lambda: now[0])
     assert [seen.first("a"), seen.first("a"), seen.first("b")] == [True, False, True]
     now[0] += once.WINDOW + 1
     assert seen.first("a") is True  # the old rows are gone: the table stays bounded
@@ -33,8 +33,8 @@ def test_seen_says_first_once_and_forgets_after_its_window(tmp_path: Path) -> No
 
 
 def test_seen_survives_a_new_store_on_the_same_file(tmp_path: Path) -> None:
-    assert once.Seen(Store(tmp_path / "f.db")).first("sig:x") is True
-    assert once.Seen(Store(tmp_path / "f.db")).first("sig:x") is False
+    assert once.SeenRequests(Store(tmp_path / "f.db")).first("sig:x") is True
+    assert once.SeenRequests(Store(tmp_path / "f.db")).first("sig:x") is False
 
 
 def test_a_locked_database_lets_the_request_through_and_keeps_the_other_writer(
@@ -42,7 +42,7 @@ def test_a_locked_database_lets_the_request_through_and_keeps_the_other_writer(
 ) -> None:
     """The check sits before the ack: a lock held elsewhere must neither fail the request nor
     hold it for the store's 10 s busy timeout (the audit refuses a write it cannot record)."""
-    seen = once.Seen(Store(tmp_path / "f.db"))
+    seen = once.SeenRequests(Store(tmp_path / "f.db"))
     other = sqlite3.connect(tmp_path / "f.db")
     other.execute("BEGIN EXCLUSIVE")
     try:

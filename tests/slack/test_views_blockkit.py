@@ -73,7 +73,7 @@ def test_every_other_view_passes_slacks_rules() -> None:
     assert_valid(
         run_views.sync_card("dev", "UOPER", Run(id="r1", status="failed", message=ERROR), NOW)
     )
-    meta = modals.Meta(w="staging", channel="C1")
+    meta = modals.Meta(workspace="staging", channel="C1")
     editing = modals.config_view(
         "staging", enabled=True, interval="10m", auto_apply=False, channel="C1"
     )

@@ -61,15 +61,15 @@ def by_modal(inapp: InApp) -> dict[str, Any]:
             Block.ENABLED: {"type": "static_select", "selected_option": {"value": "on"}}
         },
     }
-    meta = Meta(w="dev", channel="CCHAN0001").model_dump_json()
+    meta = Meta(workspace="dev", channel="CCHAN0001").encode()
     assert inapp.submit(View.EDIT_CONFIG, values, meta) == {}
     (told,) = inapp.slack.wait_for("chat.postEphemeral")
     return told.args
 
 
 def by_confirm_modal(inapp: InApp) -> dict[str, Any]:
-    meta = Meta(w="production", channel="CCHAN0001", changes={"auto_apply": True})
-    assert inapp.submit(View.CONFIRM_AUTO_APPLY, {}, meta.model_dump_json()) == {}
+    meta = Meta(workspace="production", channel="CCHAN0001", changes={"auto_apply": True})
+    assert inapp.submit(View.CONFIRM_AUTO_APPLY, {}, meta.encode()) == {}
     (told,) = inapp.slack.wait_for("chat.postEphemeral")
     return told.args
 

@@ -51,7 +51,7 @@ def test_a_confirm_button_whose_changes_are_not_an_object_is_refused(inapp: InAp
 
 @pytest.mark.parametrize("case", TAMPERED)
 def test_a_tampered_confirm_modal_is_refused_and_nothing_is_put(inapp: InApp, case: str) -> None:
-    meta = Meta(w="production", channel="CCHAN0001", changes=TAMPERED[case]).model_dump_json()
+    meta = Meta(workspace="production", channel="CCHAN0001", changes=TAMPERED[case]).encode()
     assert inapp.submit(View.CONFIRM_AUTO_APPLY, {}, meta) == {}
     (told,) = inapp.slack.wait_for("chat.postEphemeral")
     assert NOT_OURS in text_of(told.args) and "Something broke" not in text_of(told.args)
@@ -79,7 +79,7 @@ def test_a_select_value_the_modal_never_offered_is_a_field_error(inapp: InApp, b
     }
     values[block] = {block: select("maybe")}
     inapp.deps.service.fleet()  # dev is known to have auto_apply on: no confirmation step
-    answer = inapp.submit(View.EDIT_CONFIG, values, Meta(w="dev").model_dump_json())
+    answer = inapp.submit(View.EDIT_CONFIG, values, Meta(workspace="dev").encode())
     assert answer["response_action"] == "errors"
     assert list(answer["errors"]) == [block] and "On or Off" in answer["errors"][block]
     assert puts(inapp) == []
