@@ -81,6 +81,14 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def handler_for(deps: Deps, name: str) -> Handler | None:
+    """The handler of subcommand `name`; the alert subcommands only when alerts are wired in."""
+    handler = HANDLERS.get(name)
+    if handler is None and deps.alerts is not None:
+        handler = alert_commands.HANDLERS.get(name)
+    return handler
+
+
 def register(app: App, deps: Deps) -> None:
     guarded = reply.guard(deps.metrics)  # every listener counted in GET /metrics
 
@@ -97,14 +105,10 @@ def register(app: App, deps: Deps) -> None:
         if cmd.name == "help":
             ack(response_type="ephemeral", **views.help_message())
             return None
-        handler = HANDLERS.get(cmd.name)
-        if handler is None and deps.alerts is not None:
-            handler = alert_commands.HANDLERS.get(cmd.name)
+        handler = handler_for(deps, cmd.name)
         if handler is None:
-            ack(
-                response_type="ephemeral",
-                **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")),
-            )
+            not_yet = UsageError(f"`{cmd.name}` is not available yet.")
+            ack(response_type="ephemeral", **views.error_message(not_yet))
             return "refused"
         ack()
         after_ack(context)
