@@ -19,12 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qsl
 
-from bot.slack import blockkit
-
-MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
-VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
+from bot import devslack_calls as calls
 
 
 class _Server(ThreadingHTTPServer):
@@ -157,16 +153,7 @@ class FakeSlack:
 
     # --- serving ---------------------------------------------------------------------------
     def _handle(self, path: str, raw: str, headers: Any) -> tuple[int, Any, dict[str, str]]:
-        if headers.get("Content-Type", "").startswith("application/json"):
-            args = json.loads(raw or "{}")
-        else:
-            args = dict(parse_qsl(raw))
-        for key in ("blocks", "view", "attachments"):
-            if isinstance(args.get(key), str):
-                try:
-                    args[key] = json.loads(args[key])
-                except json.JSONDecodeError:
-                    pass
+        args = calls.decode(raw, headers.get("Content-Type", ""))
         method = path.split("/api/", 1)[1] if "/api/" in path else "response_url"
         method = method.split("?")[0]
         call = Call(method, args, time.time(), headers.get("Authorization", ""))
@@ -180,7 +167,7 @@ class FakeSlack:
             if failure.status != 200:
                 return failure.status, {"ok": False, "error": failure.error or "ratelimited"}, extra
             return 200, {"ok": False, "error": failure.error}, extra
-        refused = self._refusal(method, args)
+        refused = calls.refusal(method, args)
         if refused is not None:
             error, problems = refused
             with self.lock:
@@ -192,17 +179,8 @@ class FakeSlack:
             body = {"ok": False, "error": error, "errors": problems}
             return 200, {**body, "response_metadata": {"messages": messages}}, {}
         if method == "apps.connections.open":
-            return self._open_connection(call.auth)
+            return calls.open_connection(call.auth, self.socket_mode)
         return self._answer(method, args)
-
-    def _open_connection(self, auth: str) -> tuple[int, Any, dict[str, str]]:
-        # Slack wants an app-level token, and only in the Authorization header.
-        if not auth.startswith("Bearer xapp-"):
-            error = "not_allowed_token_type" if auth else "not_authed"
-            return 200, {"ok": False, "error": error}, {}
-        if self.socket_mode is None:  # the fake's own error: nothing to connect to here
-            return 200, {"ok": False, "error": "no_socket_mode_server"}, {}
-        return 200, {"ok": True, "url": self.socket_mode()}, {}
 
     def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
@@ -215,92 +193,38 @@ class FakeSlack:
                 return failure
         return None
 
-    def _refusal(self, method: str, args: dict[str, Any]) -> tuple[str, list[str]] | None:
-        """(error, problems) when Slack would refuse this call's message or view, else None."""
-        if method in VIEW_METHODS:
-            view = args.get("view")
-            if not isinstance(view, dict):
-                return "invalid_arguments", ["`view` must be a JSON object"]
-            problems = blockkit.view_problems(view)
-        elif method in MESSAGE_METHODS:
-            if args.get("blocks") is None:
-                needs_text = method != "response_url" or not args.get("delete_original")
-                if needs_text and not args.get("text") and not args.get("attachments"):
-                    return "no_text", ["neither `text` nor `blocks` were given"]
-                return None
-            problems = blockkit.message_problems(args)
-        else:
-            return None
-        return ("invalid_blocks", [str(p) for p in problems]) if problems else None
-
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
-        if method == "response_url":
-            return 200, b"ok", {}
-        if method == "auth.test":
-            return (
-                200,
-                {
-                    "ok": True,
-                    "url": "https://example.slack.com/",
-                    "team": "Example",
-                    "user": "fsync",
-                    "team_id": "T0001",
-                    "user_id": "UBOT",
-                    "bot_id": "BBOT",
-                },
-                {},
-            )
-        if method in ("chat.postMessage", "chat.update"):
-            channel = str(args.get("channel", ""))
-            if method == "chat.postMessage":
-                now = time.monotonic()
-                with self.lock:
-                    last = self._last_post.get(channel)
-                    if self.post_interval and last is not None and now - last < self.post_interval:
-                        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
-                    self._last_post[channel] = now
-                    ts = f"1700000000.{next(self._ts):06d}"
-            else:
-                ts = str(args.get("ts", ""))
-                with self.lock:
-                    if (channel, ts) not in self.messages:
-                        return 200, {"ok": False, "error": "message_not_found"}, {}
+        if method not in ("chat.postMessage", "chat.update"):
+            return calls.fixed_answer(method, args)
+        channel = str(args.get("channel", ""))
+        if method == "chat.postMessage":
+            now = time.monotonic()
             with self.lock:
-                previous = self.messages.get((channel, ts), {})
-                self.messages[(channel, ts)] = {
-                    **previous,
-                    **args,
-                    "ts": ts,
-                    "updates": previous.get("updates", -1) + 1,
-                }
-            return (
-                200,
-                {
-                    "ok": True,
-                    "channel": channel,
-                    "ts": ts,
-                    "message": {"text": args.get("text"), "ts": ts},
-                },
-                {},
-            )
-        if method == "chat.postEphemeral":
-            return 200, {"ok": True, "message_ts": "1700000000.999999"}, {}
-        if method in ("views.open", "views.publish", "views.update", "views.push"):
-            return 200, {"ok": True, "view": {"id": "V0FAKE", **(args.get("view") or {})}}, {}
-        if method == "conversations.join":
-            return 200, {"ok": True, "channel": {"id": args.get("channel")}}, {}
-        if method == "conversations.info":
-            return (
-                200,
-                {
-                    "ok": True,
-                    "channel": {
-                        "id": args.get("channel"),
-                        "is_private": False,
-                        "is_archived": False,
-                        "is_member": True,
-                    },
-                },
-                {},
-            )
-        return 200, {"ok": True}, {}
+                last = self._last_post.get(channel)
+                if self.post_interval and last is not None and now - last < self.post_interval:
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+                self._last_post[channel] = now
+                ts = f"1700000000.{next(self._ts):06d}"
+        else:
+            ts = str(args.get("ts", ""))
+            with self.lock:
+                if (channel, ts) not in self.messages:
+                    return 200, {"ok": False, "error": "message_not_found"}, {}
+        with self.lock:
+            previous = self.messages.get((channel, ts), {})
+            self.messages[(channel, ts)] = {
+                **previous,
+                **args,
+                "ts": ts,
+                "updates": previous.get("updates", -1) + 1,
+            }
+        return (
+            200,
+            {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": args.get("text"), "ts": ts},
+            },
+            {},
+        )

@@ -17,8 +17,9 @@ from slack_sdk import WebClient
 from bot.alerts import outbox
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
-from bot.alerts.sender import Sender, sender_client
+from bot.alerts.sender import Sender
 from bot.alerts.service import AlertsService
+from bot.alerts.slackcalls import sender_client
 from bot.core.authz import Policy
 from bot.core.fleet_cache import FleetCache
 from bot.core.service import FsyncService

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.check",
             "bot.startup",
             "bot.devslack",
+            "bot.devslack_calls",
             "bot.health",
         ),
     ),

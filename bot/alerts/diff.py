@@ -20,7 +20,6 @@ from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import (
-    SYNC_API_WORKSPACE,
     Episode,
     Event,
     EventKind,
@@ -31,8 +30,6 @@ from bot.alerts.model import (
 from bot.core.fleet import STALL_FLOOR, is_stalled
 from bot.core.words import adjective
 from bot.firestartr.models import Workspace, parse_time
-
-API_FAILURES_TO_ALERT = 3
 
 
 @dataclass
@@ -245,42 +242,6 @@ def settled(conflicts: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]
     return tuple(
         {**c, "status": "resolved"} if c.get("status", "open") == "open" else c for c in conflicts
     )
-
-
-# --- the Sync API itself ----------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ApiHealth:
-    failures: int = 0  # consecutive failed polls
-    since: datetime | None = None  # the first of them
-    error: str = ""
-    episode: Episode | None = None  # open while the API is considered down
-
-
-def api_failed(health: ApiHealth, now: datetime, error: str) -> tuple[ApiHealth, Event | None]:
-    """One more failed poll. The third in a row opens one `api` episode; later ones add nothing."""
-    since = health.since or now
-    failures = health.failures + 1
-    if health.episode is not None or failures < API_FAILURES_TO_ALERT:
-        return replace(health, failures=failures, since=since, error=error), None
-    episode = Episode(
-        id="ep_" + digest_of("api", since.isoformat()),
-        workspace=SYNC_API_WORKSPACE,
-        kind=EventKind.API,
-        opened_at=since,
-        status="down",
-        message=error,
-        first_message=error,
-        failures=failures,
-    )
-    event = Event(EventKind.API, episode, opens=True, anchor=since.isoformat())
-    return ApiHealth(failures, since, error, episode), event
-
-
-def api_ok(health: ApiHealth, now: datetime) -> tuple[ApiHealth, Event | None]:
-    if health.episode is None:
-        return ApiHealth(), None
-    closed = replace(health.episode, status="up", closed_at=now, closed_how="recovered")
-    return ApiHealth(), Event(EventKind.RECOVERED, closed)
 
 
 # --- mutes ------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.alerts import conflicts, outbox, repo, route_repo, router
-from bot.alerts.diff import ApiHealth, Diff, api_failed, api_ok, diff, needs_conflicts, reminders
+from bot.alerts.api_health import ApiHealth, api_failed, api_ok
+from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, EventKind, WorkspaceSnapshot
 from bot.alerts.render import Cards

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.alerts import route_repo
-from bot.alerts.diff import ApiHealth
+from bot.alerts.api_health import ApiHealth
 from bot.alerts.model import Card, Episode, Mute, WorkspaceSnapshot
 from bot.facts import Facts
 from bot.times import iso, maybe_iso, now_iso

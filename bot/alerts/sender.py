@@ -15,11 +15,12 @@ channel). Each row is claimed, sent, and marked sent with its ts (see outbox.py)
   RECHECK seconds; when one goes through, the channel is back and what was held follows, in order.
 - a message Slack refuses (`invalid_blocks`, ...): that row is kept as `failed`, the rest goes on.
 
-Exactly once: every post carries its key in the message metadata. Before posting again a row that
-may already be in Slack (ambiguous, or claimed by a process that died mid-send), the sender looks
-for that key in the channel's recent history or the card's thread, and only posts if it is not
-there. When Slack cannot be asked (no history scope), that row is sent again: at-least-once in
-the window between Slack accepting a message and the database recording it.
+Exactly once (bot/alerts/slackcalls.py): every post carries its key in the message metadata.
+Before posting again a row that may already be in Slack (ambiguous, or claimed by a process that
+died mid-send), the sender looks for that key in the channel's recent history or the card's
+thread, and only posts if it is not there. When Slack cannot be asked (no history scope), that
+row is sent again: at-least-once in the window between Slack accepting a message and the
+database recording it.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.alerts import slackcalls
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery, DeliveryOp
 from bot.alerts.outbox import Outbox, Row
@@ -44,25 +45,16 @@ from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 PACE = 1.1  # seconds between two posts in one channel: "about one per second"
-SEND_TIMEOUT = 4.0
-CLAIM_SECONDS = SEND_TIMEOUT + 2.0  # a claim outlives any request made under it
+CLAIM_SECONDS = slackcalls.SEND_TIMEOUT + 2.0  # a claim outlives any request made under it
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 120.0
 AUTH_PAUSE = 60.0
-METADATA_TYPE = "fsync_alert"
 GONE = frozenset({"channel_not_found", "is_archived", "channel_is_archived", "not_in_channel"})
 AUTH = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
 CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 RECHECK = 180.0  # seconds between two tries of a default channel Slack said was gone
-
-
-def sender_client(token: str | None, base_url: str) -> WebClient:
-    """The sender's own Slack client. It does not retry by itself: the sender has its own policy
-    (pacing, Retry-After, the exactly-once check), and a blind retry after an ambiguous 5xx or a
-    dropped connection would post twice."""
-    return WebClient(token=token, base_url=base_url, timeout=int(SEND_TIMEOUT), retry_handlers=[])
 
 
 class Sender(Worker):
@@ -92,7 +84,7 @@ class Sender(Worker):
 
     # --- the thread (bot/worker.py runs it; `wake()` when rows are queued) ----------------------
     # Stopping is prompt: a send in flight finishes (or times out); what is queued stays queued.
-    stop_grace = SEND_TIMEOUT + 1
+    stop_grace = slackcalls.SEND_TIMEOUT + 1
 
     def iteration(self) -> float:
         return self.step() if self.lease.held() else 0.5
@@ -130,7 +122,7 @@ class Sender(Worker):
             self.outbox.finish(row, "skipped", "a newer update follows")
             return
         if row.maybe_posted:
-            found = self._already_posted(row, ts)
+            found = slackcalls.already_posted(self.web, row, ts)
             if found:
                 log.info("alert %s was already in Slack (ts %s): not posting again", row.key, found)
                 self._sent(row, found)
@@ -157,7 +149,10 @@ class Sender(Worker):
                 payload["thread_ts"] = ts
             return self.web.chat_postMessage(
                 channel=row.channel,
-                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": row.key}},
+                metadata={
+                    "event_type": slackcalls.METADATA_TYPE,
+                    "event_payload": {"key": row.key},
+                },
                 unfurl_links=False,
                 unfurl_media=False,
                 **payload,
@@ -183,7 +178,7 @@ class Sender(Worker):
         error = str(response.get("error") or "unknown_error")
         status = response.status_code
         if status == 429 or error == "ratelimited":
-            wait = _retry_after(response.headers)
+            wait = slackcalls.retry_after(response.headers)
             self._ready_at[row.channel] = self.clock() + wait
             log.info("Slack rate limit in %s: waiting %.1f s", row.channel, wait)
             self.outbox.release(row, next_at=self.clock() + wait, error=error, count=False)
@@ -191,7 +186,7 @@ class Sender(Worker):
             self._retry(row, f"HTTP {status} {error}", ambiguous=True)
         elif error == "not_in_channel" and row.channel not in self._joined:
             self._joined.add(row.channel)
-            if self._join(row.channel):
+            if slackcalls.join(self.web, row.channel):
                 self.outbox.release(row, next_at=0.0, error=error, count=False)
             else:
                 self._disable(row, error)
@@ -266,45 +261,3 @@ class Sender(Worker):
             )
             for target in targets
         ]
-
-    # --- asking Slack ----------------------------------------------------------------------------
-    def _join(self, channel: str) -> bool:
-        try:
-            self.web.conversations_join(channel=channel)
-        except SlackApiError as exc:
-            log.info("cannot join %s: %s", channel, exc.response.get("error"))
-            return False
-        return True
-
-    def _already_posted(self, row: Row, thread_ts: str | None) -> str | None:
-        """The ts of a message already carrying this row's key, or None (also when unknown)."""
-        args = {"channel": row.channel, "include_all_metadata": "true", "limit": "200"}
-        if row.op == DeliveryOp.REPLY:
-            method, args["ts"] = "conversations.replies", str(thread_ts)
-        else:
-            oldest = datetime.fromisoformat(row.created_at).timestamp() - 60
-            method, args["oldest"] = "conversations.history", f"{oldest:.6f}"
-        try:
-            # A form POST: what every Slack method accepts.
-            answer = self.web.api_call(method, data=args)
-        except (SlackApiError, OSError) as exc:
-            log.info("cannot check whether alert %s was posted (%s): sending it", row.key, exc)
-            return None
-        for message in answer.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == row.key:
-                return str(message.get("ts"))
-        return None
-
-
-def _retry_after(headers: Any) -> float:
-    for name in ("Retry-After", "retry-after"):
-        value = (headers or {}).get(name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value:
-            try:
-                return max(0.5, min(float(value), 300.0))
-            except ValueError:
-                pass
-    return 1.0

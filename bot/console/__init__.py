@@ -1,5 +1,5 @@
 """`fsync-bot demo`: fsync in the terminal, driving the same handlers Slack drives."""
 
-from bot.console.session import run_demo
+from bot.console.loop import run_demo
 
 __all__ = ["run_demo"]

@@ -1,4 +1,5 @@
-"""The demo session: simulator + fake Slack + the real Bolt app, driven from the terminal.
+"""The demo session: simulator + fake Slack + the real Bolt app, driven from the terminal
+(bot/console/loop.py reads the lines and calls the session).
 
 What you type becomes a signed Slack request dispatched through the very App that `fsync-bot run`
 serves; what the app sends to Slack is caught by the in-process fake Slack and drawn here.
@@ -7,10 +8,8 @@ serves; what the app sends to Slack is caught by the in-process fake Slack and d
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
@@ -38,16 +37,6 @@ from bot.settings import Settings
 
 USERS = {"viewer": "UDEMOVIEW", "operator": "UDEMOOPER", "admin": "UDEMOADMN"}
 FORM = "application/x-www-form-urlencoded"
-HELP_TITLE = "In this demo you type what you would type in Slack:"
-HELP = """  /fsync help | status [ws] | sync <ws> | config [...] | conflicts [ws] | audit
-  /fsync subscribe | mute ...  (/fsync help lists them all)
-  click N         press button [N] (or: click Edit config, the newest button so named);
-                  confirmation dialogs and forms are asked here, and keep the keyboard until done
-  home            open the App Home tab
-  wait N          let N seconds pass (alerts appear as they happen)
-  help            this list                  quit (or Ctrl-D)   leave
-The simulated Sync API does what you tell it:
-""" + "\n".join("  " + line for line in simctl.USAGE.splitlines())
 MAX_WAIT = 120.0
 
 
@@ -258,77 +247,3 @@ class Demo:
         while time.monotonic() < end:
             self.pump()
             time.sleep(0.1)
-
-
-def handle(demo: Demo, line: str) -> bool:
-    """Run one line; False when the session should end."""
-    words = line.strip().split()
-    if not words:
-        return True
-    head, rest = words[0].lower(), line.strip().split(maxsplit=1)[1:]
-    if head in ("quit", "exit"):
-        return False
-    if head == "help":
-        demo.say(HELP_TITLE, style="bold")
-        demo.say(HELP)
-    elif head.startswith("/fsync") or head == "fsync":
-        demo.command(rest[0] if rest else "")
-    elif head == "click" and len(words) == 2 and words[1].isdigit():
-        demo.click(int(words[1]))
-    elif head == "click" and rest:
-        number = demo.render.find(rest[0])
-        if number is None:
-            demo.say(f"No button labelled {rest[0][:40]!r} on screen.", style="yellow")
-        else:
-            demo.click(number)
-    elif head == "click":
-        demo.say("click takes a button's number or label: click 1, click Edit config.", "yellow")
-    elif head == "home":
-        demo.home()
-    elif head == "sim":
-        demo.sim_command(words[1:])
-    elif head == "wait":
-        demo.wait(words[1:])
-    else:
-        demo.say(f"Not understood: {line.strip()[:60]!r}. Type help.", style="yellow")
-    return True
-
-
-def run_demo(db: str | None = None, role: str = "admin", poll_interval: float = 5.0) -> int:
-    interactive = sys.stdin.isatty()
-    console = Console(highlight=False)
-    with tempfile.TemporaryDirectory(prefix="fsync-demo-") as tmp:
-        path = Path(db) if db else Path(tmp) / "fsync.db"
-        reused = path.exists()
-        # The bot's log would drown the conversation: it goes to a file, errors included.
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        root.addHandler(logging.FileHandler(Path(tmp) / "fsync-demo.log"))
-        console.print(
-            f"[bold]fsync demo[/bold]: simulated Sync API, fake Slack, you are "
-            f"[bold]{role}[/bold]. Type [bold]help[/bold], or try /fsync status."
-        )
-        if reused:
-            console.print(
-                f"Database {path} is from an earlier session: what it already alerted is not "
-                "alerted again.",
-                style="dim",
-                markup=False,
-            )
-        demo = Demo(
-            console, db=path, role=role, interactive=interactive, poll_interval=poll_interval
-        )
-        try:
-            # The first poll's alerts, then the prompt: never the prompt above them.
-            demo.settle(limit=10.0, until=demo.first_poll_delivered)
-            while True:
-                line = demo.read("> ")
-                if line is None or not handle(demo, line):
-                    break
-                demo.settle()
-                demo.fill_forms()
-        finally:
-            demo.close()
-    console.print("bye")
-    return 0

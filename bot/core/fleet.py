@@ -12,6 +12,7 @@ from bot.firestartr.models import Workspace
 # Display order: problems first, then work in progress, then the rest.
 ORDER = {"failed": 0, "conflict": 1, "stalled": 2, "queued": 3, "running": 3}
 HEALTHY = {"success", "never_synced", "disabled"}
+TALLY_ORDER = ("failed", "conflict", "stalled", "running", "queued", "success")
 STALL_FLOOR = timedelta(minutes=10)
 
 
@@ -51,8 +52,12 @@ def ordered(workspaces: list[Workspace], now: datetime) -> list[Workspace]:
     return sorted(workspaces, key=lambda ws: sort_key(ws, now))
 
 
-def counts(workspaces: list[Workspace], now: datetime) -> Counter[str]:
-    return Counter(health(ws, now) for ws in workspaces)
+def tally(workspaces: list[Workspace], now: datetime) -> list[tuple[str, int]]:
+    """(state, how many workspaces are in it), problems first: the one count the status overview
+    and the Home tab both show. States fsync does not know yet come last, by name."""
+    found = Counter(health(ws, now) for ws in workspaces)
+    states = [s for s in TALLY_ORDER if found[s]] + sorted(set(found) - set(TALLY_ORDER))
+    return [(state, found[state]) for state in states]
 
 
 def is_problem(ws: Workspace, now: datetime) -> bool:

@@ -2,7 +2,9 @@
 
 Messages are text with `code` spans around the names and ids they quote (each passed through
 `shown`); the Slack layer escapes `&`, `<` and `>` and keeps the spans. They never carry the API
-key: nothing here sees a request's headers.
+key: nothing here sees a request's headers. The wording of a refusal the API gave
+a reason for (a close workspace name, the allowed resolutions, what was invalid) is in
+bot/firestartr/refusals.py.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from bot.errors import (
     ConflictNotFound,
     FeatureUnavailable,
     RateLimited,
-    ResolutionNotAllowed,
     RunNotFound,
     ServerError,
     SyncAPIError,
@@ -31,17 +32,19 @@ from bot.errors import (
     SyncInProgress,
     Unauthorized,
     UnexpectedResponse,
-    ValidationFailed,
-    WorkspaceNotFound,
 )
 from bot.firestartr.models import ErrorBody
-from bot.firestartr.names import shown, suggest
+from bot.firestartr.names import shown
 from bot.firestartr.ratelimit import parse_retry_after
+from bot.firestartr.refusals import (
+    conflict_done,
+    resolution_not_allowed,
+    validation_failed,
+    workspace_not_found,
+)
 
 KNOWN_NOT_FOUND = frozenset({"workspace_not_found", "run_not_found", "conflict_not_found"})
 FEATURE_WORDS = {"runs": "sync run details", "conflicts": "conflicts"}
-MAX_KNOWN_SHOWN = 5
-MAX_PROBLEMS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -139,54 +142,6 @@ def feature_unavailable(feature: str, status: int | None = None) -> FeatureUnava
     )
 
 
-def workspace_not_found(name: str, known: list[str] | None, **kw: Any) -> WorkspaceNotFound:
-    message = f"No workspace named `{shown(name)}`."
-    ordered: list[str] = []
-    if known is not None and not known:
-        message += " The Sync API lists no workspaces."
-    elif known:
-        near = suggest(name, known, n=MAX_KNOWN_SHOWN)
-        ordered = near + [k for k in known if k not in near]
-        more = len(ordered) - MAX_KNOWN_SHOWN
-        message += " Known: " + ", ".join(ordered[:MAX_KNOWN_SHOWN])
-        message += f", and {more} more." if more > 0 else "."
-    return WorkspaceNotFound(message, name=name, known=ordered, **kw)
-
-
-def _problems(details: Any) -> list[str]:
-    """Lenient rendering of `details`: a list of strings or of {field|loc|path, message|msg}."""
-    if isinstance(details, dict) and isinstance(details.get("problems"), list | dict):
-        details = details["problems"]
-    if isinstance(details, dict):
-        return [f"{key}: {value}" for key, value in details.items()]
-    if not isinstance(details, list):
-        return []
-    out: list[str] = []
-    for item in details:
-        if isinstance(item, dict):
-            where = item.get("field") or item.get("path") or item.get("loc")
-            if isinstance(where, list):
-                where = ".".join(str(part) for part in where)
-            what = item.get("message") or item.get("msg") or item.get("problem") or ""
-            out.append(f"{where}: {what}" if where else str(what))
-        else:
-            out.append(str(item))
-    return [p for p in out if p]
-
-
-def _conflict_done(conflict_id: str, conflict: dict[str, Any] | None) -> str:
-    conflict = conflict or {}
-    status = conflict.get("status") if conflict.get("status") in ("resolved", "ignored") else None
-    message = f"Conflict `{shown(conflict_id)}` is already {status or 'resolved'}"
-    how = conflict.get("resolution")
-    who = conflict.get("resolved_by")
-    if how and who:
-        return f"{message}: {how} by {who}."
-    if how or who:
-        return f"{message} ({how or 'by ' + str(who)})."
-    return message + "."
-
-
 def _server_error(status: int, body: ErrorBody | None) -> ServerError:
     if status in (502, 503, 504):
         message = f"The Sync API is unavailable right now (HTTP {status}). Try again in a minute."
@@ -249,7 +204,7 @@ def from_response(
     if code == "conflict_already_resolved":
         conflict = body.conflict if body else None
         return ConflictAlreadyResolved(
-            _conflict_done(ctx.conflict_id or "?", conflict), conflict=conflict, **kw
+            conflict_done(ctx.conflict_id or "?", conflict), conflict=conflict, **kw
         )
     if status == 412 or code == "config_version_mismatch":
         return ConfigVersionMismatch(
@@ -258,40 +213,12 @@ def from_response(
             **kw,
         )
     if code == "resolution_not_allowed":
-        return _resolution_not_allowed(ctx, body, kw)
+        return resolution_not_allowed(ctx.resolution, ctx.conflict_id, body, kw)
     if code == "validation_error":
-        problems = _problems(body.details if body else None)
-        said = "; ".join(problems[:MAX_PROBLEMS_SHOWN]) or (body.message if body else None)
-        what = "the config change" if ctx.path.endswith("/config") else "the request"
-        return ValidationFailed(
-            f"The Sync API refused {what}: {said or 'invalid values'}.",
-            details=body.details if body else None,
-            **kw,
-        )
+        return validation_failed(ctx.path, body, kw)
     if status == 429:
         return rate_limited(retry_after(response, body, time.time()))
     return _unknown(response, ctx, body, kw)
-
-
-def _resolution_not_allowed(
-    ctx: Context, body: ErrorBody | None, kw: dict[str, Any]
-) -> ResolutionNotAllowed:
-    details = body.details if body else None
-    allowed = details.get("allowed_resolutions") if isinstance(details, dict) else None
-    if not allowed and body and body.conflict:
-        allowed = body.conflict.get("allowed_resolutions")
-    message = (
-        f"`{shown(ctx.resolution or '?')}` is not allowed for conflict "
-        f"`{shown(ctx.conflict_id or '?')}`."
-    )
-    problems = _problems(details) if not isinstance(details, dict) else []
-    if isinstance(allowed, list) and allowed:
-        message += " Allowed: " + ", ".join(str(a) for a in allowed) + "."
-    elif problems:
-        message = message[:-1] + f" ({'; '.join(problems[:MAX_PROBLEMS_SHOWN])})."
-    elif body and body.message:
-        message += f" The Sync API said: {body.message}"
-    return ResolutionNotAllowed(message, details=details, **kw)
 
 
 def _unknown(

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.authz import RoleAction
 from bot.errors import AlreadyResolved, InvalidChanges, StaleAction, UsageError
-from bot.firestartr.models import Conflict
+from bot.firestartr.models import Conflict, ResolveResult
 from bot.firestartr.names import validate_name
 from bot.slack import config_views, home, modals, reply, views
 from bot.slack.blocks import context, section
@@ -95,6 +95,31 @@ def show_resolved(
     reply.ephemeral(body, client, {"text": text, "blocks": [section(text)]})
 
 
+def mark_stale(
+    body: dict[str, Any], client: WebClient, value: ActionValue, exc: AlreadyResolved
+) -> None:
+    """A card clicked after someone else decided: it now says who did, and how."""
+    text = views.resolved_text(exc.by or "", exc.resolution)
+    top = views.resolved_headline(value.workspace or "?", exc.by, exc.resolution)
+    mark_resolved(body, client, value.conflict_id or "", text, top)
+
+
+def show_resolution(
+    deps: Deps,
+    body: dict[str, Any],
+    client: WebClient,
+    value: ActionValue,
+    user: str,
+    result: ResolveResult,
+) -> None:
+    """The clicked card (or ephemeral list) says who resolved the conflict, how, and when."""
+    now = deps.clock()
+    text = views.resolved_text(user, value.resolution, result.run, at=now)
+    workspace = result.conflict.workspace or value.workspace or "?"
+    top = views.resolved_headline(workspace, user, value.resolution, now)
+    show_resolved(deps, body, client, result.conflict, value.conflict_id or "", text, top)
+
+
 def refresh_home(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
     """A click in the Home tab redraws it, so what it shows follows what was just done."""
     if (body.get("view") or {}).get("type") == "home":
@@ -148,15 +173,9 @@ def register(app: App, deps: Deps) -> None:
             )
         except AlreadyResolved as exc:
             # The card was stale: bring it up to date, then tell the clicker who was first.
-            text = views.resolved_text(exc.by or "", exc.resolution)
-            top = views.resolved_headline(value.workspace or "?", exc.by, exc.resolution)
-            mark_resolved(body, client, value.conflict_id, text, top)
+            mark_stale(body, client, value, exc)
             raise
-        now = deps.clock()
-        text = views.resolved_text(user, value.resolution, result.run, at=now)
-        workspace = result.conflict.workspace or value.workspace or "?"
-        top = views.resolved_headline(workspace, user, value.resolution, now)
-        show_resolved(deps, body, client, result.conflict, value.conflict_id, text, top)
+        show_resolution(deps, body, client, value, user, result)
         refresh_home(deps, body, client)
 
     # One listener for every resolution button: `fsync_resolve:<resolution>`, its `_confirmed`

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.slack.alert_cards import channel, notification_text
+from bot.slack.alert_lines import channel, notification_text
 from bot.slack.blocks import code, esc, message, section, user
 
 Message = dict[str, Any]

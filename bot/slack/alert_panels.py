@@ -9,7 +9,7 @@ from typing import Any
 from bot.alerts.model import Mute, Route
 from bot.core.durations import humanize
 from bot.core.words import plural
-from bot.slack.alert_cards import channel, when
+from bot.slack.alert_lines import channel
 from bot.slack.blocks import (
     Block,
     clip,
@@ -21,6 +21,7 @@ from bot.slack.blocks import (
     pack_lines,
     section,
     user,
+    when,
 )
 
 Message = dict[str, Any]

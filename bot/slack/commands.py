@@ -133,10 +133,8 @@ def register(app: App, deps: Deps) -> None:
             return None
         answer = handler(deps, cmd)
         if answer is None:
-            ack(
-                response_type="ephemeral",
-                **views.error_message(UsageError(f"`{cmd.name}` is not available yet.")),
-            )
+            not_yet = UsageError(f"`{cmd.name}` is not available yet.")
+            ack(response_type="ephemeral", **views.error_message(not_yet))
             return "refused"
         ack()
         after_ack(context)

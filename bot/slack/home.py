@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,12 +11,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core import words
-from bot.core.authz import Role, RoleAction
-from bot.core.fleet import FleetView, counts, health, is_problem, ordered
+from bot.core.authz import Policy, Role, RoleAction
+from bot.core.fleet import FleetView, health, is_problem, ordered, tally
 from bot.errors import SyncAPIError
-from bot.firestartr.models import Conflict
+from bot.firestartr.models import Conflict, Workspace
 from bot.slack.blocks import (
-    ICONS,
     MAX_VIEW_BLOCKS,
     Block,
     actions,
@@ -34,20 +34,50 @@ from bot.slack.conflict_views import diff_summary, resolution_buttons
 from bot.slack.deps import Deps
 from bot.slack.ids import Action, ActionValue
 from bot.slack.reply import after_ack, guard
-from bot.slack.views import freshness, workspace_buttons
+from bot.slack.views import freshness, tally_line, workspace_buttons
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS = 20
 MAX_RESOLVABLE = 5  # conflicts whose resolution buttons the Home tab draws (block budget)
 
 
-def home_view(
-    view: FleetView | None,
-    now: datetime,
-    role: Role,
-    deps: Deps,
-    conflicts: list[Conflict] | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HomeData:
+    """What the Home tab shows one person, gathered by `gather` and drawn by `home_view`."""
+
+    view: FleetView | None  # None: the Sync API has not answered and nothing earlier is known
+    now: datetime
+    role: Role
+    policy: Policy
+    conflicts: list[Conflict] = field(default_factory=list)
+    extras: list[Block] = field(default_factory=list)  # the alerts part: routes, mutes
+
+    @property
+    def problems(self) -> list[Workspace]:
+        """The workspaces that need someone, most urgent first."""
+        if self.view is None:
+            return []
+        return [ws for ws in ordered(self.view.workspaces, self.now) if is_problem(ws, self.now)]
+
+
+def gather(deps: Deps, user_id: str) -> HomeData:
+    """Everything the tab shows `user_id`; a Sync API that does not answer shows as less data."""
+    try:
+        view = deps.service.fleet()
+    except SyncAPIError:
+        view = None
+    conflicts: list[Conflict] = []
+    if view is not None and view.live and any(ws.status == "conflict" for ws in view.workspaces):
+        try:
+            conflicts = deps.service.conflicts()
+        except SyncAPIError:  # the Home tab still shows the fleet, without resolution buttons
+            conflicts = []
+    role = deps.service.role(user_id)
+    return HomeData(view, deps.clock(), role, deps.policy, conflicts, deps.home_extras())
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    now, role, view = data.now, data.role, data.view
     blocks: list[Block] = [
         header("fsync: Terraform sync"),
         context(f"Your role: *{role.label}* · updated {ago(now, now)}"),
@@ -62,49 +92,12 @@ def home_view(
         )
         return {"type": "home", "blocks": blocks}
     blocks += freshness(view, now)
-    tally = counts(view.workspaces, now)
-    blocks.append(
-        section(
-            " · ".join(
-                f"{ICONS.get(k, '')} {n} {esc(words.label(k))}"
-                for k, n in sorted(tally.items(), key=lambda kv: -kv[1])
-            )
-            or "No workspaces."
-        )
-    )
-    problems = [ws for ws in ordered(view.workspaces, now) if is_problem(ws, now)]
-    by_workspace: dict[str, list[Conflict]] = {}
-    for conflict in conflicts or []:
-        by_workspace.setdefault(conflict.workspace or "", []).append(conflict)
-    resolvable = MAX_RESOLVABLE
+    blocks.append(section(tally_line(tally(view.workspaces, now))))
+    problems = data.problems
     blocks.append(divider())
     if not problems:
         blocks.append(section(":white_check_mark: Nothing needs attention."))
-    for ws in problems[:MAX_PROBLEMS]:
-        state = health(ws, now)
-        text = (
-            f"{icon(state)} *{esc(ws.name)}* {esc(words.label(state))}"
-            f" · last {ago(ws.last_sync, now)}"
-        )
-        if ws.message:
-            text += f"\n{code(clip(ws.message, 200))}"
-        blocks.append(section(text))
-        # Only the buttons this person's role can use: the Home tab is theirs alone.
-        if mine := workspace_buttons(ws, deps.policy, ws.open_conflicts, role):
-            blocks.append(actions(*mine))
-        for conflict in by_workspace.get(ws.name, [])[:1]:
-            buttons = resolution_buttons(conflict, deps.policy) if resolvable else None
-            if buttons is None:
-                continue
-            # The buttons decide between code and cloud: what differs is one click away, for
-            # everyone (reading a diff needs no role); the buttons only for those who may.
-            diff = button(
-                "View diff", Action.VIEW_DIFF, ActionValue(conflict_id=conflict.id).encode()
-            )
-            blocks.append(section(diff_summary(conflict), accessory=diff))
-            if role >= deps.policy.needed_for(RoleAction.RESOLVE, ws.name):
-                blocks.append(buttons)
-            resolvable -= 1
+    blocks += _problem_blocks(data, problems[:MAX_PROBLEMS])
     if len(problems) > MAX_PROBLEMS:
         blocks.append(
             context(
@@ -115,23 +108,47 @@ def home_view(
     healthy = len(view.workspaces) - len(problems)
     others = words.plural(healthy, "other workspace")
     blocks.append(context(f"{others} {words.verb(healthy, 'is', 'are')} fine or busy."))
-    blocks += deps.home_extras()
+    blocks += data.extras
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
+def _problem_blocks(data: HomeData, problems: list[Workspace]) -> list[Block]:
+    """Each problem with the buttons this person's role can use: the Home tab is theirs alone."""
+    now, role, policy = data.now, data.role, data.policy
+    by_workspace: dict[str, list[Conflict]] = {}
+    for conflict in data.conflicts:
+        by_workspace.setdefault(conflict.workspace or "", []).append(conflict)
+    resolvable = MAX_RESOLVABLE
+    blocks: list[Block] = []
+    for ws in problems:
+        state = health(ws, now)
+        text = (
+            f"{icon(state)} *{esc(ws.name)}* {esc(words.label(state))}"
+            f" · last {ago(ws.last_sync, now)}"
+        )
+        if ws.message:
+            text += f"\n{code(clip(ws.message, 200))}"
+        blocks.append(section(text))
+        if mine := workspace_buttons(ws, policy, ws.open_conflicts, role):
+            blocks.append(actions(*mine))
+        for conflict in by_workspace.get(ws.name, [])[:1]:
+            buttons = resolution_buttons(conflict, policy) if resolvable else None
+            if buttons is None:
+                continue
+            # The buttons decide between code and cloud: what differs is one click away, for
+            # everyone (reading a diff needs no role); the buttons only for those who may.
+            diff = button(
+                "View diff", Action.VIEW_DIFF, ActionValue(conflict_id=conflict.id).encode()
+            )
+            blocks.append(section(diff_summary(conflict), accessory=diff))
+            if role >= policy.needed_for(RoleAction.RESOLVE, ws.name):
+                blocks.append(buttons)
+            resolvable -= 1
+    return blocks
+
+
 def publish(deps: Deps, client: WebClient, user_id: str) -> None:
-    try:
-        view = deps.service.fleet()
-    except SyncAPIError:
-        view = None
-    conflicts: list[Conflict] = []
-    if view is not None and view.live and any(ws.status == "conflict" for ws in view.workspaces):
-        try:
-            conflicts = deps.service.conflicts()
-        except SyncAPIError:  # the Home tab still shows the fleet, without resolution buttons
-            conflicts = []
-    role = deps.service.role(user_id)
-    client.views_publish(user_id=user_id, view=home_view(view, deps.clock(), role, deps, conflicts))
+    client.views_publish(user_id=user_id, view=home_view(gather(deps, user_id)))
 
 
 def register(app: App, deps: Deps) -> None:

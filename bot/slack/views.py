@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core import words
 from bot.core.authz import Policy, Role
-from bot.core.fleet import FleetView, counts, health, is_problem, ordered
+from bot.core.fleet import FleetView, health, is_problem, ordered, tally
 from bot.core.parser import HELP
 from bot.errors import AlreadyResolved, Confirm, FsyncError, PermissionDenied
 from bot.firestartr.models import Conflict, Workspace
@@ -159,17 +159,17 @@ def freshness(view: FleetView, now: datetime) -> list[Block]:
     ]
 
 
+def tally_line(counted: list[tuple[str, int]]) -> str:
+    """How many workspaces are in each state (bot.core.fleet.tally), one icon each."""
+    line = " · ".join(f"{icon(k)} {n} {esc(words.label(k))}" for k, n in counted)
+    return line or "No workspaces."
+
+
 def status_overview(
     view: FleetView, now: datetime, *, page: int = 1, mutes: dict[str, str] | None = None
 ) -> Message:
     mutes = mutes or {}
-    tally = counts(view.workspaces, now)
-    order = ["failed", "conflict", "stalled", "running", "queued", "success"]
-    summary = " · ".join(
-        f"{icon(k)} {tally[k]} {esc(words.label(k))}"
-        for k in [*order, *sorted(set(tally) - set(order))]
-        if tally.get(k)
-    )
+    counted = tally(view.workspaces, now)
     problems = sum(1 for ws in view.workspaces if is_problem(ws, now))
     total = len(view.workspaces)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -182,7 +182,7 @@ def status_overview(
     blocks: list[Block] = [
         header(title),
         *freshness(view, now),
-        context(summary or "No workspaces."),
+        context(tally_line(counted)),
     ]
     blocks += pack_lines([_line(ws, now, mutes) for ws in shown])
     if pages > 1:
@@ -199,7 +199,7 @@ def status_overview(
     active = sorted(set(mutes) & {ws.name for ws in view.workspaces})
     if active:
         blocks.append(context(":no_bell: Muted: " + ", ".join(esc(n) for n in active[:20])))
-    tallied = ", ".join(f"{n} {esc(words.label(k))}" for k, n in tally.most_common())
+    tallied = ", ".join(f"{n} {esc(words.label(k))}" for k, n in counted)
     fallback = f"{title}. {tallied}"
     return message(fallback, blocks)
 

@@ -7,15 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.alerts.diff import (
-    ApiHealth,
-    Diff,
-    api_failed,
-    api_ok,
-    diff,
-    needs_conflicts,
-    reminders,
-)
+from bot.alerts.api_health import ApiHealth, api_failed, api_ok
+from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.model import Mute
 from bot.firestartr.models import Workspace
 from tests.alerts.conftest import NOW, ws

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from bot.alerts import outbox, repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Card, Delivery, DeliveryOp
-from bot.alerts.sender import Sender, sender_client
+from bot.alerts.sender import Sender
+from bot.alerts.slackcalls import sender_client
 from bot.slack import alert_notices
 from bot.store import Store
 from tests.alerts.historyslack import HistorySlack

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from string import ascii_lowercase
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -37,7 +36,7 @@ from bot.slack import alert_cards as cards
 from bot.slack import alert_notices, config_views, modals, run_views, views
 from bot.slack import alert_panels as panels
 from bot.slack.blocks import message, section
-from bot.slack.home import home_view
+from bot.slack.home import HomeData, home_view
 from bot.store import Store
 from bot.times import utcnow
 
@@ -504,17 +503,16 @@ def _home(w: World) -> list[Shown]:
     routes = [Route(f"C{i:08d}", f"team-{i}-*", frozenset({"failed"})) for i in range(w.n)]
     mutes = [Mute(f"dev-{i}", NOW + timedelta(hours=1), "planned") for i in range(w.n)]
     extras = panels.home_blocks(routes, {}, mutes, NOW)
-    deps = SimpleNamespace(policy=POLICY, home_extras=lambda: extras)
     fleet = mixed_fleet(w.n)
     found = [conflict(f"conflict-{i}") for i in range(w.n)]
     many = [ws(f"broken-{i:02d}", "failed") for i in range(20 + w.n)] + [ws("ok")] * w.n
     stale = FleetView(fleet, NOW, live=False, error="it is slow to answer")
     shown: list[Shown] = [
-        home_view(FleetView(fleet, NOW, live=True), NOW, role, deps, found)  # type: ignore[arg-type]
+        home_view(HomeData(FleetView(fleet, NOW, live=True), NOW, role, POLICY, found, extras))
         for role in Role
     ]
     for view in (FleetView(many, NOW, live=True), stale, None):
-        shown.append(home_view(view, NOW, Role.ADMIN, deps, []))  # type: ignore[arg-type]
+        shown.append(home_view(HomeData(view, NOW, Role.ADMIN, POLICY, [], extras)))
     return shown
 
 

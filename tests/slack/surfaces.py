@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from bot.alerts.model import Episode
@@ -12,7 +11,7 @@ from bot.core.authz import Policy, Role
 from bot.core.fleet import FleetView
 from bot.firestartr.models import Conflict, Workspace
 from bot.slack import alert_cards as cards
-from bot.slack.home import home_view
+from bot.slack.home import HomeData, home_view
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 POLICY = Policy(frozenset({"UADMIN"}), frozenset({"UOPER"}), ("prod*",))
@@ -49,10 +48,8 @@ def conflict(workspace: str, **kw: Any) -> Conflict:
 
 
 def home(fleet: list[Workspace], found: list[Conflict]) -> dict[str, Any]:
-    """The App Home tab an admin sees, every button in it (the view only reads `policy` and
-    `home_extras`)."""
-    deps = SimpleNamespace(policy=POLICY, home_extras=list)
-    return home_view(FleetView(fleet, NOW, live=True), NOW, Role.ADMIN, deps, found)  # type: ignore[arg-type]
+    """The App Home tab an admin sees, every button in it."""
+    return home_view(HomeData(FleetView(fleet, NOW, live=True), NOW, Role.ADMIN, POLICY, found))
 
 
 def alert_card(found: Conflict) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from bot.errors import Confirm, PermissionDenied
 from bot.firestartr.models import Config, Run, WorkspaceConfig
 from bot.slack import alert_panels as panels
 from bot.slack import config_views, modals, run_views, views
-from bot.slack.home import home_view
+from bot.slack.home import HomeData, home_view
 from bot.slack.ids import Action
 from tests.alerts.blockkit import assert_valid, assert_valid_view
 from tests.slack.surfaces import FOUR, NOW, POLICY, alert_card, conflict, home, ws
@@ -105,7 +104,7 @@ def test_the_command_answers_and_the_alert_panels_pass_slacks_rules() -> None:
     )
     assert_valid(panels.muted(mutes[0], [f"dev-{n}" for n in range(40)], NOW))
     extras = panels.home_blocks(routes, {}, mutes, NOW)
-    deps = SimpleNamespace(policy=POLICY, home_extras=lambda: extras)
     fleet = FleetView([ws(f"ws-{n}", "failed", message=ERROR) for n in range(40)], NOW, live=True)
-    tab = home_view(fleet, NOW, Role.ADMIN, deps, [conflict(f"ws-{n}") for n in range(40)])  # type: ignore[arg-type]
+    found = [conflict(f"ws-{n}") for n in range(40)]
+    tab = home_view(HomeData(fleet, NOW, Role.ADMIN, POLICY, found, extras))
     assert_valid_view(tab, "home")
