@@ -31,6 +31,7 @@ from bot.metrics import Metrics
 PING_INTERVAL = 5.0  # seconds between our pings
 PONG_TIMEOUT = 2.0  # no pong by then: the connection is dead; also bounds the read loop's poll
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNAL_CHECK = 0.2  # seconds: how late a stop signal may be noticed
 
 
 class _Client(SocketModeClient):
@@ -70,7 +71,11 @@ class SocketModeHandler(BaseSocketModeHandler):
             self.connect()
             self.app.logger.info("connected in Socket Mode")
             ready()
-            stop.wait()
+            # Not stop.wait(): a signal delivered to another thread leaves a main thread blocked
+            # on a lock without a timeout asleep, and the handler that sets `stop` never runs
+            # (a SIGTERM under load was ignored for good: tests/e2e/test_socket_mode.py).
+            while not stop.wait(SIGNAL_CHECK):
+                pass
             self.app.logger.info("stopping: closing the Socket Mode connection")
         finally:
             for sig, handler in previous.items():
