@@ -7,15 +7,19 @@ Anyone may click it (viewers too): a log is read-only.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.core import run_logs
 from bot.slack import log_views, reply
 from bot.slack.deps import Deps
 from bot.slack.ids import Action, ActionValue
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -32,4 +36,7 @@ def register(app: App, deps: Deps) -> None:
         view = log_views.log_modal(found, deps.settings.web_url)
         shown = opened.get("view") or {}
         where = {"hash": shown["hash"]} if shown.get("hash") else {}
-        client.views_update(view_id=shown.get("id", ""), view=view, **where)
+        try:
+            client.views_update(view_id=shown.get("id", ""), view=view, **where)
+        except SlackApiError as exc:  # closed before the log came: nowhere left to show it
+            log.info("run log modal not updated: %s", exc.response.get("error"))
