@@ -7,6 +7,7 @@ Every environment name below is a public contract documented in the README.
 from __future__ import annotations
 
 import os
+import string
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CsvList = Annotated[list[str], NoDecode]
+# FSYNC_WEB_URL's placeholders: the workspace name and the run id, percent-encoded when filled in.
+WEB_URL_PLACEHOLDERS = ("workspace", "run")
 
 
 def _split_csv(value: object) -> object:
@@ -69,6 +72,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FSYNC_PROTECTED", "protected"),
     )
 
+    # Links to Firestartr's web UI where the API gives a run none, e.g.
+    # https://firestartr.example/workspaces/{workspace}/runs/{run} (README: FSYNC_WEB_URL).
+    web_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("FSYNC_WEB_URL", "web_url")
+    )
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url_template(cls, value: str | None) -> str | None:
+        return check_web_url(value)
+
     @field_validator("admins", "operators", "protected", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
@@ -95,6 +109,33 @@ class Settings(BaseSettings):
         return value.get_secret_value() if value is not None else ""
 
 
+def check_web_url(value: str | None) -> str | None:
+    """FSYNC_WEB_URL as given (None when empty), or ValueError saying what is wrong with it."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    allowed = " and ".join(f"{{{p}}}" for p in WEB_URL_PLACEHOLDERS)
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError:
+        raise ValueError(f"has an unmatched {{ or }}; the placeholders are {allowed}") from None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in WEB_URL_PLACEHOLDERS or spec or conversion:
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ValueError(f"has an unknown placeholder {shown}; use {allowed}")
+    return value
+
+
 # Environment name of each field, for error reports that speak the user's language.
 ENV_NAMES: dict[str, str] = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
@@ -112,6 +153,7 @@ ENV_NAMES: dict[str, str] = {
     "admins": "FSYNC_ADMINS",
     "operators": "FSYNC_OPERATORS",
     "protected": "FSYNC_PROTECTED",
+    "web_url": "FSYNC_WEB_URL",
 }
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRESTARTR_API_KEY")

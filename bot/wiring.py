@@ -88,7 +88,7 @@ def build(
         policy=policy,
         service=service,
         web=web,
-        follower=RunFollower(client, web),
+        follower=RunFollower(client, web, web_url=settings.web_url),
         clock=clock,
         metrics=metrics,
         alerts=alerts,

@@ -74,10 +74,17 @@ class Screen:
             self.render.show(
                 "App Home", view, {"kind": "home", "blocks": view.get("blocks")}, style="cyan"
             )
-        elif call.method in ("views.open", "views.push"):
-            # Not filled in here: this may be the drawing thread, and only the main thread
-            # reads the keyboard (see fill_forms).
-            self.waiting_forms.append(args.get("view") or {})
+        elif call.method in ("views.open", "views.push", "views.update"):
+            view = args.get("view") or {}
+            if view.get("submit") or any(
+                b.get("type") == "input" for b in view.get("blocks") or []
+            ):
+                # Not filled in here: this may be the drawing thread, and only the main thread
+                # reads the keyboard (see fill_forms).
+                self.waiting_forms.append(view)
+            else:  # nothing to fill in (a run's log, a diff): shown as Slack shows it
+                title = f"Modal: {(view.get('title') or {}).get('text', '')}"
+                self.render.show(title, view, {"kind": "modal"}, style="cyan")
 
     def _ts_of(self, call: Call) -> str:
         with self.slack.lock:

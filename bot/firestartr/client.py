@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
+LOG_TAIL_MAX = 1000  # lines: the most the contract serves
+LOG_MAX_BYTES = 512 * 1024  # of a log answer read, its end kept (bot/firestartr/sending.py)
 POLL_RETRIES = 1  # retries of the poller's listing (people's requests get `retries`)
 
 
@@ -214,3 +216,20 @@ class SyncClient(Sending):
             endpoint="POST /conflicts/{id}/resolve",
         )
         return reading.read_resolve_result(self._send(call))
+
+    def run_log(self, run_id: str, *, tail: int = 200) -> str:
+        """The last `tail` lines (1 to 1000) of a run's log, as the server wrote them (ANSI colour
+        codes included). [ASSUMED]: FeatureUnavailable("logs") when the server has no logs."""
+        validate_id(run_id, "run id")
+        path = f"{API}/runs/{quote(run_id, safe='')}/log"
+        call = Call(
+            "GET",
+            path,
+            self._ctx(path, run_id=run_id),
+            params={"tail": str(max(1, min(LOG_TAIL_MAX, tail)))},
+            headers={"Accept": "text/plain"},
+            feature="logs",
+            endpoint="GET /runs/{id}/log",
+            max_bytes=LOG_MAX_BYTES,
+        )
+        return self._send(call).content.decode("utf-8", errors="replace")

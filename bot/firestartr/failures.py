@@ -44,7 +44,7 @@ from bot.firestartr.refusals import (
 )
 
 KNOWN_NOT_FOUND = frozenset({"workspace_not_found", "run_not_found", "conflict_not_found"})
-FEATURE_WORDS = {"runs": "sync run details", "conflicts": "conflicts"}
+FEATURE_WORDS = {"runs": "sync run details", "conflicts": "conflicts", "logs": "run logs"}
 
 
 @dataclass(frozen=True)

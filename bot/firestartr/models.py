@@ -113,6 +113,7 @@ class Workspace(_Model):
     open_conflicts: Count = 0
     current_run_id: Text = None
     message: Text = None
+    last_run_id: Text = None  # [ASSUMED] the run that set last_sync: where its log is
 
 
 class WorkspaceList(_Model):
@@ -147,6 +148,9 @@ class Run(_Model):
     finished_at: Timestamp = None
     message: Text = None
     conflict_ids: list[str] = Field(default_factory=list)
+    # [ASSUMED] pages for people: the run, and its whole log (shown as links, never fetched).
+    url: Text = None
+    log_url: Text = None
 
     @property
     def finished(self) -> bool:

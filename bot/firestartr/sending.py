@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +46,8 @@ class Call:
     only_unsent: bool = False  # retry only errors where the request never left
     feature: str | None = None  # [ASSUMED] endpoint whose 404/405 means "no such feature"
     sync_trigger: bool = False
+    # Read at most this much of the body, keeping its end (a log); None: the whole JSON answer.
+    max_bytes: int | None = None
     # The route template, for metrics: never a workspace name or an id (bot/metrics.py).
     endpoint: str = ""
 
@@ -82,13 +84,7 @@ class Sending:
             if not self._limiter.acquire(call.priority, timeout=budget - (clock() - started)):
                 raise failures.rate_limited(self._limiter.paused_for() or None)
             try:
-                response = self._http.request(
-                    call.method,
-                    call.path,
-                    params=call.params,
-                    json=call.body,
-                    headers=call.headers,
-                )
+                response = self._request(call)
             except httpx.TransportError as exc:
                 self.metrics.sync_api_request(call.endpoint, "error")
                 allowed = _RETRY_UNSENT if call.only_unsent else _RETRY_ANY
@@ -122,6 +118,25 @@ class Sending:
                 attempt += 1
                 continue
             raise self._error(call, response)
+
+    def _request(self, call: Call) -> httpx.Response:
+        request = self._http.build_request(
+            call.method, call.path, params=call.params, json=call.body, headers=call.headers
+        )
+        if call.max_bytes is None:
+            return self._http.send(request)
+        streamed = self._http.send(request, stream=True)
+        try:
+            body = read_tail(streamed.iter_bytes(), call.max_bytes)
+        finally:
+            streamed.close()
+        # The body is decoded already: its encoding and length no longer describe it.
+        headers = [
+            (k, v)
+            for k, v in streamed.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(streamed.status_code, headers=headers, content=body, request=request)
 
     def _backoff(self, call: Call, attempt: int, retries: int, reason: str) -> None:
         # Full jitter: callers that failed together do not retry together.
@@ -163,3 +178,23 @@ class Sending:
         except Exception as exc:  # the message is still right without the names
             log.info("Could not list workspaces for a suggestion: %s", type(exc).__name__)
             return None
+
+
+def read_tail(chunks: Iterator[bytes], limit: int) -> bytes:
+    """The last `limit` bytes of a body, read for at most 4 x `limit` bytes: a server that sends
+    far more than it was asked for costs a bounded read, never the process's memory. When the
+    start was cut off, the first (partial) line goes too."""
+    kept = bytearray()
+    total, cut = 0, False
+    for chunk in chunks:
+        total += len(chunk)
+        kept += chunk
+        if len(kept) > limit:
+            del kept[: len(kept) - limit]
+            cut = True
+        if total >= 4 * limit:
+            break
+    if cut:
+        newline = kept.find(b"\n")
+        del kept[: newline + 1 if newline >= 0 else 0]
+    return bytes(kept)

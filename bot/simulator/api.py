@@ -13,6 +13,7 @@ from bot.simulator import conflicts
 from bot.simulator.config import config_now, put_config
 from bot.simulator.context import Simulator
 from bot.simulator.errors import ApiError, validation_error
+from bot.simulator.log_api import get_run_log, with_links
 from bot.simulator.pipeline import Handler, ok, read_json, serve_v1
 
 V1 = "/v1/terraform/sync"
@@ -48,7 +49,7 @@ async def trigger_sync(sim: Simulator, request: Request) -> Response:
             headers={"Retry-After": str(verdict.retry_after)},
             retry_after=verdict.retry_after,
         )
-    run = sim.engine.trigger(name, requested_by)
+    run = with_links(sim.engine.trigger(name, requested_by), request)
     return ok(run, 202, {"Location": f"{V1}/runs/{run['id']}"})
 
 
@@ -64,7 +65,7 @@ async def replace_config(sim: Simulator, request: Request) -> Response:
 
 
 async def get_run(sim: Simulator, request: Request) -> Response:
-    return ok(sim.engine.run_json(request.path_params["run_id"]))
+    return ok(with_links(sim.engine.run_json(request.path_params["run_id"]), request))
 
 
 async def list_conflicts(sim: Simulator, request: Request) -> Response:
@@ -85,7 +86,10 @@ async def resolve_conflict(sim: Simulator, request: Request) -> Response:
         raise validation_error([("resolution", "is required and must be a string")])
     resolved_by = _text(body, "resolved_by", "api")
     cid = request.path_params["conflict_id"]
-    return ok(conflicts.resolve(sim.engine, cid, resolution, resolved_by))
+    result = conflicts.resolve(sim.engine, cid, resolution, resolved_by)
+    if isinstance(result.get("run"), dict):
+        result["run"] = with_links(result["run"], request)
+    return ok(result)
 
 
 ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
@@ -94,6 +98,7 @@ ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/config", get_config),
     ("PUT", "/config", replace_config),
     ("GET", "/runs/{run_id}", get_run),
+    ("GET", "/runs/{run_id}/log", get_run_log),  # [ASSUMED] run logs (bot/simulator/log_api.py)
     ("GET", "/conflicts", list_conflicts),
     ("GET", "/conflicts/{conflict_id}", get_conflict),
     ("POST", "/conflicts/{conflict_id}/resolve", resolve_conflict),

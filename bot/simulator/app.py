@@ -13,6 +13,7 @@ from bot.simulator.api import v1_routes
 from bot.simulator.context import Simulator
 from bot.simulator.control import control_routes
 from bot.simulator.errors import ApiError
+from bot.simulator.log_api import ui_routes
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def build_app(sim: Simulator) -> Starlette:
     routes = [
         *v1_routes(sim),
         *control_routes(sim),
+        *ui_routes(sim),
         Route("/{rest:path}", _elsewhere, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     return Starlette(routes=routes, exception_handlers={Exception: _crash})

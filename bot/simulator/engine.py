@@ -146,7 +146,7 @@ class Engine:
             failed = self.rng.random() < self.options.failure_rate
             outcome = "failed" if failed else "success"
         ws.current_run_id = None
-        ws.last_sync = now
+        ws.last_sync, ws.last_run_id = now, run.id
         self.message_seq += 1
         if outcome == "conflict":
             conflicts.conflict_outcome(self, ws, run, now)
@@ -160,6 +160,22 @@ class Engine:
                 run.message = success_message(self.message_seq)
             ws.status, ws.message = "success", None
         self.settle(ws, now)
+
+    def failed_run(self, ws: WorkspaceState, message: str | None, now: float) -> None:
+        """A failure forced through /_sim still has a run behind it, with a log (lock held)."""
+        run = RunState(
+            id=self.store.ids.make("run"),
+            workspace=ws.name,
+            trigger="schedule",
+            requested_by="scheduler",
+            created_at=now - 5,
+            status="failed",
+            started_at=now - 4,
+            finished_at=now,
+            message=message,
+        )
+        self.store.add_run(run)
+        ws.last_run_id = run.id
 
     def cancel_active_run(self, ws: WorkspaceState, now: float, why: str) -> None:
         run = self.store.runs.get(ws.current_run_id or "")

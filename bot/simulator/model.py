@@ -33,6 +33,7 @@ class WorkspaceState:
     next_sync: float | None = None
     message: str | None = None
     current_run_id: str | None = None
+    last_run_id: str | None = None  # [ASSUMED] the run that set last_sync: where its log is
     open_conflicts: int = 0
     next_outcome: str | None = None
     # What to show again when a disabled workspace is re-enabled.
@@ -58,6 +59,7 @@ class WorkspaceState:
             "auto_apply": self.auto_apply,
             "open_conflicts": self.open_conflicts,
             "current_run_id": self.current_run_id,
+            "last_run_id": self.last_run_id,
             "message": self.message,
         }
 

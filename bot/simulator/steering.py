@@ -163,6 +163,8 @@ def _force_status(
     elif status == "failed" and message is None:
         engine.message_seq += 1
         message = failure_message(engine.message_seq, ws.name)
+    if status == "failed":
+        engine.failed_run(ws, message, now)
     if status != "disabled":
         ws.status = status
     ws.message = message

@@ -13,7 +13,7 @@ from bot.core.authz import RoleAction
 from bot.errors import AlreadyResolved, InvalidChanges, StaleAction, UsageError
 from bot.firestartr.models import Conflict, ResolveResult
 from bot.firestartr.names import validate_name
-from bot.slack import config_views, home, modals, reply, views
+from bot.slack import config_views, home, log_actions, modals, reply, views
 from bot.slack.blocks import context, section
 from bot.slack.deps import Deps
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
@@ -248,3 +248,4 @@ def register(app: App, deps: Deps) -> None:
         modals.open_config(deps, client, body, workspace)
 
     modals.register(app, deps)
+    log_actions.register(app, deps)

@@ -40,6 +40,7 @@ from bot.slack.blocks import (
     when,
 )
 from bot.slack.ids import Block as BlockId
+from bot.slack.log_views import view_log_button
 from bot.slack.views import (
     conflict_blocks,
     resolved_text,
@@ -109,8 +110,14 @@ def episode_card(
     blocks.append(context(" · ".join(facts)))
     if episode.closed_at is None and not episode.is_api and not episode.conflicts:
         ws = Workspace(name=episode.workspace)
-        blocks.append(actions(*workspace_buttons(ws, policy, 0)))
+        blocks.append(actions(*workspace_buttons(ws, policy, 0), *log_button(episode)))
     return message(notification_text(headline(episode, resolutions)), blocks)
+
+
+def log_button(episode: Episode) -> list[Block]:
+    """View log on a failing workspace's card. The episode names no run: the click reads the
+    log of the workspace's last run (`last_run_id`, bot/core/run_logs.py)."""
+    return [view_log_button(None, episode.workspace)] if episode.status == "failed" else []
 
 
 def reply(event: Event, resolutions: Resolutions | None = None) -> Message:

@@ -41,7 +41,8 @@ def status(deps: Deps, cmd: Status, req: Request) -> None:
     if cmd.workspace:
         ws, fleet, conflicts = deps.service.workspace(cmd.workspace)
         role = deps.service.role(req.user)
-        req.answer(views.workspace_detail(ws, fleet, conflicts, now, deps.policy, role))
+        web_url = deps.settings.web_url
+        req.answer(views.workspace_detail(ws, fleet, conflicts, now, deps.policy, role, web_url))
         return
     req.answer(views.status_overview(deps.service.fleet(), now, mutes=deps.mutes_by_workspace()))
 

@@ -49,9 +49,11 @@ class RunFollower(Worker):
         *,
         every: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
+        web_url: str | None = None,
     ) -> None:
         super().__init__("run-follower")
         self.sync, self.web, self.every, self.clock = sync, web, every, clock
+        self.web_url = web_url  # FSYNC_WEB_URL, for the cards' links
         self.first_wait = self.crash_wait = every  # a run just started: its first check waits
         self._runs: dict[str, Followed] = {}
         self._lock = threading.Lock()
@@ -98,7 +100,7 @@ class RunFollower(Worker):
 
     def _show(self, item: Followed) -> None:
         payload: dict[str, Any] = sync_card(
-            item.workspace, item.requested_by, item.run, self.clock()
+            item.workspace, item.requested_by, item.run, self.clock(), web_url=self.web_url
         )
         try:
             if item.channel and item.ts:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     STATUS_PAGE = "fsync_status_page"
     REFRESH_HOME = "fsync_refresh_home"
     VIEW_DIFF = "fsync_view_diff"  # opens a conflict's whole diff in a modal (App Home)
+    VIEW_LOG = "fsync_view_log"  # opens the last lines of a run's log in a modal
 
 
 # Slack refuses two buttons with one action_id in a block (`invalid_blocks`), so each resolution
@@ -49,6 +50,7 @@ def is_confirmed_resolve(action_id: str) -> bool:
 
 class View(StrEnum):
     EDIT_CONFIG = "fsync_edit_config_modal"
+    RUN_LOG = "fsync_run_log_modal"
     CONFIRM_AUTO_APPLY = "fsync_confirm_auto_apply_modal"
 
 
@@ -75,6 +77,8 @@ class ActionValue(BaseModel):
     page: int | None = Field(default=None, alias="p")
     # Config changes, checked strictly by bot.core.changes wherever they are used.
     changes: dict[str, object] | None = Field(default=None, alias="ch")
+    # The run whose log a View log button opens (its workspace in `workspace`).
+    run_id: str | None = Field(default=None, alias="ru")
 
     def encode(self) -> str:
         return json.dumps(self.model_dump(exclude_none=True, by_alias=True), separators=(",", ":"))

@@ -10,12 +10,16 @@ from typing import Any
 
 from bot.core import words
 from bot.firestartr.models import Run
+from bot.slack import log_views
 from bot.slack.blocks import ago, code, code_block, context, esc, icon, message, section, user
 
 Message = dict[str, Any]
 
 
-def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime) -> Message:
+def sync_card(
+    workspace: str, requested_by: str, run: Run | None, now: datetime, *, web_url: str | None = None
+) -> Message:
+    """`web_url`: the FSYNC_WEB_URL template, for a link when the API gives the run none."""
     head = f"Sync of *{esc(workspace)}* requested by {user(requested_by)}"
     if run is None:
         state_line = f"{icon('queued')} requested"
@@ -29,6 +33,7 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
     if run is not None and run.message and run.status != "succeeded":
         blocks.append(section(code_block(run.message)))
     if run is not None:
-        blocks.append(context(f"run {code(run.id)}"))
+        blocks.append(context(f"run {code(run.id)}{log_views.page_link(run, workspace, web_url)}"))
+        blocks += log_views.run_card_blocks(run, workspace)
     fallback = f"Sync of {esc(workspace)}: {esc(words.label(run.status) if run else 'requested')}"
     return message(fallback, blocks)

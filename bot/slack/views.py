@@ -11,6 +11,7 @@ from bot.core.fleet import FleetView, health, is_problem, ordered, tally
 from bot.core.parser import HELP
 from bot.errors import AlreadyResolved, Confirm, FsyncError, PermissionDenied
 from bot.firestartr.models import Conflict, Workspace
+from bot.slack import log_views
 from bot.slack.audience import (  # noqa: F401 - views is the one place listeners import
     config_line,
     for_role,
@@ -211,9 +212,10 @@ def workspace_detail(
     now: datetime,
     policy: Policy,
     role: Role | None = None,
+    web_url: str | None = None,
 ) -> Message:
     """One workspace, for someone with `role` (see workspace_buttons); `conflicts` None means
-    they could not be read (said, not hidden)."""
+    they could not be read (said, not hidden). `web_url`: FSYNC_WEB_URL, for a link."""
     state = health(ws, now)
     fields = [
         f"*Status*\n{icon(state)} {esc(words.label(state))}",
@@ -230,6 +232,7 @@ def workspace_detail(
     ]
     if ws.message and state != "success":
         blocks.append(section(f"*Last error*\n{code_block(ws.message)}"))
+    blocks += log_views.status_blocks(ws, web_url)
     if conflicts is None:
         blocks.append(
             context(

@@ -135,3 +135,17 @@ def test_notices_validate_and_mention_the_admins() -> None:
     held = alert_notices.default_channel_held("CALERTS", "is_archived", ["UADMIN001"], 180.0)
     assert_valid(held)
     assert "held, not lost" in held["text"] and "every 3 min" in held["text"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_only_an_open_failure_card_offers_view_log_for_its_workspace(name: str) -> None:
+    card = cards.episode_card(CASES[name], POLICY)
+    values = [
+        e["value"]
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "fsync_view_log"
+    ]
+    # The episode names no run: the click reads the workspace's last run (`last_run_id`).
+    assert values == (['{"w":"billing-api"}'] if name.startswith("failed") else [])

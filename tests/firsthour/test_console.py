@@ -25,7 +25,7 @@ def test_in_a_terminal_forms_and_dialogs_have_the_keyboard_until_answered() -> N
         # The prompt is drawn after the start-up cards, not above them.
         assert start.index("billing-api failed") < start.rindex("> ")
         term.type("/fsync sync production")
-        term.expect("[7] Start sync")
+        term.expect("[8] Start sync")  # [7] is View log on the billing-api failure card
         term.type("click Start sync")
         dialog = term.expect("Confirm? [y/N] ")
         term.type("y")

@@ -63,6 +63,9 @@ def check(spec: dict[str, Any], method: str, template: str, response: httpx.Resp
     key = status if status in responses else f"{status[0]}XX"
     assert key in responses, f"{method} {template} answered {status}, not in the spec"
     documented = _response_spec(spec, responses[key])
+    if "text/plain" in documented["content"]:  # the run log: text, not JSON
+        assert response.headers["content-type"].startswith("text/plain")
+        return key
     schema = documented["content"]["application/json"]["schema"]
     components = _strict(copy.deepcopy(spec["components"]))
     validator = Draft202012Validator({**schema, "components": components}, format_checker=FORMATS)
@@ -102,6 +105,16 @@ def _get_run(sim: SimProcess) -> list[httpx.Response]:
     return [sim.api.get(f"{V1}/runs/{run['id']}"), sim.api.get(f"{V1}/runs/run_nope")]
 
 
+def _get_log(sim: SimProcess) -> list[httpx.Response]:
+    run = sim.api.post(f"{V1}/workspaces/dev/sync").json()
+    url = f"{V1}/runs/{run['id']}/log"
+    return [
+        sim.api.get(url, params={"tail": 5}),
+        sim.api.get(f"{V1}/runs/run_nope/log"),
+        sim.api.get(url, params={"tail": "lots"}),
+    ]
+
+
 def _resolve(sim: SimProcess) -> list[httpx.Response]:
     api = sim.api
     sim.control("POST", "/_sim/workspaces/production/state", json={"status": "conflict"})
@@ -131,6 +144,7 @@ OPERATIONS: list[tuple[str, str, str, Provoke]] = [
     ("GET", "/v1/terraform/sync/config", f"{V1}/config", lambda sim: [sim.api.get(f"{V1}/config")]),
     ("PUT", "/v1/terraform/sync/config", f"{V1}/config", _put_config),
     ("GET", "/v1/terraform/sync/runs/{run_id}", f"{V1}/runs/run_x", _get_run),
+    ("GET", "/v1/terraform/sync/runs/{run_id}/log", f"{V1}/runs/run_x/log", _get_log),
     (
         "GET",
         "/v1/terraform/sync/conflicts",
