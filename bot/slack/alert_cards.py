@@ -40,6 +40,7 @@ from bot.slack.blocks import (
     when,
 )
 from bot.slack.ids import Block as BlockId
+from bot.slack.people_views import mentions, owners_line
 from bot.slack.views import (
     conflict_blocks,
     resolved_text,
@@ -78,11 +79,17 @@ def episode_card(
     *,
     note: str = "",
     resolutions: Resolutions | None = None,
+    owners: Sequence[str] = (),
 ) -> Message:
+    """`owners`: Slack ids the card calls (a line of mentions, also in the notification text);
+    the card is posted once per episode and channel, and edits notify no one again."""
     resolutions = resolutions or {}
     top = section(headline(episode, resolutions))
     top["block_id"] = BlockId.HEADLINE
     blocks: list[Block] = [top]
+    called = owners_line(owners)
+    if called:
+        blocks.append(section(called))
     if (error := last_error(episode)) is not None:
         blocks.append(error)
     for raw in episode.conflicts[:2]:
@@ -110,7 +117,8 @@ def episode_card(
     if episode.closed_at is None and not episode.is_api and not episode.conflicts:
         ws = Workspace(name=episode.workspace)
         blocks.append(actions(*workspace_buttons(ws, policy, 0)))
-    return message(notification_text(headline(episode, resolutions)), blocks)
+    text = notification_text(headline(episode, resolutions))
+    return message(f"{text} · {mentions(owners)}" if owners else text, blocks)
 
 
 def reply(event: Event, resolutions: Resolutions | None = None) -> Message:
