@@ -151,6 +151,10 @@ class FakeSlack:
                 raise AssertionError(f"no {count}x {method} within {timeout}s; last calls: {seen}")
             time.sleep(0.02)
 
+    def posts_in(self, channel: str) -> list[Call]:
+        """The chat.postMessage calls made to `channel` (not the DMs to people, say)."""
+        return [c for c in self.of("chat.postMessage") if c.args.get("channel") == channel]
+
     def channel_messages(self, channel: str) -> list[dict[str, Any]]:
         with self.lock:
             return [m for (ch, _), m in self.messages.items() if ch == channel]
