@@ -156,6 +156,9 @@ class FakeSlack:
         return [c for c in self.of("chat.postMessage") if c.args.get("channel") == channel]
 
     def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in `channel` (a person's ID: the app's DM with them)."""
+        if calls.is_user_id(channel):
+            channel = calls.dm_channel(channel)
         with self.lock:
             return [m for (ch, _), m in self.messages.items() if ch == channel]
 
