@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.settings import Settings
 from tests.fakes import FakeSlack
@@ -190,3 +191,32 @@ def test_a_run_followed_when_fsync_stopped_is_followed_again_and_told_once(
         again.stop()
     assert len(dms_to(slack, OPERATOR)) == 1
     assert "succeeded" in json.dumps(slack.of("chat.update")[-1].args)  # the card caught up
+
+
+def test_a_conflict_resolution_that_starts_a_run_dms_whoever_clicked_when_it_ends(
+    ask: Asker, fsync: Fsync, slack: FakeSlack
+) -> None:
+    ask("conflicts networking")
+    (answer,) = [c.args for c in slack.of("response_url") if "apply_desired" in json.dumps(c.args)]
+    button = next(
+        e
+        for b in answer["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].endswith(":apply_desired")
+    )
+    card = WebClient(base_url=slack.api_url, token="xoxb-t").chat_postMessage(
+        channel=CHANNEL, text=answer["text"], blocks=answer["blocks"]
+    )
+    payload = slackreq.action_payload(
+        button["action_id"],
+        button["value"],
+        user=OPERATOR,
+        channel=CHANNEL,
+        response_url=slack.response_url("click"),
+        message={"ts": card["ts"], "text": answer["text"], "blocks": answer["blocks"]},
+    )
+    assert fsync.dispatch(slackreq.interactive_body(payload)).status == 200
+    (dm,) = slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == OPERATOR, timeout=15)
+    assert "Your sync of *networking* ended" in json.dumps(dm.args)
+    assert f"<#{CHANNEL}>" in json.dumps(dm.args)  # no card of its own: where it was asked
