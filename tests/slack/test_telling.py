@@ -114,3 +114,20 @@ def test_a_second_follower_of_the_same_run_repeats_no_dm(slack: FakeSlack, store
         again.stop()
     waiting, ended = dms(slack)
     assert "needs you" in waiting and "ended: failed" in ended
+
+
+def test_a_dm_slack_refuses_is_recorded_not_retried_and_the_card_still_follows(
+    slack: FakeSlack, store: Store
+) -> None:
+    slack.fail("chat.getPermalink", error="ratelimited", times=5)
+    slack.fail("chat.postMessage", error="user_not_found", channel=USER, times=5)
+    f = follower(Runs("running", "failed"), slack, store)
+    try:
+        follow(f, slack)
+        wait_until(lambda: f.following == 0)
+    finally:
+        f.stop()
+    (tried,) = slack.posts_in(USER)
+    assert f"card in <#{CHANNEL}>" in str(tried.args["blocks"])  # no permalink: the channel
+    assert Requesters(store).dm_status("run_1") == "user_not_found"
+    assert any("failed" in str(c.args) for c in slack.of("chat.update"))
