@@ -66,22 +66,22 @@ class RunFollower(Worker):
     def follow(self, item: Followed) -> None:
         item.started = time.monotonic()
         item.shown = item.run.status
+        try:
+            self._remember(item)
+            self._tell(item)
+            if item.run.finished and self.requesters is not None:
+                self.requesters.done(item.run.id)
+        except Exception:  # the card is out: a database or Slack failure here must not undo that
+            log.exception("could not remember run %s for its requester", item.run.id)
+        if not item.run.finished:
+            self._add(item)
+
+    def _remember(self, item: Followed) -> None:
         if self.requesters is not None:
-            self.requesters.remember(
-                RunRequest(
-                    item.run.id,
-                    item.workspace,
-                    item.requested_by,
-                    item.asked_in,
-                    item.channel,
-                    item.ts,
-                )
+            r = RunRequest(
+                item.run.id, item.workspace, item.requested_by, item.asked_in, item.channel, item.ts
             )
-        self._tell(item)
-        if item.run.finished:
-            self._done(item)
-            return
-        self._add(item)
+            self.requesters.remember(r)
 
     def _add(self, item: Followed) -> None:
         with self._lock:
@@ -130,10 +130,13 @@ class RunFollower(Worker):
             self._done(item)
 
     def _done(self, item: Followed) -> None:
-        with self._lock:
-            self._runs.pop(item.run.id, None)
+        self._drop(item)
         if self.requesters is not None:
             self.requesters.done(item.run.id)
+
+    def _drop(self, item: Followed) -> None:
+        with self._lock:
+            self._runs.pop(item.run.id, None)
 
     def _tell(self, item: Followed) -> None:
         if self.requesters is not None and phase_of(item.run) is not None:

@@ -5,6 +5,7 @@ status this fsync does not know yet is said as it is; a second follower (a resta
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,7 +50,7 @@ def store(tmp_path: Path) -> Store:
 
 def follower(runs: Runs, slack: FakeSlack, store: Store) -> RunFollower:
     web = WebClient(base_url=slack.api_url, token="xoxb-t")
-    return RunFollower(runs, web, every=0.02, requesters=Requesters(store))  # type: ignore[arg-type]
+    return RunFollower(runs, web, every=0.02, requesters=Requesters(store))
 
 
 def dms(slack: FakeSlack) -> list[str]:
@@ -131,3 +132,20 @@ def test_a_dm_slack_refuses_is_recorded_not_retried_and_the_card_still_follows(
     assert f"card in <#{CHANNEL}>" in str(tried.args["blocks"])  # no permalink: the channel
     assert Requesters(store).dm_status("run_1") == "user_not_found"
     assert any("failed" in str(c.args) for c in slack.of("chat.update"))
+
+
+def test_a_database_that_fails_when_a_run_is_remembered_does_not_stop_its_card(
+    slack: FakeSlack, store: Store
+) -> None:
+    class Busy(Requesters):
+        def remember(self, request: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+    web = WebClient(base_url=slack.api_url, token="xoxb-t")
+    f = RunFollower(Runs("running", "succeeded"), web, every=0.02, requesters=Busy(store))
+    try:
+        follow(f, slack)  # does not raise into the command that started the run
+        wait_until(lambda: f.following == 0)
+    finally:
+        f.stop()
+    assert any("succeeded" in str(c.args) for c in slack.of("chat.update"))
