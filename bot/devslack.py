@@ -75,7 +75,15 @@ class FakeSlack:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
-                status, body, headers = fake._handle(self.path, raw, self.headers)
+                self._send(*fake._handle(self.path, raw, self.headers))
+
+            def do_GET(self) -> None:
+                # Slack's read methods take their arguments in the query string too (slack_sdk
+                # sends chat.getPermalink as a GET).
+                path, _, query = self.path.partition("?")
+                self._send(*fake._handle(path, query, self.headers))
+
+            def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
                 data = json.dumps(body).encode() if not isinstance(body, bytes) else body
                 self.send_response(status)
                 kind = "text/plain" if isinstance(body, bytes) else "application/json"
@@ -143,7 +151,14 @@ class FakeSlack:
                 raise AssertionError(f"no {count}x {method} within {timeout}s; last calls: {seen}")
             time.sleep(0.02)
 
+    def posts_in(self, channel: str) -> list[Call]:
+        """The chat.postMessage calls made to `channel` (not the DMs to people, say)."""
+        return [c for c in self.of("chat.postMessage") if c.args.get("channel") == channel]
+
     def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in `channel` (a person's ID: the app's DM with them)."""
+        if calls.is_user_id(channel):
+            channel = calls.dm_channel(channel)
         with self.lock:
             return [m for (ch, _), m in self.messages.items() if ch == channel]
 
@@ -194,9 +209,19 @@ class FakeSlack:
         return None
 
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        if method == "chat.getPermalink":
+            with self.lock:
+                known = (args.get("channel"), args.get("message_ts")) in self.messages
+            return calls.permalink(args, known)
         if method not in ("chat.postMessage", "chat.update"):
             return calls.fixed_answer(method, args)
         channel = str(args.get("channel", ""))
+        if calls.is_user_id(channel):
+            # Slack posts to a person's ID in the app's DM with them, and answers with that DM's
+            # own ID, the one to update it with: an update to the person's ID is not found.
+            if method == "chat.update":
+                return 200, {"ok": False, "error": "channel_not_found"}, {}
+            channel = calls.dm_channel(channel)
         if method == "chat.postMessage":
             now = time.monotonic()
             with self.lock:

@@ -5,6 +5,7 @@ with no text), and the fixed answers of the methods whose answer depends on noth
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,6 +15,7 @@ from bot.slack import blockkit
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
 VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 Answer = tuple[int, Any, dict[str, str]]
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 
 AUTH_TEST = {
     "ok": True,
@@ -93,3 +95,23 @@ def fixed_answer(method: str, args: dict[str, Any]) -> Answer:
         }
         return 200, {"ok": True, "channel": channel}, {}
     return 200, {"ok": True}, {}
+
+
+def is_user_id(channel: str) -> bool:
+    return bool(_USER_ID.match(channel))
+
+
+def dm_channel(user_id: str) -> str:
+    """The ID of the app's DM with `user_id` (Slack's are D…; one per person)."""
+    return "D" + user_id[1:]
+
+
+def permalink(args: dict[str, Any], known: bool) -> Answer:
+    """`chat.getPermalink`: a link for a message the fake holds, else Slack's error."""
+    channel, ts = str(args.get("channel", "")), str(args.get("message_ts", ""))
+    if not channel or not ts:
+        return 200, {"ok": False, "error": "invalid_arguments"}, {}
+    if not known:
+        return 200, {"ok": False, "error": "message_not_found"}, {}
+    link = f"{AUTH_TEST['url']}archives/{channel}/p{ts.replace('.', '')}"
+    return 200, {"ok": True, "channel": channel, "permalink": link}, {}

@@ -159,3 +159,34 @@ def m004_one_key_value_table(db: sqlite_utils.Database) -> None:
         [now],
     )
     db.table("alert_state").drop()
+
+
+@migrations()
+def m005_requesters_and_owners(db: sqlite_utils.Database) -> None:
+    """Issue 14: who is told when their run ends (bot/core/requesters.py) and who owns which
+    workspaces (bot/core/owners.py)."""
+    # A person's choice; no row: on.
+    db.table("notify_prefs").create({"user_id": str, "dms": int, "updated_at": str}, pk="user_id")
+    # Runs started through fsync, followed to their end again after a restart.
+    db.table("run_requests").create(
+        {
+            "run_id": str,
+            "workspace": str,
+            "user_id": str,
+            "asked_in": str,
+            "channel": str,
+            "ts": str,
+            "created_at": str,
+            "done": int,
+        },
+        pk="run_id",
+        defaults={"done": 0},
+    )
+    # One row per DM sent (or being sent) about a run: "waiting" for a plan, "final" at its end.
+    # The primary key is the claim that makes it once, across threads, processes and restarts.
+    db.table("run_dms").create(
+        {"run_id": str, "phase": str, "status": str, "at": str}, pk=("run_id", "phase")
+    )
+    db.table("workspace_owners").create(
+        {"glob": str, "owners": str, "user_id": str, "updated_at": str}, pk="glob"
+    )

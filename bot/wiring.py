@@ -22,6 +22,8 @@ from bot.alerts.service import AlertsService
 from bot.alerts.slackcalls import sender_client
 from bot.core.authz import Policy
 from bot.core.fleet_cache import FleetCache
+from bot.core.owners import OwnersService
+from bot.core.requesters import Requesters
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
@@ -79,6 +81,7 @@ def build(
         on_queued=sender.wake,
         metrics=metrics,
     )
+    requesters = Requesters(store)
     metrics.watch_lease(lease.held)
     metrics.watch_outbox(lambda: outbox.backlog(store.db, time.time()))
     return Deps(
@@ -88,11 +91,13 @@ def build(
         policy=policy,
         service=service,
         web=web,
-        follower=RunFollower(client, web, web_url=settings.web_url),
+        follower=RunFollower(client, web, web_url=settings.web_url, requesters=requesters),
         clock=clock,
         metrics=metrics,
         alerts=alerts,
         mutes_by_workspace=partial(alert_commands.mute_labels, alerts),
         home_extras=partial(alert_commands.home_blocks, alerts),
         workers=(poller, sender, lease),
+        owners=OwnersService(store, service),
+        requesters=requesters,
     )

@@ -26,6 +26,11 @@ OWNERS = {
     "alert_mutes": "bot.alerts.route_repo",
     "alert_lease": "bot.alerts.lease",
     "kv": "bot.facts",
+    # Issue 14: the requester told, owners called.
+    "notify_prefs": "bot.core.requesters",
+    "run_requests": "bot.core.requesters",
+    "run_dms": "bot.core.requesters",
+    "workspace_owners": "bot.core.owners",
 }
 SCHEMA = "bot.migrations"  # creates and changes every table: the one other place they are named
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|FROM|INTO|JOIN|TABLE)\b")
@@ -34,7 +39,7 @@ SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|FROM|INTO|JOIN|TABLE)\
 def _tables() -> set[str]:
     db = sqlite_utils.Database(memory=True)
     migrations.apply(db)
-    return {t for t in db.table_names() if t.startswith("alert_") or t == "kv"}
+    return {t for t in db.table_names() if t.startswith("alert_") or t in OWNERS}
 
 
 def tables_in(source: str) -> set[str]:

@@ -28,6 +28,7 @@ from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
 from bot.alerts.model import Decision, Episode, Event, EventKind, WorkspaceSnapshot
 from bot.alerts.render import Cards
+from bot.core import owners
 from bot.core.authz import Policy
 from bot.errors import RateLimited, SyncAPIError
 from bot.firestartr.client import SyncClient
@@ -195,6 +196,7 @@ class Poller(Worker):
             cards=self.cards,
             now=now,
             resolutions=self._resolutions(events),
+            owners=owners.lookup(db),
         )
         plan = router.plan(events, routing)
         changed = changes.seen or changes.removed or changes.episodes or events or ended

@@ -23,6 +23,7 @@ class Cards(Protocol):
         *,
         note: str = "",
         resolutions: Resolutions | None = None,
+        owners: Sequence[str] = (),
     ) -> Message: ...
 
     def reply(self, event: Event, resolutions: Resolutions | None = None) -> Message: ...

@@ -59,6 +59,11 @@ class RoutingContext:
     now: datetime
     cards: Cards  # the Slack edge's renderer (bot/slack/alert_cards.py)
     resolutions: Resolutions = field(default_factory=dict)
+    # Workspace -> the Slack ids its cards call (bot/core/owners.py), whatever the episode's kind.
+    owners: Callable[[str], Sequence[str]] = lambda _: ()
+
+    def owners_of(self, episode: Episode) -> Sequence[str]:
+        return () if episode.is_api else self.owners(episode.workspace)
 
 
 @dataclass
@@ -109,7 +114,9 @@ def _place(event: Event, s: RoutingContext, batches: dict[str, _Batch], out: Pla
             continue
         if channel_id in s.disabled or muted:
             state = "undeliverable" if channel_id in s.disabled else "muted"
-            payload = s.cards.episode_card(episode, s.policy, resolutions=s.resolutions)
+            payload = s.cards.episode_card(
+                episode, s.policy, resolutions=s.resolutions, owners=s.owners_of(episode)
+            )
             out.deliveries.append(_record(event, channel_id, state, payload))
         else:
             batches[channel_id].opens.append(event)
@@ -152,7 +159,11 @@ def _compose(channel_id: str, batch: _Batch, s: RoutingContext, out: Plan) -> No
             key = f"card:{event.episode.id}:{channel_id}"
             out.cards.append(Card(key, channel_id, "card", (event.episode.id,)))
             payload = s.cards.episode_card(
-                event.episode, s.policy, note=event.note, resolutions=s.resolutions
+                event.episode,
+                s.policy,
+                note=event.note,
+                resolutions=s.resolutions,
+                owners=s.owners_of(event.episode),
             )
             add(
                 _delivery(
@@ -160,7 +171,9 @@ def _compose(channel_id: str, batch: _Batch, s: RoutingContext, out: Plan) -> No
                 )
             )
     for card, event in batch.updates.items():
-        payload = s.cards.episode_card(event.episode, s.policy, resolutions=s.resolutions)
+        payload = s.cards.episode_card(
+            event.episode, s.policy, resolutions=s.resolutions, owners=s.owners_of(event.episode)
+        )
         key = f"update:{card}:{event.key}"
         add(
             _delivery(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from bot import devslack_calls
 from bot.console.render import Renderer
 from bot.devslack import Call, FakeSlack
 
@@ -87,10 +88,11 @@ class Screen:
                 self.render.show(title, view, {"kind": "modal"}, style="cyan")
 
     def _ts_of(self, call: Call) -> str:
+        wanted = str(call.args.get("channel", ""))
+        if devslack_calls.is_user_id(wanted):  # a DM: kept under the DM's own ID
+            wanted = devslack_calls.dm_channel(wanted)
         with self.slack.lock:
             for (channel, ts), message in self.slack.messages.items():
-                if channel == call.args.get("channel") and message.get("text") == call.args.get(
-                    "text"
-                ):
+                if channel == wanted and message.get("text") == call.args.get("text"):
                     found = ts
             return locals().get("found", "")

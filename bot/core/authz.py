@@ -30,10 +30,13 @@ class RoleAction(StrEnum):
     UNMUTE = "unmute"
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
+    OWNERS = "owners"  # who alert cards mention: by pattern, like a mute
 
 
 # Silencing reaches by pattern: whether it takes an admin depends on what the pattern covers.
 _SILENCING = (RoleAction.MUTE, RoleAction.UNMUTE)
+# Actions on a pattern, said as "to mute `prod*`" in a refusal.
+_ON_A_PATTERN = (*_SILENCING, RoleAction.OWNERS)
 # These take an admin on a protected workspace, an operator elsewhere.
 _ON_A_WORKSPACE = (RoleAction.SYNC, RoleAction.RESOLVE)
 
@@ -78,6 +81,10 @@ class Policy:
         """
         if matches_anything(glob) or (len(fleet) > 1 and all(fnmatchcase(n, glob) for n in fleet)):
             return "which covers the whole fleet"
+        return self.protected_reach(glob, fleet)
+
+    def protected_reach(self, glob: str, fleet: Sequence[str] = ()) -> str | None:
+        """Why `glob` can reach a protected workspace (today's or a future one), or None."""
         hit = next((n for n in fleet if fnmatchcase(n, glob) and self.is_protected(n)), None)
         if hit is not None:
             return f"which covers the protected workspace `{hit}`"
@@ -97,6 +104,12 @@ class Policy:
         if action in _SILENCING:
             reach = workspace and self.silence_reach(workspace, fleet)
             return Role.ADMIN if reach else Role.OPERATOR
+        if action is RoleAction.OWNERS:
+            return (
+                Role.ADMIN
+                if workspace and self.protected_reach(workspace, fleet)
+                else Role.OPERATOR
+            )
         if action in (RoleAction.SUBSCRIBE, RoleAction.UNSUBSCRIBE):
             return Role.OPERATOR
         return Role.VIEWER
@@ -120,8 +133,12 @@ class Policy:
             return role
         what = _WHAT.get(action, f"use `{action}`")
         where = ""
-        if workspace and action in _SILENCING:
-            reach = self.silence_reach(workspace, fleet)
+        if workspace and action in _ON_A_PATTERN:
+            reach = (
+                self.protected_reach(workspace, fleet)
+                if action is RoleAction.OWNERS
+                else self.silence_reach(workspace, fleet)
+            )
             where = f" `{workspace}`" + (f", {reach}," if reach else "")
         elif workspace:
             where = f" on `{workspace}`"
@@ -141,4 +158,5 @@ _WHAT = {
     RoleAction.AUTO_APPLY: "turn on auto_apply",
     RoleAction.MUTE: "mute",
     RoleAction.UNMUTE: "unmute",
+    RoleAction.OWNERS: "set the owners of",
 }

@@ -88,6 +88,38 @@ class Unmute:
     glob: str
 
 
+# --- the requester told, owners called (issue 14) ----------------------------------------------
+@dataclass(frozen=True)
+class Notify:
+    name: ClassVar[str] = "notify"
+    on: bool | None = None  # None: say what the setting is
+
+
+@dataclass(frozen=True)
+class Owners:
+    name: ClassVar[str] = "owners"
+    glob: str | None = None  # None: every assignment
+
+
+@dataclass(frozen=True)
+class SetOwners:
+    name: ClassVar[str] = "owners"
+    glob: str
+    owners: tuple[str, ...]  # Slack ids: U…/W… people, S… user groups; () clears
+
+
 # The alert subcommands: offered only when this fsync was built with alerts.
 AlertCommand = Subscribe | Unsubscribe | Subscriptions | Mute | Unmute
-Command = Help | Status | Sync | ShowConfig | ChangeConfig | Conflicts | Audit | AlertCommand
+Command = (
+    Help
+    | Status
+    | Sync
+    | ShowConfig
+    | ChangeConfig
+    | Conflicts
+    | Audit
+    | AlertCommand
+    | Notify
+    | Owners
+    | SetOwners
+)

@@ -14,6 +14,8 @@ from bot.core.command import (
     Conflicts,
     Help,
     Mute,
+    Notify,
+    Owners,
     ShowConfig,
     Status,
     Subscribe,
@@ -23,7 +25,9 @@ from bot.core.command import (
     Unsubscribe,
 )
 from bot.core.durations import check_bounds, normalise_interval, parse_duration
+from bot.core.escaped import split
 from bot.core.events import EVENT_TYPES
+from bot.core.owner_words import owners
 from bot.errors import UsageError
 from bot.firestartr.models import ConflictResolution
 from bot.firestartr.names import did_you_mean
@@ -42,6 +46,10 @@ _BOOL = {
 }
 _GLOB = re.compile(r"^[A-Za-z0-9*?\[\]._-]{1,90}$")
 MAX_TEXT = 2000
+# Subcommands whose first argument is a workspace name or pattern, never a mention.
+_NAMED_FIRST = frozenset(
+    "status sync config conflicts audit owners subscribe unsubscribe mute unmute".split()
+)
 
 
 # One line per subcommand: (usage, what it does, example). /fsync help and the README use this.
@@ -80,6 +88,16 @@ HELP: list[tuple[str, str, str]] = [
         "/fsync mute dev 2h planned maintenance",
     ),
     ("unmute <glob>", "end a mute now", "/fsync unmute dev"),
+    (
+        "owners [glob] [@person @group ... | none]",
+        "who alert cards of matching workspaces mention (no one named: the list)",
+        "/fsync owners prod*",
+    ),
+    (
+        "notify [on|off]",
+        "a DM when a sync you started ends (on unless turned off)",
+        "/fsync notify",
+    ),
     ("help", "this list", "/fsync help"),
 ]
 SUBCOMMANDS = [usage.split()[0] for usage, _, _ in HELP]
@@ -158,14 +176,33 @@ def _events(tokens: list[str]) -> tuple[str, ...]:
     return events
 
 
+def _notify(args: list[str]) -> Notify:
+    if not args:
+        return Notify()
+    if len(args) == 1 and args[0].lower() in ("on", "off"):
+        return Notify(args[0].lower() == "on")
+    raise UsageError(f"`notify` takes `on` or `off`. {_usage('notify')}")
+
+
 def parse(text: str) -> Command:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
         raise UsageError("That command is too long. Type `/fsync help` for the list of commands.")
-    tokens = text.split()
+    # Slack's escaped forms (`should_escape: true`) read back: bot/core/escaped.py.
+    pieces = split(text)
+    tokens = [piece.text for piece in pieces]
     if not tokens:
         return Help()
     name, args = tokens[0].lower(), tokens[1:]
+    if name in _NAMED_FIRST and args and pieces[1].mention:
+        raise UsageError(
+            f"`{name}` takes a workspace name or pattern first, not a mention like "
+            f"`{args[0][:40]}`. {_usage(name)}"
+        )
+    if name == "owners":
+        return owners(_glob(args[0], "owners"), pieces[2:], _usage("owners")) if args else Owners()
+    if name == "notify":
+        return _notify(args)
     if name in ("help", "-h", "--help", "?"):
         return Help()
     if name in ("status", "conflicts", "audit"):

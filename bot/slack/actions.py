@@ -16,6 +16,7 @@ from bot.firestartr.names import validate_name
 from bot.slack import config_views, home, log_actions, modals, reply, views
 from bot.slack.blocks import context, section
 from bot.slack.deps import Deps
+from bot.slack.followers import Followed
 from bot.slack.ids import RESOLVE_PATTERN, Action, ActionValue, Block, is_confirmed_resolve
 from bot.slack.posting import post_once
 from bot.slack.starting import start_sync
@@ -118,6 +119,10 @@ def show_resolution(
     workspace = result.conflict.workspace or value.workspace or "?"
     top = views.resolved_headline(workspace, user, value.resolution, now)
     show_resolved(deps, body, client, result.conflict, value.conflict_id or "", text, top)
+    if result.run is not None:
+        # The run the resolution started: followed for its requester's DM at its end. It has
+        # no card of its own (the conflict's says who resolved it), so nothing is updated.
+        deps.follower.follow(Followed(workspace, user, result.run, asked_in=_channel(body)))
 
 
 def refresh_home(deps: Deps, body: dict[str, Any], client: WebClient) -> None:

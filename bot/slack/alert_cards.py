@@ -41,6 +41,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.ids import Block as BlockId
 from bot.slack.log_views import view_log_button
+from bot.slack.people_views import mentions, owners_line
 from bot.slack.views import (
     conflict_blocks,
     resolved_text,
@@ -79,11 +80,17 @@ def episode_card(
     *,
     note: str = "",
     resolutions: Resolutions | None = None,
+    owners: Sequence[str] = (),
 ) -> Message:
+    """`owners`: Slack ids the card calls (a line of mentions, also in the notification text);
+    the card is posted once per episode and channel, and edits notify no one again."""
     resolutions = resolutions or {}
     top = section(headline(episode, resolutions))
     top["block_id"] = BlockId.HEADLINE
     blocks: list[Block] = [top]
+    called = owners_line(owners)
+    if called:
+        blocks.append(section(called))
     if (error := last_error(episode)) is not None:
         blocks.append(error)
     for raw in episode.conflicts[:2]:
@@ -111,7 +118,8 @@ def episode_card(
     if episode.closed_at is None and not episode.is_api and not episode.conflicts:
         ws = Workspace(name=episode.workspace)
         blocks.append(actions(*workspace_buttons(ws, policy, 0), *log_button(episode)))
-    return message(notification_text(headline(episode, resolutions)), blocks)
+    text = notification_text(headline(episode, resolutions))
+    return message(f"{text} · {mentions(owners)}" if owners else text, blocks)
 
 
 def log_button(episode: Episode) -> list[Block]:

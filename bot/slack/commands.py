@@ -17,6 +17,9 @@ from bot.core.command import (
     Conflicts,
     Help,
     Mute,
+    Notify,
+    Owners,
+    SetOwners,
     ShowConfig,
     Status,
     Subscribe,
@@ -27,7 +30,7 @@ from bot.core.command import (
 )
 from bot.core.parser import parse
 from bot.errors import UsageError
-from bot.slack import alert_commands, config_views, reply, views
+from bot.slack import alert_commands, config_views, people_commands, reply, views
 from bot.slack.deps import Deps
 from bot.slack.reply import after_ack
 from bot.slack.request import Request
@@ -112,6 +115,18 @@ def handler(deps: Deps, cmd: Command) -> Callable[[Request], None] | None:
             return partial(audit, deps, cmd)
         case Subscribe() | Unsubscribe() | Subscriptions() | Mute() | Unmute():
             return None if deps.alerts is None else partial(alert_commands.run, deps.alerts, cmd)
+        case Owners():
+            return (
+                None if deps.owners is None else partial(people_commands.owners, deps.owners, cmd)
+            )
+        case SetOwners():
+            if deps.owners is None:
+                return None
+            return partial(people_commands.set_owners, deps.owners, cmd)
+        case Notify():
+            if deps.requesters is None:
+                return None
+            return partial(people_commands.notify, deps.requesters, cmd)
         case _:
             assert_never(cmd)
 

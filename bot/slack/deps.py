@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 
 from bot.alerts.service import AlertsService
 from bot.core.authz import Policy
+from bot.core.owners import OwnersService
+from bot.core.requesters import Requesters
 from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
@@ -48,10 +50,16 @@ class Deps:
     # Background workers (the poller, the alert sender ...) started by `fsync-bot run`, in the
     # order they stop: no new alerts, then no sending, then the lease is handed over.
     workers: tuple[Worker, ...] = ()
+    # Who owns which workspaces, and who is told when their run ends (issue 14); None where a
+    # harness runs without them, and then `owners` / `notify` are not offered.
+    owners: OwnersService | None = None
+    requesters: Requesters | None = None
 
     def start_background(self) -> None:
         for worker in self.workers:
             worker.start()
+        # Runs a previous fsync was following: their cards and their requesters' DMs.
+        self.follower.resume()
 
     def stop_background(self, grace: float = STOP_GRACE) -> None:
         """Stop every background thread, joined within one shared `grace` (seconds): one that

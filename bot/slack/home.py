@@ -33,6 +33,7 @@ from bot.slack.blocks import (
 from bot.slack.conflict_views import diff_summary, resolution_buttons
 from bot.slack.deps import Deps
 from bot.slack.ids import Action, ActionValue
+from bot.slack.people_views import notify_home_line
 from bot.slack.reply import after_ack, guard
 from bot.slack.views import freshness, tally_line, workspace_buttons
 
@@ -51,6 +52,7 @@ class HomeData:
     policy: Policy
     conflicts: list[Conflict] = field(default_factory=list)
     extras: list[Block] = field(default_factory=list)  # the alerts part: routes, mutes
+    notify: bool | None = None  # this person's DMs when their syncs end; None: not offered
 
     @property
     def problems(self) -> list[Workspace]:
@@ -73,7 +75,9 @@ def gather(deps: Deps, user_id: str) -> HomeData:
         except SyncAPIError:  # the Home tab still shows the fleet, without resolution buttons
             conflicts = []
     role = deps.service.role(user_id)
-    return HomeData(view, deps.clock(), role, deps.policy, conflicts, deps.home_extras())
+    notify = deps.requesters.wants_dms(user_id) if deps.requesters is not None else None
+    extras = deps.home_extras()
+    return HomeData(view, deps.clock(), role, deps.policy, conflicts, extras, notify)
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -83,6 +87,8 @@ def home_view(data: HomeData) -> dict[str, Any]:
         context(f"Your role: *{role.label}* · updated {ago(now, now)}"),
         actions(button("Refresh", Action.REFRESH_HOME, "{}")),
     ]
+    if data.notify is not None:
+        blocks.insert(2, notify_home_line(data.notify))
     if view is None:
         blocks.append(
             section(

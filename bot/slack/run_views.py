@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core import words
+from bot.core.durations import humanize
 from bot.firestartr.models import Run
 from bot.slack import log_views
 from bot.slack.blocks import ago, code, code_block, context, esc, icon, message, section, user
@@ -36,4 +37,25 @@ def sync_card(
         blocks.append(context(f"run {code(run.id)}{log_views.page_link(run, workspace, web_url)}"))
         blocks += log_views.run_card_blocks(run, workspace)
     fallback = f"Sync of {esc(workspace)}: {esc(words.label(run.status) if run else 'requested')}"
+    return message(fallback, blocks)
+
+
+def requester_dm(
+    workspace: str, run: Run, took: float | None, card: str | None, *, waiting: bool
+) -> Message:
+    """The DM to whoever started `run` through fsync: how it ended (or that it waits for them),
+    how long it took, and where its card is (`card`: mrkdwn, a link or a channel)."""
+    state = esc(words.label(run.status))
+    if waiting:
+        head = f"{icon(run.status)} Your sync of *{esc(workspace)}* needs you: {state}"
+    else:
+        head = f"{icon(run.status)} Your sync of *{esc(workspace)}* ended: {state}"
+    if took is not None:
+        head += f" after {humanize(took)}"
+    blocks = [section(head)]
+    if run.message and run.status != "succeeded":
+        blocks.append(section(code_block(run.message, 600)))
+    facts = [f"run {code(run.id)}"] + ([card] if card else [])
+    blocks.append(context(" · ".join(facts)))
+    fallback = f"Your sync of {esc(workspace)}: {state}"
     return message(fallback, blocks)

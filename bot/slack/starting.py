@@ -30,7 +30,7 @@ def start_sync(
     request came from a message there), or via response_url, and follow it."""
     run = deps.service.sync(user, workspace, confirmed=confirmed)
     card = run_views.sync_card(workspace, user, run, deps.clock(), web_url=deps.settings.web_url)
-    item = Followed(workspace=workspace, requested_by=user, run=run) if run else None
+    item = Followed(workspace, user, run, asked_in=channel) if run else None
     where = {"thread_ts": thread_ts} if thread_ts else {}
     posted = post_once(client, channel, {**card, **where}) if channel else None
     if posted is not None and posted.state == "refused":

@@ -67,7 +67,7 @@ def test_sync_posts_a_card_that_follows_the_run_to_success(bot: BotProcess) -> N
     bot.slack.wait_for("chat.update", lambda c: "succeeded" in texts(c.args), timeout=15)
     (card,) = bot.slack.channel_messages(post.args["channel"])
     assert "succeeded" in texts(card) and card["updates"] >= 1  # one card, updated in place
-    assert len(bot.slack.of("chat.postMessage")) == 1
+    assert len(bot.slack.posts_in(post.args["channel"])) == 1
     assert bot.slack.invalid == []
 
 
@@ -161,7 +161,7 @@ def test_slack_rate_limits_are_retried_and_a_card_post_answered_500_is_not(
     answer = bot.responses(name)[0]
     assert answer["response_type"] == "ephemeral" and "staging" in texts(answer)
     assert bot.slack.of("conversations.history")
-    assert len(bot.slack.of("chat.postMessage")) == 2
+    assert len(bot.slack.posts_in("CCHAN0001")) == 2
     assert bot.slack.channel_messages("CCHAN0001") == []
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.blocks import esc
 from bot.slack.ids import Block, View
 from bot.slack.modals import Meta
 from tests.firsthour.roles_team import ADMIN, CHANNEL, OPERATOR, Team, buttons, start_team
@@ -34,7 +33,8 @@ def test_the_reason_is_escaped_in_the_channel_line(team: Team) -> None:
     team.ask("mute dev 1h <!channel> ping <@U999> <https://evil|click>", user=OPERATOR)
     (line,) = team.said_in(CHANNEL)
     assert "<!channel>" not in line and "<@U999>" not in line and "<https://evil" not in line
-    assert esc("<!channel> ping") in line
+    # Slack's escaped forms are read back to what the person typed (bot/core/escaped.py).
+    assert "@channel ping @U999 click" in line
 
 
 def test_subscribe_and_unsubscribe_each_say_one_line_in_the_channel(team: Team) -> None:

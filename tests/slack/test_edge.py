@@ -267,7 +267,7 @@ def test_a_replayed_signed_command_is_acknowledged_and_ignored_even_after_a_rest
     assert [(a.status, a.body) for a in answers] == [(200, b"")] * 3
     fsync.drain()
     assert len(sync_triggers(sim)) == 1
-    assert len(slack.of("chat.postMessage")) == 1
+    assert len(slack.posts_in("CCHAN0001")) == 1
 
     # A restart: new objects, the same database file.
     fsync.stop()
@@ -278,4 +278,4 @@ def test_a_replayed_signed_command_is_acknowledged_and_ignored_even_after_a_rest
     finally:
         again.stop()
     assert len(sync_triggers(sim)) == 1
-    assert len(slack.of("chat.postMessage")) == 1
+    assert len(slack.posts_in("CCHAN0001")) == 1

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.core.authz import Role
 from bot.core.fleet import FleetView, tally
 from bot.slack.blocks import section
@@ -119,3 +121,19 @@ def test_the_status_overview_and_the_home_tab_show_the_same_tally() -> None:
 def test_an_unknown_state_is_counted_after_the_known_ones() -> None:
     workspaces = [ws("a", "exploded"), ws("b"), ws("c", "archived")]
     assert tally(workspaces, NOW) == [("success", 1), ("archived", 1), ("exploded", 1)]
+
+
+@pytest.mark.parametrize(
+    ("notify", "line"),
+    [
+        (True, "DMs when a sync you started ends: *on* · `/fsync notify off`"),
+        (False, "DMs when a sync you started ends: *off* · `/fsync notify on`"),
+        (None, None),  # a harness without the setting: no line
+    ],
+)
+def test_the_home_tab_shows_the_persons_dm_setting(notify: bool | None, line: str | None) -> None:
+    for view in (fleet(), None):  # also while the Sync API has not answered
+        tab = home_view(HomeData(view, NOW, Role.OPERATOR, POLICY, notify=notify))
+        assert_valid_view(tab, "home")
+        shown = [t for t in texts(tab["blocks"]) if "DMs when" in t]
+        assert shown == ([f":bell: {line}"] if line else [])
