@@ -1,4 +1,5 @@
-"""Which [ASSUMED] endpoints (run details, conflicts) the Sync API server offers, as last seen.
+"""Which [ASSUMED] endpoints (run details, conflicts, approvals) the Sync API server offers, as
+last seen.
 
 A 404/405 from such an endpoint may mean the server lacks it, or only that a proxy, a deploy or
 a restart answered for a moment. So a "not offered" verdict is remembered for `recheck` seconds
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-NAMES = ("runs", "conflicts")
+NAMES = ("runs", "conflicts", "approvals")
 RECHECK = 300.0  # seconds a "not offered" verdict holds before the server is asked again
 
 
