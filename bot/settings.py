@@ -69,7 +69,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FSYNC_PROTECTED", "protected"),
     )
 
-    @field_validator("admins", "operators", "protected", mode="before")
+    # Workspaces (globs) whose plans the person who requested the run may not approve.
+    four_eyes: CsvList = Field(
+        default_factory=list, validation_alias=AliasChoices("FSYNC_FOUR_EYES", "four_eyes")
+    )
+
+    @field_validator("admins", "operators", "protected", "four_eyes", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -112,6 +117,7 @@ ENV_NAMES: dict[str, str] = {
     "admins": "FSYNC_ADMINS",
     "operators": "FSYNC_OPERATORS",
     "protected": "FSYNC_PROTECTED",
+    "four_eyes": "FSYNC_FOUR_EYES",
 }
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRESTARTR_API_KEY")

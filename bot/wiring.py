@@ -88,7 +88,7 @@ def build(
         policy=policy,
         service=service,
         web=web,
-        follower=RunFollower(client, web),
+        follower=RunFollower(client, web, protected=policy.is_protected),
         clock=clock,
         metrics=metrics,
         alerts=alerts,

@@ -30,12 +30,14 @@ class RoleAction(StrEnum):
     UNMUTE = "unmute"
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
+    APPROVE = "approve"  # a plan waiting for approval
+    DISCARD = "discard"
 
 
 # Silencing reaches by pattern: whether it takes an admin depends on what the pattern covers.
 _SILENCING = (RoleAction.MUTE, RoleAction.UNMUTE)
 # These take an admin on a protected workspace, an operator elsewhere.
-_ON_A_WORKSPACE = (RoleAction.SYNC, RoleAction.RESOLVE)
+_ON_A_WORKSPACE = (RoleAction.SYNC, RoleAction.RESOLVE, RoleAction.APPROVE, RoleAction.DISCARD)
 
 
 class Role(IntEnum):
@@ -53,11 +55,16 @@ class Policy:
     admins: frozenset[str]
     operators: frozenset[str]
     protected: tuple[str, ...]
+    # FSYNC_FOUR_EYES: workspaces whose plans their run's requester may not approve.
+    four_eyes: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(
-            frozenset(settings.admins), frozenset(settings.operators), tuple(settings.protected)
+            frozenset(settings.admins),
+            frozenset(settings.operators),
+            tuple(settings.protected),
+            tuple(settings.four_eyes),
         )
 
     def role_of(self, user_id: str) -> Role:
@@ -69,6 +76,21 @@ class Policy:
 
     def is_protected(self, workspace: str) -> bool:
         return any(fnmatchcase(workspace, pattern) for pattern in self.protected)
+
+    def check_four_eyes(self, user_id: str, workspace: str, requested_by: str | None) -> None:
+        """PermissionDenied when `user_id` requested the run whose plan they want to approve on a
+        FSYNC_FOUR_EYES workspace: someone else with the role must approve it."""
+        if requested_by != user_id or not any(
+            fnmatchcase(workspace, pattern) for pattern in self.four_eyes
+        ):
+            return
+        needed = self.needed_for(RoleAction.APPROVE, workspace)
+        others = [h for h in self.holders(needed) if h != user_id]
+        raise PermissionDenied(
+            f"`{workspace}` needs four eyes: you requested this run, so someone else must "
+            "approve its plan.",
+            holders=others,
+        )
 
     def silence_reach(self, glob: str, fleet: Sequence[str] = ()) -> str | None:
         """Why silencing `glob` takes an admin, or None when an operator may.
@@ -141,4 +163,6 @@ _WHAT = {
     RoleAction.AUTO_APPLY: "turn on auto_apply",
     RoleAction.MUTE: "mute",
     RoleAction.UNMUTE: "unmute",
+    RoleAction.APPROVE: "approve a plan",
+    RoleAction.DISCARD: "discard a plan",
 }

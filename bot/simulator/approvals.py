@@ -8,14 +8,35 @@ applies its changes at once. Functions marked "lock held" are called by the engi
 
 from __future__ import annotations
 
+import random
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.simulator.errors import ApiError
 from bot.simulator.model import RunState, WorkspaceState
+from bot.simulator.state import Store
 
-if TYPE_CHECKING:
-    from bot.simulator.engine import Engine
+
+class Options(Protocol):
+    @property
+    def plan_rate(self) -> float: ...
+
+    @property
+    def approval_timeout(self) -> float: ...
+
+
+class Engine(Protocol):
+    """What these rules use of bot/simulator/engine.py's Engine (which calls them)."""
+
+    store: Store
+    plan_rng: random.Random
+    plan_seq: int
+
+    @property
+    def options(self) -> Options: ...
+
+    def settle(self, ws: WorkspaceState, now: float) -> None: ...
+
 
 # What Terraform would plan for a typical service workspace, by action.
 CREATES = (
@@ -74,7 +95,7 @@ def changes_found(engine: Engine, ws: WorkspaceState, run: RunState, now: float)
     ws.next_plan = None
     engine.plan_seq += 1
     usual = USUAL_PLANS[engine.plan_seq % len(USUAL_PLANS)]
-    counts = [forced.get(key, usual[n]) for n, key in enumerate(("add", "change", "destroy"))]
+    counts = [int(forced.get(key, usual[n])) for n, key in enumerate(("add", "change", "destroy"))]
     run.plan = make_plan(*counts)
     ws.last_sync = now
     if ws.auto_apply:

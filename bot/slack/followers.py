@@ -1,4 +1,6 @@
 """Sync cards that follow their run: queued -> running -> succeeded / failed, updated in place.
+A plan awaiting approval is not the end: the card keeps following it until it is applied,
+discarded or expired.
 
 One worker thread (bot/worker.py) polls every followed run; a card is updated only when what it
 shows changes. It starts with the first run followed and is stopped (and joined) at shutdown.
@@ -49,9 +51,12 @@ class RunFollower(Worker):
         *,
         every: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
+        protected: Callable[[str], bool] = lambda name: False,
     ) -> None:
+        """`protected`: whether a workspace's plan buttons ask for confirmation (the Policy)."""
         super().__init__("run-follower")
         self.sync, self.web, self.every, self.clock = sync, web, every, clock
+        self.protected = protected
         self.first_wait = self.crash_wait = every  # a run just started: its first check waits
         self._runs: dict[str, Followed] = {}
         self._lock = threading.Lock()
@@ -98,7 +103,11 @@ class RunFollower(Worker):
 
     def _show(self, item: Followed) -> None:
         payload: dict[str, Any] = sync_card(
-            item.workspace, item.requested_by, item.run, self.clock()
+            item.workspace,
+            item.requested_by,
+            item.run,
+            self.clock(),
+            protected=self.protected(item.workspace),
         )
         try:
             if item.channel and item.ts:

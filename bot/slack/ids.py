@@ -23,6 +23,11 @@ class Action(StrEnum):
     STATUS_PAGE = "fsync_status_page"
     REFRESH_HOME = "fsync_refresh_home"
     VIEW_DIFF = "fsync_view_diff"  # opens a conflict's whole diff in a modal (App Home)
+    # A plan that waits for a yes: the run card's buttons (`_confirmed`: after Slack's dialog).
+    APPROVE = "fsync_run_approve"
+    APPROVE_CONFIRMED = "fsync_run_approve_confirmed"
+    DISCARD = "fsync_run_discard"
+    DISCARD_CONFIRMED = "fsync_run_discard_confirmed"
 
 
 # Slack refuses two buttons with one action_id in a block (`invalid_blocks`), so each resolution
@@ -60,6 +65,8 @@ class Block(StrEnum):
     HEADLINE = "fsync_headline"
     # The line a "Sync now" click adds to the card it was pressed on.
     SYNC_NOTE = "fsync_sync_note"
+    # The Approve / Discard buttons of a run card.
+    APPROVAL = "fsync_approval"
 
 
 class ActionValue(BaseModel):
@@ -75,6 +82,7 @@ class ActionValue(BaseModel):
     page: int | None = Field(default=None, alias="p")
     # Config changes, checked strictly by bot.core.changes wherever they are used.
     changes: dict[str, object] | None = Field(default=None, alias="ch")
+    run_id: str | None = Field(default=None, alias="ru")
 
     def encode(self) -> str:
         return json.dumps(self.model_dump(exclude_none=True, by_alias=True), separators=(",", ":"))

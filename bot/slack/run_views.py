@@ -10,12 +10,21 @@ from typing import Any
 
 from bot.core import words
 from bot.firestartr.models import Run
+from bot.slack.approval_views import SAID_BY_THE_PLAN, plan_blocks
 from bot.slack.blocks import ago, code, code_block, context, esc, icon, message, section, user
 
 Message = dict[str, Any]
 
 
-def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime) -> Message:
+def sync_card(
+    workspace: str,
+    requested_by: str,
+    run: Run | None,
+    now: datetime,
+    *,
+    protected: bool = False,
+) -> Message:
+    """`protected`: the plan's Approve / Discard buttons ask for confirmation first."""
     head = f"Sync of *{esc(workspace)}* requested by {user(requested_by)}"
     if run is None:
         state_line = f"{icon('queued')} requested"
@@ -26,7 +35,9 @@ def sync_card(workspace: str, requested_by: str, run: Run | None, now: datetime)
         elif run.started_at:
             state_line += f" · started {ago(run.started_at, now)}"
     blocks = [section(f"{head}\n{state_line}")]
-    if run is not None and run.message and run.status != "succeeded":
+    if run is not None:
+        blocks.extend(plan_blocks(run, now, protected=protected))
+    if run is not None and run.message and run.status not in SAID_BY_THE_PLAN:
         blocks.append(section(code_block(run.message)))
     if run is not None:
         blocks.append(context(f"run {code(run.id)}"))

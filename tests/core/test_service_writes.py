@@ -190,7 +190,8 @@ def test_role_actions_are_the_words_audit_rows_already_hold(
 ) -> None:
     """Rows written before the enum and after it must read the same: values are plain words."""
     assert [a.value for a in RoleAction] == [
-        "sync", "resolve", "config", "auto_apply", "mute", "unmute", "subscribe", "unsubscribe"
+        "sync", "resolve", "config", "auto_apply", "mute", "unmute", "subscribe", "unsubscribe",
+        "approve", "discard",
     ]  # fmt: skip
     fsync.sync(OPERATOR, "dev")
     with pytest.raises(PermissionDenied):
