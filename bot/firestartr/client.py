@@ -152,11 +152,11 @@ class SyncClient(Sending):
         # The contract answers with the stored config; a bare 2xx means ours was stored as sent.
         return reading.read_model(response, Config) if response.content.strip() else config
 
-    def get_run(self, run_id: str) -> Run:
+    def get_run(self, run_id: str, *, priority: Priority = Priority.PERSON) -> Run:
         validate_id(run_id, "run id")
         path = f"{API}/runs/{quote(run_id, safe='')}"
         ctx = self._ctx(path, run_id=run_id)
-        call = Call("GET", path, ctx, feature="runs", endpoint="GET /runs/{id}")
+        call = Call("GET", path, ctx, priority=priority, feature="runs", endpoint="GET /runs/{id}")
         return reading.read_model(self._send(call), Run)
 
     # [ASSUMED] plans that wait for a yes: a 404/405 turns the feature off (features.py).

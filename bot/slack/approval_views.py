@@ -91,8 +91,9 @@ def buttons(run: Run, *, protected: bool) -> Block:
     )
 
 
-def plan_blocks(run: Run, now: datetime, *, protected: bool = False) -> list[Block]:
-    """The plan's blocks of a run card; none for a run without a plan."""
+def plan_blocks(run: Run, now: datetime | None, *, protected: bool = False) -> list[Block]:
+    """The plan's blocks of a run card; none for a run without a plan. `now` None (a card kept
+    for long, like an alert's): the expiry is a date, not "in 29m"."""
     plan = run.plan
     if plan is None:
         return []
@@ -101,7 +102,7 @@ def plan_blocks(run: Run, now: datetime, *, protected: bool = False) -> list[Blo
         said = decision(run)
         return [section(f"{head}\n{said}" if said else head)]
     if run.expires_at is not None:
-        head += f" · expires {ago(run.expires_at, now)}"
+        head += f" · expires {ago(run.expires_at, now) if now else when(run.expires_at)}"
     blocks = [section(f":raised_hand: {head}"), *pack_lines(resource_lines(plan))]
     blocks.append(buttons(run, protected=protected))
     if protected:

@@ -195,6 +195,7 @@ ICONS = {
     "canceled": ":black_circle:",
     "awaiting_resolution": ":warning:",
     "awaiting_approval": ":raised_hand:",
+    "approval": ":raised_hand:",
     "discarded": ":black_circle:",
     "expired": ":hourglass:",
 }
