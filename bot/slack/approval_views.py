@@ -28,8 +28,14 @@ from bot.slack.ids import Block as BlockId
 MAX_RESOURCES_SHOWN = 15
 MAX_ADDRESS = 200
 SIGNS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+"}
-# Statuses whose message the plan part says better than the run's own text.
-SAID_BY_THE_PLAN = frozenset({"succeeded", "awaiting_approval", "discarded", "expired"})
+
+
+def message_said(run: Run) -> bool:
+    """Whether the run card shows the run's message: never for a success, and for a run with a
+    plan only when its apply failed (the plan part says the rest better)."""
+    if not run.message or run.status == "succeeded":
+        return False
+    return run.plan is None or run.status == "failed"
 
 
 def summary(plan: Plan) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core import words
 from bot.firestartr.models import Run
-from bot.slack.approval_views import SAID_BY_THE_PLAN, plan_blocks
+from bot.slack.approval_views import message_said, plan_blocks
 from bot.slack.blocks import ago, code, code_block, context, esc, icon, message, section, user
 
 Message = dict[str, Any]
@@ -37,8 +37,8 @@ def sync_card(
     blocks = [section(f"{head}\n{state_line}")]
     if run is not None:
         blocks.extend(plan_blocks(run, now, protected=protected))
-    if run is not None and run.message and run.status not in SAID_BY_THE_PLAN:
-        blocks.append(section(code_block(run.message)))
+    if run is not None and message_said(run):
+        blocks.append(section(code_block(run.message or "")))
     if run is not None:
         blocks.append(context(f"run {code(run.id)}"))
     fallback = f"Sync of {esc(workspace)}: {esc(words.label(run.status) if run else 'requested')}"

@@ -28,6 +28,7 @@ def run(status: str = "awaiting_approval", **fields: Any) -> Run:
             "requested_by": "UOPER0001",
             "plan": plan,
             "expires_at": (NOW + timedelta(minutes=30)).isoformat(),
+            "message": "Plan: 2 to add, 1 to change, 0 to destroy.",
             **fields,
         }
     )
@@ -92,6 +93,14 @@ def test_after_the_decision_the_card_says_who_and_when(status: str, said: str) -
         decided = run(status)
     card = run_views.sync_card("data-platform", "U1", decided, NOW)
     assert said in text(card) and not ids(card)
+    assert "Plan: 2 to add" not in text(card)
     if status != "expired":
         assert "<!date^" in text(card)
+    assert_valid(card)
+
+
+def test_a_failed_apply_shows_its_error() -> None:
+    failed = run("failed", decided_by="U2", message="Error: apply failed <!here>")
+    card = run_views.sync_card("data-platform", "U1", failed, NOW)
+    assert "Error: apply failed &lt;!here&gt;" in text(card) and "Approved by" in text(card)
     assert_valid(card)
