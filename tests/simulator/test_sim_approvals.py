@@ -103,7 +103,12 @@ def test_auto_apply_applies_changes_at_once(fast: SimProcess) -> None:
     fast.control("POST", "/_sim/workspaces/auto/next_outcome", json={"outcome": "changes"})
     run = fast.api.post(f"{V1}/workspaces/auto/sync").json()
     done = run_in(fast.api, run["id"], "succeeded", "awaiting_approval")
-    assert done["status"] == "succeeded" and done["message"].startswith("Apply complete!")
+    assert done["status"] == "succeeded" and done["decided_by"] is None
+    plan = done["plan"]
+    assert done["message"] == (
+        f"Apply complete! Resources: {plan['add']} added, {plan['change']} changed, "
+        f"{plan['destroy']} destroyed."
+    )
 
 
 def test_deciding_an_unknown_run_or_a_plain_run(fast: SimProcess) -> None:
