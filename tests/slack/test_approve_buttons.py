@@ -8,11 +8,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
+from bot.alerts import approvals as alert_approvals
+from bot.firestartr.models import Workspace
+from bot.slack import alert_cards
 from bot.slack.ids import Action
 from tests.fakes import FakeSlack
 from tests.slack.conftest import Fsync, start_fsync, team_settings
@@ -195,3 +200,35 @@ def test_the_audit_log_has_each_decision(harness: Harness) -> None:
         ]
     )
     assert ("approve", "denied") in rows and ("approve", "ok") in rows
+
+
+def test_approve_on_an_alert_card_follows_the_run_in_its_thread(harness: Harness) -> None:
+    forced = {"outcome": "changes", "add": 1, "change": 0, "destroy": 0}
+    harness.sim.control("POST", "/_sim/workspaces/data-platform/next_outcome", json=forced)
+    started = harness.sim.api.post(f"{V1}/workspaces/data-platform/sync").json()
+    run = wait_until(
+        lambda: (
+            (r := harness.sim.api.get(f"{V1}/runs/{started['id']}").json())["status"]
+            == "awaiting_approval"
+            and r
+        )
+    )
+    waiting = Workspace.model_validate(
+        {"name": "data-platform", "status": "awaiting_approval", "current_run_id": run["id"]}
+    )
+    _, episode = alert_approvals.opening(waiting, run, datetime.now(UTC))
+    payload = alert_cards.episode_card(episode, harness.fsync.deps.policy)
+    client = WebClient(base_url=harness.slack.api_url, token="xoxb-alert-test")
+    posted = client.chat_postMessage(channel=CHANNEL, **payload)
+    card = {"ts": posted["ts"], "text": payload["text"], "blocks": payload["blocks"]}
+    harness.click(card, "Approve", OPERATOR)
+    (alert,) = harness.slack.wait_for("chat.update", lambda c: c.args["ts"] == posted["ts"])
+    said = json.dumps(alert.args["blocks"])
+    assert f"Approved by <@{OPERATOR}>" in said and "has a plan waiting" in said
+    assert not buttons(alert.args)
+    (in_thread,) = harness.slack.wait_for(
+        "chat.postMessage", lambda c: c.args.get("thread_ts") == posted["ts"]
+    )
+    assert "Sync of *data-platform*" in json.dumps(in_thread.args["blocks"])
+    harness.card_with(":large_green_circle: succeeded")
+    assert harness.slack.invalid == []
