@@ -80,6 +80,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="R",
         help="chance that a scheduled run fails, 0..1 (default 0)",
     )
+    sim.add_argument(
+        "--plan-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="chance that a run of an auto_apply:false workspace plans changes that wait for"
+        " approval, 0..1 (default 0)",
+    )
+    sim.add_argument(
+        "--approval-timeout",
+        type=float,
+        default=1800.0,
+        metavar="S",
+        help="seconds a plan waits for approval before it expires (default 1800)",
+    )
 
     sub.add_parser("check", help="check the settings, the Sync API and Slack, and say what works")
     return parser
@@ -97,8 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "simulator":
         from bot.simulator import serve
 
-        if not 0.0 <= args.failure_rate <= 1.0:
-            print("fsync-bot simulator: --failure-rate must be between 0 and 1", file=sys.stderr)
+        for flag, rate in (("--failure-rate", args.failure_rate), ("--plan-rate", args.plan_rate)):
+            if not 0.0 <= rate <= 1.0:
+                print(f"fsync-bot simulator: {flag} must be between 0 and 1", file=sys.stderr)
+                return 2
+        if args.approval_timeout <= 0:
+            print("fsync-bot simulator: --approval-timeout must be above 0", file=sys.stderr)
             return 2
         serve(
             host=args.host,
@@ -108,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             sync_seconds=args.sync_seconds,
             failure_rate=args.failure_rate,
+            plan_rate=args.plan_rate,
+            approval_timeout=args.approval_timeout,
         )
         return 0
     if args.command == "check":

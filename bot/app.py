@@ -56,10 +56,11 @@ def build_app(
         except RuntimeError:  # shutting down: no thread to report on
             log.warning("could not report an error while stopping", exc_info=error)
 
-    from bot.slack import actions, commands, home
+    from bot.slack import actions, approvals, commands, home
 
     commands.register(app, deps)
     actions.register(app, deps)
+    approvals.register(app, deps)
     home.register(app, deps)
     return app
 

@@ -23,6 +23,7 @@ FsyncError                       base; `user_message` is safe to show (text with
     ├── SyncInProgress           409 `sync_in_progress` (`run_id`)
     ├── SyncDisabled             409 `sync_disabled`
     ├── ConflictAlreadyResolved  409 `conflict_already_resolved` (`conflict`)
+    ├── RunNotAwaitingApproval   409 `run_not_awaiting_approval`: too late to approve or discard
     ├── ConfigVersionMismatch    412 `config_version_mismatch` (someone else changed it)
     ├── ValidationFailed         422 `validation_error` (`details`)
     ├── ResolutionNotAllowed     422 `resolution_not_allowed`
@@ -195,6 +196,17 @@ class ConflictAlreadyResolved(SyncAPIError):
     ) -> None:
         super().__init__(user_message, **kwargs)
         self.conflict = conflict
+
+
+class RunNotAwaitingApproval(SyncAPIError):
+    """A plan that no longer waits: decided, applied or expired (`run_status` says which)."""
+
+    status = 409
+    error = "run_not_awaiting_approval"
+
+    def __init__(self, user_message: str, *, run_status: str | None = None, **kwargs: Any) -> None:
+        super().__init__(user_message, **kwargs)
+        self.run_status = run_status
 
 
 class ConfigVersionMismatch(SyncAPIError):

@@ -83,7 +83,12 @@ class Settings(BaseSettings):
     def _web_url_template(cls, value: str | None) -> str | None:
         return check_web_url(value)
 
-    @field_validator("admins", "operators", "protected", mode="before")
+    # Workspaces (globs) whose plans the person who requested the run may not approve.
+    four_eyes: CsvList = Field(
+        default_factory=list, validation_alias=AliasChoices("FSYNC_FOUR_EYES", "four_eyes")
+    )
+
+    @field_validator("admins", "operators", "protected", "four_eyes", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -154,6 +159,7 @@ ENV_NAMES: dict[str, str] = {
     "operators": "FSYNC_OPERATORS",
     "protected": "FSYNC_PROTECTED",
     "web_url": "FSYNC_WEB_URL",
+    "four_eyes": "FSYNC_FOUR_EYES",
 }
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRESTARTR_API_KEY")

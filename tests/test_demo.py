@@ -99,3 +99,21 @@ def test_an_alert_appears_and_the_simulator_commands_work() -> None:
     assert "#fsync-alerts" in alert
     assert "not answering" in down
     assert "Traceback" not in screen
+
+
+def test_a_forced_plan_waits_and_approve_applies_it() -> None:
+    term = Terminal()
+    try:
+        term.expect("> ")
+        term.type("sim plan data-platform +3 ~0 -1")
+        term.expect("waits for approval")
+        term.type("/fsync sync data-platform")
+        waiting = term.expect("] Discard")  # the run's card, once its plan waits
+        term.type("click Approve")
+        approved = term.expect("Approved by @UDEMOADMN")
+        done = term.expect("succeeded")
+    finally:
+        screen = term.close()
+    assert "+3 ~0 -1" in waiting and "Approve" in waiting
+    assert "Approved by" in approved + done
+    assert "Traceback" not in screen

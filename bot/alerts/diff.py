@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.alerts import approvals
 from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import (
     Episode,
@@ -66,8 +67,10 @@ def diff(
     conflicts: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     *,
     rebase: bool = False,
+    waiting: Mapping[str, dict[str, Any]] | None = None,
 ) -> Diff:
-    """What changed since `prev`. `conflicts` holds the conflicts read for `needs_conflicts()`.
+    """What changed since `prev`. `conflicts` holds the conflicts read for `needs_conflicts()`,
+    `waiting` the runs read for `approvals.needs_runs()`.
 
     `rebase`: `prev` was loaded from SQLite, not seen by this process a poll ago (a restart).
     A workspace still failing with the same error whose last sync moved meanwhile is then not
@@ -89,9 +92,21 @@ def diff(
         ):
             continue
         episode = open_episodes.get(before.episode) if before and before.episode else None
-        event, after = _transition(
-            ws, before, episode, stalled, now, conflicts.get(ws.name), rebase
-        )
+        approval = episode is not None and episode.kind == EventKind.APPROVAL
+        if episode is not None and approval and not approvals.still_waiting(ws, episode):
+            closing, closed = approvals.decided(ws, episode, now)
+            out.episodes[closed.id] = closed
+            out.events.append(closing)
+            episode, approval = None, False
+        after: Episode | None
+        if episode is None and ws.status == approvals.AWAITING:
+            event, after = approvals.opening(ws, (waiting or {}).get(ws.name), now)
+        elif approval:
+            event, after = None, episode
+        else:
+            event, after = _transition(
+                ws, before, episode, stalled, now, conflicts.get(ws.name), rebase
+            )
         still_open = after is not None and after.closed_at is None
         out.seen[ws.name] = WorkspaceSnapshot(
             ws.status,

@@ -29,6 +29,8 @@ class EventKind(StrEnum):
     GONE = "gone"  # left the fleet or was disabled
     API = "api"  # the Sync API itself is unreachable
     REMINDER = "reminder"  # a mute ended on a problem still open
+    APPROVAL = "approval"  # a plan waits for a yes (bot/alerts/approvals.py)
+    DECIDED = "decided"  # ... and no longer does: approved, discarded or expired
 
 
 # Event kind -> the subscription event type that routes it (bot.core.events.EventType).
@@ -41,11 +43,14 @@ EVENT_TYPE_OF: dict[str, EventType] = {
     EventKind.RECOVERED: EventType.RECOVERED,
     EventKind.GONE: EventType.RECOVERED,
     EventKind.API: EventType.API,
+    EventKind.APPROVAL: EventType.APPROVAL,
+    EventKind.DECIDED: EventType.APPROVAL,
 }
-# News that only refreshes a card, with no thread reply: the workspace left the fleet.
-QUIET = frozenset({EventKind.GONE})
+# News that only refreshes a card, with no thread reply: the workspace left the fleet, a plan
+# is no longer waiting (the run's own card follows the rest).
+QUIET = frozenset({EventKind.GONE, EventKind.DECIDED})
 # News that does not open a card where there is none: it would only say "it's over".
-CLOSING = frozenset({EventKind.GONE, EventKind.RESOLVED})
+CLOSING = frozenset({EventKind.GONE, EventKind.RESOLVED, EventKind.DECIDED})
 
 
 def digest_of(*parts: object) -> str:
@@ -69,19 +74,28 @@ class Episode:
 
     id: str
     workspace: str
-    kind: str  # what opened it: failed | conflict | stalled | api
+    kind: str  # what opened it: failed | conflict | stalled | api | approval
     opened_at: datetime
     status: str  # the workspace's status at the latest news
     message: str | None = None  # the latest error text
     first_message: str | None = None  # the text it opened with: digests group by it
     failures: int = 0
-    conflicts: tuple[dict[str, Any], ...] = ()  # open conflicts as the API sent them
+    # Open conflicts as the API sent them; for an `approval` episode, the one run whose plan
+    # waits (see `waiting_run`): the same stored JSON column, no schema change.
+    conflicts: tuple[dict[str, Any], ...] = ()
     closed_at: datetime | None = None
     closed_how: str | None = None  # recovered | gone
 
     @property
     def is_api(self) -> bool:
         return self.workspace == SYNC_API_WORKSPACE
+
+    @property
+    def waiting_run(self) -> dict[str, Any] | None:
+        """The run (as the API sent it, plan included) an approval episode is about."""
+        if self.kind != EventKind.APPROVAL or not self.conflicts:
+            return None
+        return self.conflicts[0]
 
     @property
     def problem(self) -> str:

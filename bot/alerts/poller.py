@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import conflicts, outbox, repo, route_repo, router
+from bot.alerts import approvals, conflicts, outbox, repo, route_repo, router
 from bot.alerts.api_health import ApiHealth, api_failed, api_ok
 from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
@@ -159,7 +159,10 @@ class Poller(Worker):
         self.fleet_cache.remember_fleet(workspaces, now)
         self._save_fleet(workspaces)
         found = conflicts.open_by_workspace(self.client, needs_conflicts(self.seen, workspaces))
-        changes = diff(self.seen, self.open, workspaces, now, found, rebase=self._rebase)
+        waiting = approvals.waiting_runs(self.client, approvals.needs_runs(self.seen, workspaces))
+        changes = diff(
+            self.seen, self.open, workspaces, now, found, rebase=self._rebase, waiting=waiting
+        )
         self._decided(changes)
         health, back = api_ok(self.health, now)
         events = list(changes.events)

@@ -23,8 +23,10 @@ FAIL_ERROR = (
     "Error: creating EC2 Instance: UnauthorizedOperation: "
     "You are not authorized to perform this operation."
 )
+PLAN_RATE = "0.3"
 USAGE = """sim fail <ws> [<ws> ...]  make workspaces fail now (all in one poll)
 sim failnext <ws>         the next run of <ws> fails (then: /fsync sync <ws>)
+sim plan <ws> [+a ~c -d]  the next run of <ws> plans changes that wait for approval
 sim stall <ws>            its scheduler stops: the next sync is long overdue, fsync says stalled
 sim conflict <ws>         open a conflict               sim recover <ws>  back to success
 sim storm                 8 new workspaces fail at once: one digest, not 8 cards
@@ -37,7 +39,19 @@ class Simulator:
     def __init__(self, key: str) -> None:
         self.key = key
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "simulator", "--port", "0", "--api-key", key],
+            # Some plans wait for approval on their own (auto_apply: false workspaces).
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "simulator",
+                "--port",
+                "0",
+                "--api-key",
+                key,
+                "--plan-rate",
+                PLAN_RATE,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -80,6 +94,8 @@ def run_verb(
         path = f"/_sim/workspaces/{names[0]}/next_outcome"
         said = f"the next run of {names[0]} will fail (try: /fsync sync {names[0]})"
         return _calls(sim, [("POST", path, {"outcome": "failed"})], said)
+    if verb == "plan" and names:
+        return _plan(sim, names[0], names[1:])
     if verb == "stall" and one:
         said = f"{names[0]}'s scheduler stopped: its next sync is long overdue"
         return _calls(sim, [("POST", f"/_sim/workspaces/{names[0]}/stall", None)], said)
@@ -122,6 +138,22 @@ def _storm(sim: Simulator, one_poll: Callable[[], AbstractContextManager[Any]]) 
         return _calls(
             sim, calls, f"{len(names)} workspaces failed at once: {names[0]} to {names[-1]}"
         )
+
+
+def _plan(sim: Simulator, name: str, counts: list[str]) -> tuple[bool, str]:
+    """`sim plan <ws> [+2 ~1 -0]`: its next run plans these changes (default +2 ~1 -0)."""
+    plan = {"add": 2, "change": 1, "destroy": 0}
+    for word in counts:
+        key = {"+": "add", "~": "change", "-": "destroy"}.get(word[:1])
+        if key is None or not word[1:].isdigit():
+            return False, USAGE
+        plan[key] = int(word[1:])
+    path = f"/_sim/workspaces/{name}/next_outcome"
+    shown = f"+{plan['add']} ~{plan['change']} -{plan['destroy']}"
+    said = f"the next run of {name} plans {shown}; with auto_apply off it waits for approval"
+    return _calls(
+        sim, [("POST", path, {"outcome": "changes", **plan})], f"{said} (then: /fsync sync {name})"
+    )
 
 
 def _said(answer: httpx.Response) -> str:

@@ -31,6 +31,8 @@ class RoleAction(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     OWNERS = "owners"  # who alert cards mention: by pattern, like a mute
+    APPROVE = "approve"  # a plan waiting for approval
+    DISCARD = "discard"
 
 
 # Silencing reaches by pattern: whether it takes an admin depends on what the pattern covers.
@@ -38,7 +40,7 @@ _SILENCING = (RoleAction.MUTE, RoleAction.UNMUTE)
 # Actions on a pattern, said as "to mute `prod*`" in a refusal.
 _ON_A_PATTERN = (*_SILENCING, RoleAction.OWNERS)
 # These take an admin on a protected workspace, an operator elsewhere.
-_ON_A_WORKSPACE = (RoleAction.SYNC, RoleAction.RESOLVE)
+_ON_A_WORKSPACE = (RoleAction.SYNC, RoleAction.RESOLVE, RoleAction.APPROVE, RoleAction.DISCARD)
 
 
 class Role(IntEnum):
@@ -56,11 +58,16 @@ class Policy:
     admins: frozenset[str]
     operators: frozenset[str]
     protected: tuple[str, ...]
+    # FSYNC_FOUR_EYES: workspaces whose plans their run's requester may not approve.
+    four_eyes: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         return cls(
-            frozenset(settings.admins), frozenset(settings.operators), tuple(settings.protected)
+            frozenset(settings.admins),
+            frozenset(settings.operators),
+            tuple(settings.protected),
+            tuple(settings.four_eyes),
         )
 
     def role_of(self, user_id: str) -> Role:
@@ -72,6 +79,21 @@ class Policy:
 
     def is_protected(self, workspace: str) -> bool:
         return any(fnmatchcase(workspace, pattern) for pattern in self.protected)
+
+    def check_four_eyes(self, user_id: str, workspace: str, requested_by: str | None) -> None:
+        """PermissionDenied when `user_id` requested the run whose plan they want to approve on a
+        FSYNC_FOUR_EYES workspace: someone else with the role must approve it."""
+        if requested_by != user_id or not any(
+            fnmatchcase(workspace, pattern) for pattern in self.four_eyes
+        ):
+            return
+        needed = self.needed_for(RoleAction.APPROVE, workspace)
+        others = [h for h in self.holders(needed) if h != user_id]
+        raise PermissionDenied(
+            f"`{workspace}` needs four eyes: you requested this run, so someone else must "
+            "approve its plan.",
+            holders=others,
+        )
 
     def silence_reach(self, glob: str, fleet: Sequence[str] = ()) -> str | None:
         """Why silencing `glob` takes an admin, or None when an operator may.
@@ -159,4 +181,6 @@ _WHAT = {
     RoleAction.MUTE: "mute",
     RoleAction.UNMUTE: "unmute",
     RoleAction.OWNERS: "set the owners of",
+    RoleAction.APPROVE: "approve a plan",
+    RoleAction.DISCARD: "discard a plan",
 }

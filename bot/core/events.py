@@ -13,6 +13,7 @@ class EventType(StrEnum):
     RECOVERED = "recovered"
     STALLED = "stalled"
     API = "api"
+    APPROVAL = "approval"  # a plan waiting for a yes
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(EventType)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.core import claims
+from bot.core import approvals, claims
 from bot.core.audit import AuditTrail, Entry
 from bot.core.authz import Policy, Role, RoleAction
 from bot.core.changes import parse_changes
@@ -256,3 +256,10 @@ class FsyncService:
             {"conflict_id": conflict_id, "resolution": resolution},
             work,
         )
+
+    def run(self, run_id: str) -> Run:
+        return self.client.get_run(run_id)
+
+    def decide(self, user: str, run_id: str, action: RoleAction, *, confirmed: bool = False) -> Run:
+        """Approve or discard a plan waiting for a yes (the rules: bot.core.approvals)."""
+        return approvals.decide(self, user, run_id, action, confirmed=confirmed)

@@ -23,6 +23,7 @@ _ADJECTIVES = {
     "success": "in sync",
     "never_synced": "never synced",
     "awaiting_resolution": "waiting for a decision",
+    "awaiting_approval": "waiting for approval",
     "api": "down",
 }
 # A status as a label next to a name or a count: "networking in conflict", "2 in conflict".
@@ -30,6 +31,7 @@ _LABELS = {
     "conflict": "in conflict",
     "never_synced": "never synced",
     "awaiting_resolution": "waiting for a decision",
+    "awaiting_approval": "waiting for approval",
 }
 
 

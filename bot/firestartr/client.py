@@ -154,11 +154,36 @@ class SyncClient(Sending):
         # The contract answers with the stored config; a bare 2xx means ours was stored as sent.
         return reading.read_model(response, Config) if response.content.strip() else config
 
-    def get_run(self, run_id: str) -> Run:
+    def get_run(self, run_id: str, *, priority: Priority = Priority.PERSON) -> Run:
         validate_id(run_id, "run id")
         path = f"{API}/runs/{quote(run_id, safe='')}"
         ctx = self._ctx(path, run_id=run_id)
-        call = Call("GET", path, ctx, feature="runs", endpoint="GET /runs/{id}")
+        call = Call("GET", path, ctx, priority=priority, feature="runs", endpoint="GET /runs/{id}")
+        return reading.read_model(self._send(call), Run)
+
+    # [ASSUMED] plans that wait for a yes: a 404/405 turns the feature off (features.py).
+    def approve_run(
+        self, run_id: str, *, requested_by: str | None = None, idempotency_key: str | None = None
+    ) -> Run:
+        return self._decide(run_id, "approve", "approved_by", requested_by, idempotency_key)
+
+    def discard_run(
+        self, run_id: str, *, requested_by: str | None = None, idempotency_key: str | None = None
+    ) -> Run:
+        return self._decide(run_id, "discard", "discarded_by", requested_by, idempotency_key)
+
+    def _decide(self, run_id: str, verb: str, by_key: str, by: str | None, key: str | None) -> Run:
+        validate_id(run_id, "run id")
+        path = f"{API}/runs/{quote(run_id, safe='')}/{verb}"
+        call = Call(
+            "POST",
+            path,
+            self._ctx(path, run_id=run_id),
+            body={by_key: by} if by else None,
+            headers={"Idempotency-Key": key or str(uuid.uuid4())},
+            feature="approvals",
+            endpoint=f"POST /runs/{{id}}/{verb}",
+        )
         return reading.read_model(self._send(call), Run)
 
     def list_conflicts(

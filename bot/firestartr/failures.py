@@ -37,6 +37,7 @@ from bot.firestartr.models import ErrorBody
 from bot.firestartr.names import shown
 from bot.firestartr.ratelimit import parse_retry_after
 from bot.firestartr.refusals import (
+    approval_too_late,
     conflict_done,
     resolution_not_allowed,
     validation_failed,
@@ -44,7 +45,12 @@ from bot.firestartr.refusals import (
 )
 
 KNOWN_NOT_FOUND = frozenset({"workspace_not_found", "run_not_found", "conflict_not_found"})
-FEATURE_WORDS = {"runs": "sync run details", "conflicts": "conflicts", "logs": "run logs"}
+FEATURE_WORDS = {
+    "runs": "sync run details",
+    "conflicts": "conflicts",
+    "logs": "run logs",
+    "approvals": "plan approvals",
+}
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,8 @@ def from_response(
         return ConflictAlreadyResolved(
             conflict_done(ctx.conflict_id or "?", conflict), conflict=conflict, **kw
         )
+    if code == "run_not_awaiting_approval":
+        return approval_too_late(body.run if body else None, **kw)
     if status == 412 or code == "config_version_mismatch":
         return ConfigVersionMismatch(
             "Someone else changed the sync config at the same time, so nothing was saved. "

@@ -1,4 +1,5 @@
-"""Which [ASSUMED] endpoints (run details, conflicts, run logs) the Sync API offers, as last seen.
+"""Which [ASSUMED] endpoints (run details, conflicts, run logs, approvals) the Sync API server
+offers, as last seen.
 
 A 404/405 from such an endpoint may mean the server lacks it, or only that a proxy, a deploy or
 a restart answered for a moment. So a "not offered" verdict is remembered for `recheck` seconds
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-NAMES = ("runs", "conflicts", "logs")
+NAMES = ("runs", "conflicts", "logs", "approvals")
 RECHECK = 300.0  # seconds a "not offered" verdict holds before the server is asked again
 
 

@@ -70,10 +70,21 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     AWAITING_RESOLUTION = "awaiting_resolution"
     CANCELED = "canceled"
+    # [ASSUMED] plans that wait for a yes: waiting is not finished; discarded and expired are.
+    AWAITING_APPROVAL = "awaiting_approval"
+    DISCARDED = "discarded"
+    EXPIRED = "expired"
 
 
 FINISHED_RUN_STATUSES = frozenset(
-    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED, RunStatus.AWAITING_RESOLUTION}
+    {
+        RunStatus.SUCCEEDED,
+        RunStatus.FAILED,
+        RunStatus.CANCELED,
+        RunStatus.AWAITING_RESOLUTION,
+        RunStatus.DISCARDED,
+        RunStatus.EXPIRED,
+    }
 )
 
 
@@ -137,6 +148,25 @@ class Config(_Kept):
     conflict_resolution: str = ConflictResolution.MANUAL.value
 
 
+class PlannedResource(_Model):
+    address: str = ""
+    action: Text = None
+
+
+class Plan(_Model):
+    """[ASSUMED] what a run waiting for approval would change."""
+
+    add: Count = 0
+    change: Count = 0
+    destroy: Count = 0
+    resources: list[PlannedResource] = Field(default_factory=list)
+
+
+def _lenient_plan(value: Any) -> Any:
+    # A plan fsync cannot read is no plan, never a run fsync cannot follow.
+    return value if isinstance(value, dict | Plan) else None
+
+
 class Run(_Model):
     id: str
     workspace: Text = None
@@ -151,10 +181,19 @@ class Run(_Model):
     # [ASSUMED] pages for people: the run, and its whole log (shown as links, never fetched).
     url: Text = None
     log_url: Text = None
+    # [ASSUMED] approvals (docs/firestartr-sync-api.md, "Plans that wait for a yes").
+    plan: Annotated[Plan | None, BeforeValidator(_lenient_plan)] = None
+    expires_at: Timestamp = None
+    decided_by: Text = None
+    decided_at: Timestamp = None
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED_RUN_STATUSES
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.status == RunStatus.AWAITING_APPROVAL
 
 
 class ChangedAttribute(_Model):
@@ -209,3 +248,4 @@ class ErrorBody(_Model):
     retry_after: float | None = None
     run_id: Text = None
     conflict: dict[str, Any] | None = None
+    run: dict[str, Any] | None = None

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.errors import ResolutionNotAllowed, ValidationFailed, WorkspaceNotFound
+from bot.errors import (
+    ResolutionNotAllowed,
+    RunNotAwaitingApproval,
+    ValidationFailed,
+    WorkspaceNotFound,
+)
 from bot.firestartr.models import ErrorBody
 from bot.firestartr.names import shown, suggest
 
@@ -92,3 +97,25 @@ def resolution_not_allowed(
     elif body and body.message:
         message += f" The Sync API said: {body.message}"
     return ResolutionNotAllowed(message, details=details, **kw)
+
+
+# What became of a plan that no longer waits, as the 409's `run.status` says.
+_TOO_LATE = {
+    "queued": "it was approved and is being applied",
+    "running": "it was approved and is being applied",
+    "succeeded": "it was approved and applied",
+    "failed": "it was approved and its apply failed",
+    "discarded": "it was discarded",
+    "expired": "it expired",
+    "canceled": "it was canceled",
+}
+
+
+def approval_too_late(run: dict[str, Any] | None, **kw: Any) -> RunNotAwaitingApproval:
+    status = (run or {}).get("status")
+    status = status if isinstance(status, str) else None
+    said = _TOO_LATE.get(status or "", f"it is `{shown(status)}`" if status else "")
+    message = "This plan is no longer waiting for approval"
+    return RunNotAwaitingApproval(
+        f"{message} ({said})." if said else f"{message}.", run_status=status, **kw
+    )

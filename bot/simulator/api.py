@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from bot.simulator import conflicts
+from bot.simulator import approvals, conflicts
 from bot.simulator.config import config_now, put_config
 from bot.simulator.context import Simulator
 from bot.simulator.errors import ApiError, validation_error
@@ -92,6 +92,22 @@ async def resolve_conflict(sim: Simulator, request: Request) -> Response:
     return ok(result)
 
 
+async def approve_run(sim: Simulator, request: Request) -> Response:
+    return await _decide(sim, request, "approve", "approved_by")
+
+
+async def discard_run(sim: Simulator, request: Request) -> Response:
+    return await _decide(sim, request, "discard", "discarded_by")
+
+
+async def _decide(sim: Simulator, request: Request, verb: str, by_key: str) -> Response:
+    body = await read_json(request, optional=True)
+    if not isinstance(body, dict):
+        raise validation_error([("body", "must be a JSON object")])
+    by = _text(body, by_key, "api")
+    return ok(approvals.decide(sim.engine, request.path_params["run_id"], verb, by), 202)
+
+
 ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/workspaces", list_workspaces),
     ("POST", "/workspaces/{name}/sync", trigger_sync),
@@ -99,6 +115,8 @@ ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
     ("PUT", "/config", replace_config),
     ("GET", "/runs/{run_id}", get_run),
     ("GET", "/runs/{run_id}/log", get_run_log),  # [ASSUMED] run logs (bot/simulator/log_api.py)
+    ("POST", "/runs/{run_id}/approve", approve_run),
+    ("POST", "/runs/{run_id}/discard", discard_run),
     ("GET", "/conflicts", list_conflicts),
     ("GET", "/conflicts/{conflict_id}", get_conflict),
     ("POST", "/conflicts/{conflict_id}/resolve", resolve_conflict),

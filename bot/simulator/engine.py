@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulator import conflicts
+from bot.simulator import approvals, conflicts
 from bot.simulator.errors import ApiError, not_found_workspace
 from bot.simulator.fleet import build_fleet
 from bot.simulator.model import RunState, WorkspaceState
@@ -26,6 +26,10 @@ class SimOptions:
     seed: int = 0
     sync_seconds: float = 2.0
     failure_rate: float = 0.0
+    # [ASSUMED] approvals: the chance a run of an auto_apply:false workspace plans changes, and
+    # how long such a plan waits for a yes before it expires (seconds).
+    plan_rate: float = 0.0
+    approval_timeout: float = 1800.0
 
 
 class Engine:
@@ -41,6 +45,8 @@ class Engine:
     def reset(self) -> None:
         with self.store.lock:
             self.rng = random.Random(self.options.seed)
+            self.plan_rng = random.Random(self.options.seed + 1)
+            self.plan_seq = -1
             self.message_seq = 0
             self.drift_seq = 0
             self.store.clear()
@@ -68,8 +74,15 @@ class Engine:
                 if run.status == "queued" and now >= run.created_at + self.queue_seconds:
                     run.status, run.started_at = "running", now
                     self._set_status(run.workspace, "running")
-                elif run.status == "running" and now >= (run.started_at or now) + sync_seconds:
+                elif run.status == "running" and now >= self._phase_start(run, now) + sync_seconds:
                     self.finish_run(run, now)
+            if store.waiting:
+                approvals.expire_due(self, now)
+
+    @staticmethod
+    def _phase_start(run: RunState, now: float) -> float:
+        # An approved plan's apply takes its own sync_seconds from the approval.
+        return run.applying_since or run.started_at or now
 
     # -- endpoint operations --------------------------------------------------------------------
 
@@ -140,11 +153,17 @@ class Engine:
         if ws is None:
             run.status = "canceled"
             return
+        if run.applying_since is not None:
+            approvals.apply_done(self, ws, run, now)
+            return
         outcome = ws.next_outcome
         ws.next_outcome = None
         if outcome is None:
             failed = self.rng.random() < self.options.failure_rate
-            outcome = "failed" if failed else "success"
+            outcome = "failed" if failed else "changes" if approvals.has_changes(self, ws) else None
+        if outcome == "changes":
+            approvals.changes_found(self, ws, run, now)
+            return
         ws.current_run_id = None
         ws.last_sync, ws.last_run_id = now, run.id
         self.message_seq += 1
@@ -180,6 +199,9 @@ class Engine:
     def cancel_active_run(self, ws: WorkspaceState, now: float, why: str) -> None:
         run = self.store.runs.get(ws.current_run_id or "")
         ws.current_run_id = None
+        if run is not None and run.status == approvals.WAITING:
+            self.store.waiting.pop(run.id, None)
+            run.status, run.finished_at, run.message = "canceled", now, why
         if run is not None and run.active:
             self.store.active.pop(run.id, None)
             run.status, run.finished_at, run.message = "canceled", now, why

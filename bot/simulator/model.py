@@ -16,7 +16,7 @@ WORKSPACE_STATUSES = (
     "conflict",
     "disabled",
 )
-OUTCOMES = ("success", "failed", "conflict")
+OUTCOMES = ("success", "failed", "conflict", "changes")
 RESOLUTIONS = ("apply_desired", "accept_remote", "ignore_once", "abort")
 POLICIES = ("manual", "apply_desired", "accept_remote")
 ACTIVE_RUN_STATUSES = frozenset({"queued", "running"})
@@ -36,6 +36,8 @@ class WorkspaceState:
     last_run_id: str | None = None  # [ASSUMED] the run that set last_sync: where its log is
     open_conflicts: int = 0
     next_outcome: str | None = None
+    # A forced plan's counts and expiry for the next `changes` outcome (POST /_sim next_outcome).
+    next_plan: dict[str, float] | None = None
     # What to show again when a disabled workspace is re-enabled.
     resume_status: str = "never_synced"
     # (status, message) from before a conflict opened: `abort` puts them back.
@@ -88,6 +90,12 @@ class RunState:
     finished_at: float | None = None
     message: str | None = None
     conflict_ids: list[str] = field(default_factory=list)
+    # [ASSUMED] plans that wait for a yes (bot/simulator/approvals.py).
+    plan: dict[str, Any] | None = None
+    expires_at: float | None = None  # while awaiting_approval
+    applying_since: float | None = None  # approved: the apply's own clock
+    decided_by: str | None = None
+    decided_at: float | None = None
 
     @property
     def active(self) -> bool:
@@ -105,6 +113,18 @@ class RunState:
             "finished_at": rfc3339(self.finished_at),
             "message": self.message,
             "conflict_ids": list(self.conflict_ids),
+            **self.approval_wire(),
+        }
+
+    def approval_wire(self) -> dict[str, Any]:
+        """The [ASSUMED] approval fields, only on runs that have a plan."""
+        if self.plan is None:
+            return {}
+        return {
+            "plan": self.plan,
+            "expires_at": rfc3339(self.expires_at),
+            "decided_by": self.decided_by,
+            "decided_at": rfc3339(self.decided_at),
         }
 
 

@@ -46,6 +46,8 @@ def serve(
     seed: int,
     sync_seconds: float,
     failure_rate: float,
+    plan_rate: float = 0.0,
+    approval_timeout: float = 1800.0,
 ) -> None:
     """Serve the simulated Sync API until SIGTERM or Ctrl-C; port 0 picks a free port."""
     options = SimOptions(
@@ -54,6 +56,8 @@ def serve(
         seed=seed,
         sync_seconds=sync_seconds,
         failure_rate=failure_rate,
+        plan_rate=plan_rate,
+        approval_timeout=approval_timeout,
     )
     sim = Simulator.create(options)
     try:

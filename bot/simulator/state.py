@@ -29,6 +29,7 @@ class Store:
         self.workspaces: dict[str, WorkspaceState] = {}
         self.runs: dict[str, RunState] = {}
         self.active: dict[str, RunState] = {}
+        self.waiting: dict[str, RunState] = {}  # awaiting_approval (bot/simulator/approvals.py)
         self.conflicts: dict[str, ConflictState] = {}
         self.enabled = True
         self.policy = "manual"

@@ -85,9 +85,35 @@ def set_next_outcome(engine: Engine, name: str, body: Any) -> dict[str, Any]:
     outcome = body.get("outcome") if isinstance(body, dict) else None
     if outcome not in OUTCOMES:
         raise validation_error([("outcome", f"must be one of {', '.join(OUTCOMES)}")])
+    plan = _plan(body) if outcome == "changes" else None
     with engine.store.lock:
-        engine.workspace(name).next_outcome = outcome
-    return {"workspace": name, "next_outcome": outcome}
+        ws = engine.workspace(name)
+        ws.next_outcome, ws.next_plan = outcome, plan
+    return {"workspace": name, "next_outcome": outcome, **({"plan": plan} if plan else {})}
+
+
+def _plan(body: dict[str, Any]) -> dict[str, float]:
+    """A forced plan: `add`, `change`, `destroy` (0 to 10,000) and `expires_in` (`30s`)."""
+    plan: dict[str, float] = {}
+    problems = []
+    for key in ("add", "change", "destroy"):
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+            problems.append((key, "must be a whole number from 0 to 10000"))
+        else:
+            plan[key] = value
+    expires = body.get("expires_in")
+    if expires is not None:
+        seconds = interval_seconds(expires)
+        if seconds is None:
+            problems.append(("expires_in", "must look like 30s, 10m, 1h or 1d"))
+        else:
+            plan["expires_in"] = seconds
+    if problems:
+        raise validation_error(problems)
+    return plan
 
 
 def stall(engine: Engine, name: str, body: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import Episode, Event, EventKind, Resolutions
 from bot.core.authz import Policy
 from bot.core.words import label, plural, verb
-from bot.firestartr.models import Conflict, Workspace
+from bot.firestartr.models import Conflict, Run, Workspace
 from bot.slack.alert_lines import (
     PROBLEM_WORDS,
     decision,
@@ -25,6 +25,7 @@ from bot.slack.alert_lines import (
     news_line,
     notification_text,
 )
+from bot.slack.approval_views import plan_blocks
 from bot.slack.blocks import (
     Block,
     actions,
@@ -66,7 +67,8 @@ def _failures(n: int) -> str:
 
 def last_error(episode: Episode) -> Block | None:
     """The error stays on the card once it is over: what broke is still worth reading."""
-    if not episode.message or episode.kind in (EventKind.CONFLICT, EventKind.API) or episode.is_api:
+    quiet = (EventKind.CONFLICT, EventKind.API, EventKind.APPROVAL)  # their card says it better
+    if not episode.message or episode.kind in quiet or episode.is_api:
         return None
     if episode.closed_at is None:
         return section(error_text(episode.message))
@@ -93,7 +95,8 @@ def episode_card(
         blocks.append(section(called))
     if (error := last_error(episode)) is not None:
         blocks.append(error)
-    for raw in episode.conflicts[:2]:
+    blocks += waiting_plan(episode, policy)
+    for raw in episode.conflicts[:2] if episode.kind != EventKind.APPROVAL else ():
         conflict = Conflict.model_validate(raw)
         done = None
         found = decision(conflict, resolutions)
@@ -111,7 +114,8 @@ def episode_card(
         )
     facts = [f"since {when(episode.opened_at)}"]
     if episode.closed_at:
-        facts.append(f"back {when(episode.closed_at)}")
+        back = "decided" if episode.kind == EventKind.APPROVAL else "back"
+        facts.append(f"{back} {when(episode.closed_at)}")
     if note:
         facts.insert(0, esc(note))
     blocks.append(context(" · ".join(facts)))
@@ -126,6 +130,15 @@ def log_button(episode: Episode) -> list[Block]:
     """View log on a failing workspace's card. The episode names no run: the click reads the
     log of the workspace's last run (`last_run_id`, bot/core/run_logs.py)."""
     return [view_log_button(None, episode.workspace)] if episode.status == "failed" else []
+
+
+def waiting_plan(episode: Episode, policy: Policy) -> list[Block]:
+    """An approval card's plan with its Approve / Discard buttons, while it waits."""
+    raw = episode.waiting_run
+    if raw is None or episode.closed_at is not None:
+        return []
+    run = Run.model_validate(raw)
+    return plan_blocks(run, None, protected=policy.is_protected(episode.workspace))
 
 
 def reply(event: Event, resolutions: Resolutions | None = None) -> Message:

@@ -22,6 +22,7 @@ PROBLEM_WORDS = {
     "failed": "failed",
     "conflict": "has a conflict waiting for a decision",
     "stalled": "has stalled: its scheduled sync is long overdue",
+    "approval": "has a plan waiting for approval",
 }
 
 
@@ -73,6 +74,8 @@ def headline(episode: Episode, resolutions: Resolutions | None = None) -> str:
     if episode.closed_how == EventKind.RECOVERED:
         how = BROKEN_WORDS.get(episode.kind, "broken")
         return f":large_green_circle: {name} is back to success after {lasted(episode)} {how}"
+    if episode.closed_how == EventKind.DECIDED:
+        return f":white_check_mark: {name}: its plan no longer waits for approval"
     if episode.closed_how == EventKind.GONE:
         why = "sync is disabled" if episode.status == "disabled" else "it left the fleet"
         return f":white_circle: {name} is no longer watched: {why}"

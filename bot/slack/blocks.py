@@ -194,6 +194,10 @@ ICONS = {
     "succeeded": ":large_green_circle:",
     "canceled": ":black_circle:",
     "awaiting_resolution": ":warning:",
+    "awaiting_approval": ":raised_hand:",
+    "approval": ":raised_hand:",
+    "discarded": ":black_circle:",
+    "expired": ":hourglass:",
 }
 
 

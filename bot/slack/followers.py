@@ -1,4 +1,6 @@
 """Sync cards that follow their run: queued -> running -> succeeded / failed, updated in place.
+A plan awaiting approval is not the end: the card keeps following it until it is applied,
+discarded or expired.
 
 One worker thread (bot/worker.py) polls every followed run; a card is updated only when what it
 shows changes. It starts with the first run followed and is stopped (and joined) at shutdown.
@@ -56,11 +58,14 @@ class RunFollower(Worker):
         clock: Callable[[], datetime] = utcnow,
         web_url: str | None = None,
         requesters: Requesters | None = None,
+        protected: Callable[[str], bool] = lambda name: False,
     ) -> None:
+        """`protected`: whether a workspace's plan buttons ask for confirmation (the Policy)."""
         super().__init__("run-follower")
         self.sync, self.web, self.every, self.clock = sync, web, every, clock
         self.web_url = web_url  # FSYNC_WEB_URL, for the cards' links
         self.requesters = requesters
+        self.protected = protected
         self.first_wait = self.crash_wait = every  # a run just started: its first check waits
         self._runs: dict[str, Followed] = {}
         self._lock = threading.Lock()
@@ -146,7 +151,12 @@ class RunFollower(Worker):
 
     def _show(self, item: Followed) -> None:
         payload: dict[str, Any] = sync_card(
-            item.workspace, item.requested_by, item.run, self.clock(), web_url=self.web_url
+            item.workspace,
+            item.requested_by,
+            item.run,
+            self.clock(),
+            web_url=self.web_url,
+            protected=self.protected(item.workspace),
         )
         try:
             if item.channel and item.ts:

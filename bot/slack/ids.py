@@ -24,6 +24,11 @@ class Action(StrEnum):
     REFRESH_HOME = "fsync_refresh_home"
     VIEW_DIFF = "fsync_view_diff"  # opens a conflict's whole diff in a modal (App Home)
     VIEW_LOG = "fsync_view_log"  # opens the last lines of a run's log in a modal
+    # A plan that waits for a yes: the run card's buttons (`_confirmed`: after Slack's dialog).
+    APPROVE = "fsync_run_approve"
+    APPROVE_CONFIRMED = "fsync_run_approve_confirmed"
+    DISCARD = "fsync_run_discard"
+    DISCARD_CONFIRMED = "fsync_run_discard_confirmed"
 
 
 # Slack refuses two buttons with one action_id in a block (`invalid_blocks`), so each resolution
@@ -62,6 +67,8 @@ class Block(StrEnum):
     HEADLINE = "fsync_headline"
     # The line a "Sync now" click adds to the card it was pressed on.
     SYNC_NOTE = "fsync_sync_note"
+    # The Approve / Discard buttons of a run card.
+    APPROVAL = "fsync_approval"
 
 
 class ActionValue(BaseModel):
@@ -77,7 +84,7 @@ class ActionValue(BaseModel):
     page: int | None = Field(default=None, alias="p")
     # Config changes, checked strictly by bot.core.changes wherever they are used.
     changes: dict[str, object] | None = Field(default=None, alias="ch")
-    # The run whose log a View log button opens (its workspace in `workspace`).
+    # The run a View log, Approve or Discard button is about (its workspace in `workspace`).
     run_id: str | None = Field(default=None, alias="ru")
 
     def encode(self) -> str:

@@ -12,15 +12,23 @@ from bot.core import words
 from bot.core.durations import humanize
 from bot.firestartr.models import Run
 from bot.slack import log_views
+from bot.slack.approval_views import message_said, plan_blocks
 from bot.slack.blocks import ago, code, code_block, context, esc, icon, message, section, user
 
 Message = dict[str, Any]
 
 
 def sync_card(
-    workspace: str, requested_by: str, run: Run | None, now: datetime, *, web_url: str | None = None
+    workspace: str,
+    requested_by: str,
+    run: Run | None,
+    now: datetime,
+    *,
+    web_url: str | None = None,
+    protected: bool = False,
 ) -> Message:
-    """`web_url`: the FSYNC_WEB_URL template, for a link when the API gives the run none."""
+    """`web_url`: the FSYNC_WEB_URL template, for a link when the API gives the run none.
+    `protected`: the plan's Approve / Discard buttons ask for confirmation first."""
     head = f"Sync of *{esc(workspace)}* requested by {user(requested_by)}"
     if run is None:
         state_line = f"{icon('queued')} requested"
@@ -31,8 +39,10 @@ def sync_card(
         elif run.started_at:
             state_line += f" · started {ago(run.started_at, now)}"
     blocks = [section(f"{head}\n{state_line}")]
-    if run is not None and run.message and run.status != "succeeded":
-        blocks.append(section(code_block(run.message)))
+    if run is not None:
+        blocks.extend(plan_blocks(run, now, protected=protected))
+    if run is not None and message_said(run):
+        blocks.append(section(code_block(run.message or "")))
     if run is not None:
         blocks.append(context(f"run {code(run.id)}{log_views.page_link(run, workspace, web_url)}"))
         blocks += log_views.run_card_blocks(run, workspace)

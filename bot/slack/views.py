@@ -102,9 +102,12 @@ def confirm_prompt(exc: Confirm) -> Message:
         conflict_id=exc.params.get("conflict_id"),
         resolution=exc.params.get("resolution"),
         changes=exc.params.get("changes"),
+        run_id=exc.params.get("run_id"),
     )
     action_id, yes = {
         "sync": (Action.SYNC_CONFIRMED, "Start sync"),
+        "approve": (Action.APPROVE_CONFIRMED, "Apply plan"),
+        "discard": (Action.DISCARD_CONFIRMED, "Discard plan"),
         "resolve": (resolve_action(value.resolution or "", 0, confirmed=True), "Resolve"),
         "config": (Action.CONFIG_CONFIRMED, "Turn on auto_apply"),
     }[exc.action]

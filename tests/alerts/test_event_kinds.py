@@ -14,8 +14,9 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_event_types_are_the_words_subscriptions_store() -> None:
-    assert [t.value for t in EventType] == ["failed", "conflict", "recovered", "stalled", "api"]
-    assert EVENT_TYPES == ("failed", "conflict", "recovered", "stalled", "api")
+    words = ("failed", "conflict", "recovered", "stalled", "api", "approval")
+    assert [t.value for t in EventType] == list(words)
+    assert EVENT_TYPES == words
 
 
 def test_every_kind_of_news_but_a_reminder_routes_by_one_event_type() -> None:

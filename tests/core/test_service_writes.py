@@ -192,6 +192,8 @@ def test_role_actions_are_the_words_audit_rows_already_hold(
     assert [a.value for a in RoleAction] == [
         "sync", "resolve", "config", "auto_apply", "mute", "unmute", "subscribe", "unsubscribe",
         "owners",
+        "approve",
+        "discard",
     ]  # fmt: skip
     fsync.sync(OPERATOR, "dev")
     with pytest.raises(PermissionDenied):

@@ -212,6 +212,7 @@ def test_workspace_not_found_from_the_conflict_list(make_client: MakeClient) -> 
     assert client.features["conflicts"] is True
 
 
+ALL_ON = {"runs": True, "conflicts": True, "logs": True, "approvals": True}
 FEATURE_CALLS = [
     ("runs", get_run),
     ("conflicts", conflicts),
@@ -241,7 +242,7 @@ def test_404_or_405_from_an_assumed_endpoint_turns_the_feature_off(
         word = "sync run details" if feature == "runs" else "conflicts"
         assert info.value.user_message == f"This Sync API server does not offer {word}."
     assert len(server.requests) == 1  # the second call did not ask again
-    assert client.features == {"runs": True, "conflicts": True, "logs": True} | {feature: False}
+    assert client.features == ALL_ON | {feature: False}
 
 
 def test_a_feature_turned_off_by_a_passing_404_comes_back_after_the_recheck_window(
@@ -279,11 +280,7 @@ def test_a_404_again_after_the_window_turns_the_feature_off_for_another_window(
             get_run(client)
         clock.now += 301.0
     assert len(server.requests) == 3  # one question a window, not one a call
-    assert client.features == {
-        "runs": True,
-        "conflicts": True,
-        "logs": True,
-    }  # the last window is over
+    assert client.features == ALL_ON  # the last window is over
 
 
 def test_known_not_found_codes_are_not_missing_features(make_client: MakeClient) -> None:
@@ -294,7 +291,7 @@ def test_known_not_found_codes_are_not_missing_features(make_client: MakeClient)
         client.get_run("run_1")
     with pytest.raises(errors.ConflictNotFound):
         client.get_conflict("cfl_1")
-    assert client.features == {"runs": True, "conflicts": True, "logs": True}
+    assert client.features == ALL_ON
 
 
 BAD_NAMES = ["../config", "a/b", "%2e%2e", "", "x" * 200, " prod", "prod\n", "..", "a..b", "é"]

@@ -86,4 +86,4 @@ def test_a_server_without_logs_turns_the_feature_off_for_a_while(
         assert info.value.feature == "logs"
         assert info.value.user_message == "This Sync API server does not offer run logs."
     assert len(server.requests) == 1
-    assert client.features == {"runs": True, "conflicts": True, "logs": False}
+    assert client.features == {"runs": True, "conflicts": True, "logs": False, "approvals": True}

@@ -62,7 +62,7 @@ def test_repr_names_the_server_not_the_key() -> None:
     )
     assert repr(client) == (
         "SyncClient(base_url='https://api.example.test', "
-        "features={'runs': True, 'conflicts': True, 'logs': True})"
+        "features={'runs': True, 'conflicts': True, 'logs': True, 'approvals': True})"
     )
     assert "pw" not in repr(client)
     client.close()

@@ -64,7 +64,7 @@ def test_every_endpoint(sim: SimProcess, client: SyncClient) -> None:
     )
     assert client.list_conflicts(workspace="drifty") == []
     assert [c.id for c in client.list_conflicts(workspace="drifty", status=None)] == [conflict.id]
-    assert client.features == {"runs": True, "conflicts": True, "logs": True}
+    assert client.features == {"runs": True, "conflicts": True, "logs": True, "approvals": True}
     assert client.last_ok_at is not None
 
 
@@ -98,7 +98,7 @@ def test_unknown_runs_and_conflicts_are_not_missing_features(client: SyncClient)
         client.get_conflict("cfl_nope")
     with pytest.raises(errors.ConflictNotFound):
         client.resolve_conflict("cfl_nope", "abort")
-    assert client.features == {"runs": True, "conflicts": True, "logs": True}
+    assert client.features == {"runs": True, "conflicts": True, "logs": True, "approvals": True}
 
 
 def test_a_second_trigger_while_running_is_sync_in_progress(client: SyncClient) -> None:

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.simulator.helpers import V1
 from tests.support.simproc import SimProcess
+from tests.support.waiting import wait_until
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "firestartr-sync-api.openapi.yaml"
 NETWORKING_CONFLICT = "networking-conflict"
@@ -131,6 +132,32 @@ def _resolve(sim: SimProcess) -> list[httpx.Response]:
     ]
 
 
+def _waiting_run(sim: SimProcess) -> str:
+    """A run of `production` (auto_apply false) whose forced plan waits for approval."""
+    forced = {"outcome": "changes", "add": 1, "change": 0, "destroy": 1}
+    sim.control("POST", "/_sim/workspaces/production/next_outcome", json=forced)
+    run_id = sim.api.post(f"{V1}/workspaces/production/sync").json()["id"]
+    wait_until(
+        lambda: sim.api.get(f"{V1}/runs/{run_id}").json()["status"] == "awaiting_approval",
+        what="a plan waiting for approval",
+    )
+    return run_id
+
+
+def _decide(verb: str, by_key: str) -> Provoke:
+    def provoke(sim: SimProcess) -> list[httpx.Response]:
+        run_id = _waiting_run(sim)
+        url = f"{V1}/runs/{run_id}/{verb}"
+        return [
+            sim.api.post(url, json={by_key: ""}),
+            sim.api.post(url, json={by_key: "U1"}),
+            sim.api.post(url),
+            sim.api.post(f"{V1}/runs/run_nope/{verb}"),
+        ]
+
+    return provoke
+
+
 Provoke = Callable[[SimProcess], list[httpx.Response]]
 # (method, path template, URL for the generic 401/429/5XX checks, the specific answers)
 OPERATIONS: list[tuple[str, str, str, Provoke]] = [
@@ -168,6 +195,18 @@ OPERATIONS: list[tuple[str, str, str, Provoke]] = [
         "/v1/terraform/sync/conflicts/{conflict_id}/resolve",
         f"{V1}/conflicts/cfl_x/resolve",
         _resolve,
+    ),
+    (
+        "POST",
+        "/v1/terraform/sync/runs/{run_id}/approve",
+        f"{V1}/runs/run_x/approve",
+        _decide("approve", "approved_by"),
+    ),
+    (
+        "POST",
+        "/v1/terraform/sync/runs/{run_id}/discard",
+        f"{V1}/runs/run_x/discard",
+        _decide("discard", "discarded_by"),
     ),
 ]
 

@@ -76,7 +76,7 @@ def test_a_plan_waiting_for_its_requester_dms_once_then_once_more_at_the_end(
     finally:
         f.stop()
     waiting, ended = dms(slack)
-    assert "Your sync of *dev* needs you: awaiting approval" in waiting
+    assert "Your sync of *dev* needs you: waiting for approval" in waiting
     assert "Your sync of *dev* ended: succeeded after 1m" in ended
     assert f"/archives/{CHANNEL}/p" in ended
 
