@@ -39,7 +39,7 @@ def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
         term.type("/fsync conflicts networking")
         conflicts = term.expect("] Apply desired state")
         term.type("click Apply desired")
-        term.expect("Resolved by @UDEMOADMN: apply desired state")
+        term.expect("Resolved by @admin: apply desired state")
     finally:
         screen = term.close()
     assert status.index("billing-api") < status.index("production")
@@ -110,7 +110,7 @@ def test_a_forced_plan_waits_and_approve_applies_it() -> None:
         term.type("/fsync sync data-platform")
         waiting = term.expect("] Discard")  # the run's card, once its plan waits
         term.type("click Approve")
-        approved = term.expect("Approved by @UDEMOADMN")
+        approved = term.expect("Approved by @admin")
         done = term.expect("succeeded")
     finally:
         screen = term.close()

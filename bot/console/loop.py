@@ -15,7 +15,8 @@ from bot.console.session import Demo
 
 HELP_TITLE = "In this demo you type what you would type in Slack:"
 HELP = """  /fsync help | status [ws] | sync <ws> | config [...] | conflicts [ws] | audit
-  /fsync subscribe | mute ...  (/fsync help lists them all)
+  /fsync subscribe | mute | owners | notify ...  (/fsync help lists them all)
+                  @admin, @operator, @viewer and @platform are people and a group to mention
   click N         press button [N] (or: click Edit config, the newest button so named);
                   confirmation dialogs and forms are asked here, and keep the keyboard until done
   home            open the App Home tab

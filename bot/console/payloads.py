@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -10,6 +11,30 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 TEAM = {"id": "TDEMO0001", "domain": "demo"}
+
+# Who `@name` means in the demo, the way Slack's client turns a name picked from its @ list into
+# an id (the manifest's `should_escape: true`): the demo's three people and one user group.
+PEOPLE = {"viewer": "UDEMOVIEW", "operator": "UDEMOOPER", "admin": "UDEMOADMN"}
+GROUPS = {"platform": "SDEMOPLAT"}
+_MENTION = re.compile(r"(?<![\w<@])@([a-z][a-z0-9._-]*)")
+
+
+def as_slack_sends(text: str) -> str:
+    """Typed text as a slash command's `text` arrives with `should_escape: true`: `&`, `<`, `>`
+    escaped, and mentions of known people, groups and @here/@channel/@everyone as ids."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def mention(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in ("here", "channel", "everyone"):
+            return f"<!{name}>"
+        if name in PEOPLE:
+            return f"<@{PEOPLE[name]}|{name}>"
+        if name in GROUPS:
+            return f"<!subteam^{GROUPS[name]}|@{name}>"
+        return match.group(0)  # a name Slack would not know stays text
+
+    return _MENTION.sub(mention, escaped)
 
 
 def signed_headers(secret: str, body: str, content_type: str) -> dict[str, str]:
@@ -33,7 +58,7 @@ def slash_command(text: str, *, user: str, channel: str, response_url: str) -> s
             "user_id": user,
             "user_name": "you",
             "command": "/fsync",
-            "text": text,
+            "text": as_slack_sends(text),
             "api_app_id": "ADEMO0001",
             "is_enterprise_install": "false",
             "response_url": response_url,

@@ -14,6 +14,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from bot.console.payloads import GROUPS, PEOPLE
+
 EMOJI = {
     "red_circle": "🔴",
     "warning": "⚠️",
@@ -37,6 +39,8 @@ EMOJI = {
     "satellite_antenna": "📡",
 }
 
+NAMES = {id_: name for name, id_ in (PEOPLE | GROUPS).items()}  # ids shown as names
+
 
 @dataclass
 class Button:
@@ -51,7 +55,11 @@ class Button:
 def mrkdwn(text: str) -> str:
     """Slack mrkdwn to rich markup: emoji, *bold*, `code`, ```blocks```, mentions, entities."""
     text = re.sub(r":([a-z0-9_+-]+):", lambda m: EMOJI.get(m.group(1), m.group(0)), text)
-    text = re.sub(r"<@([A-Z0-9]+)>", r"@\1", text)
+    text = re.sub(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: "@" + NAMES.get(m[1], m[1]), text)
+    group = r"<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>"
+    text = re.sub(group, lambda m: "@" + (m[2] or NAMES.get(m[1], m[1])), text)
+    text = re.sub(r"<#[A-Z0-9]+\|([^>]*)>", r"#\1", text)
+    text = re.sub(r"<!(here|channel|everyone)>", r"@\1", text)
     text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = html.unescape(text)  # &lt; &gt; &amp; are shown as the characters they stand for

@@ -156,3 +156,23 @@ def test_the_stall_control_stops_the_scheduler_for_one_workspace(sim: SimProcess
         assert (
             sim.control("POST", f"/_sim/workspaces/{name}/stall", json=body).status_code == status
         )
+
+
+def test_people_are_named_as_slack_sends_them_and_owners_are_called_on_the_card() -> None:
+    # Slack's client turns @name into an id (should_escape); the demo does the same for its people.
+    term = Terminal("--poll-interval", "1")
+    try:
+        term.expect("> ")
+        term.type("/fsync owners dev @admin @platform")
+        term.expect("Owners of dev: @admin, @platform")
+        term.type("/fsync owners prod* @channel")
+        term.expect("would notify everyone")
+        term.type("/fsync mute staging 1h ask <b> & co")
+        term.expect("Muted staging")
+        term.type("sim fail dev")
+        card = term.expect("🔴 dev failed")
+        card = term.expect("View log")
+    finally:
+        screen = term.close()
+    assert "Owners: @admin, @platform" in card
+    assert "ask <b> & co" in screen and "&lt;" not in screen and "Traceback" not in screen
