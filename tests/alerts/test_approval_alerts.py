@@ -178,3 +178,21 @@ def test_the_card_without_its_plan_still_says_what_waits(protected: bool) -> Non
     payload = card(found.events[0].episode, POLICY)
     assert "has a plan waiting for approval" in json.dumps(payload["blocks"])
     assert_valid(payload)
+
+
+def test_a_waiting_plan_calls_the_workspace_s_owners_once(
+    stack: tuple[Deps, Poller], api: Api
+) -> None:
+    deps, poller = stack
+    assert deps.owners is not None
+    deps.owners.assign("UADMIN001", "prod*", ("U0ANA",))
+    api.set("prod-eu", "success")
+    poller.tick()
+    api.set("prod-eu", "awaiting_approval", "run_W1")
+    poller.tick()
+    api.set("prod-eu", "running")
+    poller.tick()
+    rows = outbox(deps)
+    (post,) = [p for _, op, kind, p in rows if op == "post"]
+    assert "<@U0ANA>" in post["text"] and "<@U0ANA>" in json.dumps(post["blocks"])
+    assert all(op != "reply" for _, op, _, _ in rows)  # the card calls them, nothing else does
