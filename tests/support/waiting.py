@@ -15,10 +15,12 @@ T = TypeVar("T")
 
 
 def wait_until(
-    check: Callable[[], T], timeout: float = 10.0, what: str = "", every: float = 0.05
+    check: Callable[[], T], timeout: float = 30.0, what: str = "", every: float = 0.05
 ) -> T:
     """Call `check` until it returns something truthy and return that; fail after `timeout`
-    seconds naming `what` and the last answer."""
+    seconds naming `what` and the last answer. The timeout only bounds a failure (a fact that
+    holds returns at once), so it is generous: alerts are paced at one a second a channel, and
+    a loaded 2-core machine running six workers once took over 10 s to show one."""
     deadline = time.monotonic() + timeout
     while True:
         found = check()
