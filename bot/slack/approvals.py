@@ -46,8 +46,14 @@ def show_run(deps: Deps, body: dict[str, Any], client: WebClient, run: Run) -> N
     """The clicked card redrawn from `run`, then followed while the run goes on. On an alert
     card the buttons give way to who decided, and the run's card follows in its thread."""
     workspace, requested_by = run.workspace or "?", run.requested_by or ""
-    protected = deps.policy.is_protected(workspace)
-    card = run_views.sync_card(workspace, requested_by, run, deps.clock(), protected=protected)
+    card = run_views.sync_card(
+        workspace,
+        requested_by,
+        run,
+        deps.clock(),
+        web_url=deps.settings.web_url,
+        protected=deps.policy.is_protected(workspace),
+    )
     container = body.get("container") or {}
     item = Followed(workspace=workspace, requested_by=requested_by, run=run)
     message = body.get("message") or {}

@@ -29,7 +29,14 @@ def start_sync(
     """Trigger the sync, then post its card in the channel (in `thread_ts`'s thread, when the
     request came from a message there), or via response_url, and follow it."""
     run = deps.service.sync(user, workspace, confirmed=confirmed)
-    card = run_views.sync_card(workspace, user, run, deps.clock(), web_url=deps.settings.web_url)
+    card = run_views.sync_card(
+        workspace,
+        user,
+        run,
+        deps.clock(),
+        web_url=deps.settings.web_url,
+        protected=deps.policy.is_protected(workspace),
+    )
     item = Followed(workspace, user, run, asked_in=channel) if run else None
     where = {"thread_ts": thread_ts} if thread_ts else {}
     posted = post_once(client, channel, {**card, **where}) if channel else None
