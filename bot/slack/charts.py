@@ -4,9 +4,10 @@ day. A pure function from numbers to PNG bytes; uploading them is the sender's b
 
 Drawn with matplotlib's Agg canvas on a `Figure` of its own: no pyplot, so no global figure
 registry, no backend chosen for the process and no display needed; each call owns its figure, so
-calls from several threads do not meet. matplotlib costs about half a second to import, so only
-this module imports it, and nothing on `bot.app`'s import path imports this module
-(tests/slack/test_charts.py checks that a bot starts without it).
+calls from several threads do not meet (matplotlib keeps its font cache per thread:
+`font_manager.get_font` keys it on `threading.get_ident()`). matplotlib costs about half a second
+to import, so only this module imports it, and nothing on `bot.app`'s import path imports this
+module (tests/slack/test_charts.py checks that a bot starts without it).
 """
 
 from __future__ import annotations

@@ -10,8 +10,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.slack.charts import DAY_SECONDS, WORST, Chart, NothingToDraw, broken_heatmap, worst
+from tests.fakes import FakeSlack
 
 WEEK = ["Mon 1", "Tue 2", "Wed 3", "Thu 4", "Fri 5", "Sat 6", "Sun 7"]
 
@@ -122,3 +124,17 @@ def test_a_bot_starts_without_importing_matplotlib() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "[]"
+
+
+def test_the_chart_reaches_the_channel_intact_through_files_upload_v2() -> None:
+    chart = drawn(broken_heatmap({"payments-prod": [3600] * 7, "web-dev": [60] * 7}, WEEK))
+    slack = FakeSlack().start()
+    try:
+        WebClient(base_url=slack.api_url, token="xoxb-chart-test").files_upload_v2(
+            channel="C0DIGEST", content=chart.png, filename="week.png", title="Last week"
+        )
+        [shared] = slack.files_in("C0DIGEST")
+    finally:
+        slack.stop()
+
+    assert shared.data == chart.png and png_size(shared.data) == (chart.width, chart.height)
