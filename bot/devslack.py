@@ -6,6 +6,8 @@ Kit rules plus slack_sdk's checks) and refuses an invalid one as Slack does: the
 `{"ok": false, "error": "invalid_blocks", "errors": [...]}`, a response_url answers HTTP 400 with
 the body `invalid_blocks`. It keeps posted messages so updates and thread replies can be
 checked, and can be told to fail: Slack errors, 429 with Retry-After, 5xx.
+File uploads (`files_upload_v2`'s three steps) are held to Slack's rules in bot/devslack_files.py;
+a completed upload is a file share message in its channel, its bytes kept for `files_in`.
 `apps.connections.open` answers with a URL from `socket_mode` (a Socket Mode server), if given.
 """
 
@@ -21,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 from bot import devslack_calls as calls
+from bot import devslack_files as files
 
 
 class _Server(ThreadingHTTPServer):
@@ -63,6 +66,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._last_post: dict[str, float] = {}
         self._server: ThreadingHTTPServer | None = None
+        self.files = files.Files()
 
     # --- control ---------------------------------------------------------------------------
     def start(self) -> Self:
@@ -74,8 +78,11 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                self._send(*fake._handle(self.path, raw, self.headers))
+                body = self.rfile.read(length)
+                if self.path.startswith(files.UPLOAD_PATH):  # a file's bytes, not a call
+                    self._send(*fake._upload(self.path, body, self.headers))
+                    return
+                self._send(*fake._handle(self.path, body.decode(), self.headers))
 
             def do_GET(self) -> None:
                 # Slack's read methods take their arguments in the query string too (slack_sdk
@@ -132,6 +139,7 @@ class FakeSlack:
             self.messages.clear()
             self.failures.clear()
             self._last_post.clear()
+        self.files.reset()
 
     # --- reading ---------------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
@@ -161,6 +169,10 @@ class FakeSlack:
             channel = calls.dm_channel(channel)
         with self.lock:
             return [m for (ch, _), m in self.messages.items() if ch == channel]
+
+    def files_in(self, channel: str) -> list[files.Upload]:
+        """The files shared in `channel` through completeUploadExternal, with their bytes."""
+        return self.files.shared_in(channel)
 
     def everything_sent(self) -> str:
         with self.lock:
@@ -197,6 +209,16 @@ class FakeSlack:
             return calls.open_connection(call.auth, self.socket_mode)
         return self._answer(method, args)
 
+    def _upload(self, path: str, body: bytes, headers: Any) -> tuple[int, Any, dict[str, str]]:
+        """A POST to an upload URL, recorded as `upload_url` (its size, never its bytes)."""
+        call = Call("upload_url", {"_path": path, "length": len(body)}, time.time())
+        with self.lock:
+            self.calls.append(call)
+            failure = self._take_failure("upload_url", {})
+        if failure is not None:
+            return failure.status, (failure.error or "failed").encode(), {}
+        return self.files.receive(path, body, headers.get("Content-Type", ""))
+
     def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
             if (
@@ -213,6 +235,10 @@ class FakeSlack:
             with self.lock:
                 known = (args.get("channel"), args.get("message_ts")) in self.messages
             return calls.permalink(args, known)
+        if method == "files.getUploadURLExternal":
+            return self.files.ask(args, self.url)
+        if method == "files.completeUploadExternal":
+            return self._share(args)
         if method not in ("chat.postMessage", "chat.update"):
             return calls.fixed_answer(method, args)
         channel = str(args.get("channel", ""))
@@ -253,3 +279,20 @@ class FakeSlack:
             },
             {},
         )
+
+    def _share(self, args: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        """files.completeUploadExternal: the files shared in each channel as one message."""
+        answer, shared, channels = self.files.complete(args)
+        for channel in channels:
+            with self.lock:
+                ts = f"1700000000.{next(self._ts):06d}"
+                self.messages[(channel, ts)] = {
+                    "channel": channel,
+                    "ts": ts,
+                    "text": args.get("initial_comment") or "",
+                    "files": [upload.describe() for upload in shared],
+                    "upload": True,
+                    "thread_ts": args.get("thread_ts"),
+                    "updates": 0,
+                }
+        return answer

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.startup",
             "bot.devslack",
             "bot.devslack_calls",
+            "bot.devslack_files",
             "bot.health",
         ),
     ),

@@ -46,6 +46,14 @@ def test_manifest_declares_what_the_app_registers() -> None:
     assert set(re.findall(r'@app\.event\("([^"]+)"\)', sources)) == {"app_home_opened"}
 
 
+def test_the_manifest_asks_for_files_write_so_a_chart_can_be_uploaded() -> None:
+    """files.getUploadURLExternal and files.completeUploadExternal (files_upload_v2) name
+    `files:write` as their bot scope: without it the digest's chart is refused missing_scope."""
+    scopes = manifest()["oauth_config"]["scopes"]["bot"]
+    assert "files:write" in scopes
+    assert len(scopes) == len(set(scopes))
+
+
 def test_every_subcommand_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in SUBCOMMANDS if f"/fsync {name}" not in readme]
