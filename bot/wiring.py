@@ -80,6 +80,7 @@ def build(
         interval=settings.poll_interval,
         on_queued=sender.wake,
         metrics=metrics,
+        history_days=settings.history_days,
     )
     requesters = Requesters(store)
     metrics.watch_lease(lease.held)

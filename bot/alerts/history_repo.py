@@ -1,0 +1,203 @@
+"""The history tables (bot/migrations.py m006_history): the runs seen and the episodes, kept for
+FSYNC_HISTORY_DAYS. The one module that reads and writes them (tests/test_sql_owners.py).
+
+The poller records into the tick's own transaction (`record`), and only what that tick changed:
+a poll that changes nothing writes nothing. Times are stored as UTC ISO text, so that text
+order is time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from bot.alerts.fingerprint import fingerprint
+from bot.alerts.model import Episode, WorkspaceSnapshot
+from bot.firestartr.models import Workspace
+
+Db = sqlite_utils.Database
+# A workspace in one of these has no finished sync to report: its last_sync is an older run's.
+_UNDER_WAY = frozenset({"queued", "running", "never_synced", "awaiting_approval"})
+MAX_ERROR = 500  # characters of an error kept per run and episode
+
+
+@dataclass(frozen=True, slots=True)
+class RunSeen:
+    id: str
+    workspace: str
+    run_id: str | None
+    started_at: datetime | None  # when fsync saw it start, if it did
+    finished_at: datetime | None
+    outcome: str  # the workspace's status after it: success | failed | conflict ... | running
+    fingerprint: str = ""
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSeen:
+    id: str
+    workspace: str
+    kind: str  # failed | conflict | stalled | approval | api
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_how: str | None
+    failures: int
+    conflicts: int
+    first_error: str | None
+    last_error: str | None
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def runs_seen(
+    prev: Mapping[str, WorkspaceSnapshot],
+    workspaces: Iterable[Workspace],
+    changed: Mapping[str, WorkspaceSnapshot],
+    now: datetime,
+) -> list[RunSeen]:
+    """The runs a tick's listing reports, looking only at the workspaces the diff found changed:
+    a run that starts (a current run id) and a sync that ended (a new last_sync)."""
+    found = []
+    for ws in workspaces:
+        if ws.name not in changed:
+            continue
+        if ws.status in ("queued", "running") and ws.current_run_id:
+            run = ws.current_run_id
+            found.append(RunSeen(run, ws.name, run, now, None, "running"))
+        before = prev.get(ws.name)
+        if ws.last_sync is None or ws.status in _UNDER_WAY:
+            continue
+        if before is not None and before.last_sync == ws.last_sync:
+            continue
+        finished = min(ws.last_sync, now)
+        key = ws.last_run_id or f"{ws.name}@{_text(ws.last_sync)}"
+        error = (ws.message or "")[:MAX_ERROR] if ws.status != "success" else None
+        mark = fingerprint(ws.message, ws.name) if error else ""
+        found.append(RunSeen(key, ws.name, ws.last_run_id, None, finished, ws.status, mark, error))
+    return found
+
+
+def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
+    """Store a tick's news in the caller's transaction. A run already known stays as it is,
+    except a started one that now has its end."""
+    conn = db.conn
+    if runs:
+        conn.executemany(
+            "INSERT INTO history_runs (id, workspace, run_id, started_at, finished_at, outcome, "
+            "fingerprint, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "finished_at = excluded.finished_at, outcome = excluded.outcome, "
+            "fingerprint = excluded.fingerprint, message = excluded.message "
+            "WHERE history_runs.finished_at IS NULL AND excluded.finished_at IS NOT NULL",
+            [
+                (
+                    r.id,
+                    r.workspace,
+                    r.run_id,
+                    _text(r.started_at),
+                    _text(r.finished_at),
+                    r.outcome,
+                    r.fingerprint,
+                    r.message,
+                )
+                for r in runs
+            ],
+        )
+    rows = [
+        (
+            ep.id,
+            ep.workspace,
+            ep.kind,
+            _text(ep.opened_at),
+            _text(ep.closed_at),
+            ep.closed_how,
+            ep.failures,
+            len(ep.conflicts) if ep.kind == "conflict" else 0,
+            (ep.first_message or "")[:MAX_ERROR] or None,
+            (ep.message or "")[:MAX_ERROR] or None,
+        )
+        for ep in episodes
+    ]
+    if rows:
+        conn.executemany(
+            "INSERT OR REPLACE INTO history_episodes (id, workspace, kind, opened_at, closed_at, "
+            "closed_how, failures, conflicts, first_error, last_error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def prune(db: Db, before: datetime) -> int:
+    """Forget runs that ended (or, never seen to end, started) and episodes that closed before
+    `before`; an open episode stays however old. The rows deleted."""
+    cutoff = _text(before)
+    gone = db.execute(
+        "DELETE FROM history_runs WHERE coalesce(finished_at, started_at) < ?", [cutoff]
+    ).rowcount
+    gone += db.execute(
+        "DELETE FROM history_episodes WHERE closed_at IS NOT NULL AND closed_at < ?", [cutoff]
+    ).rowcount
+    return int(gone)
+
+
+# --- reading ---------------------------------------------------------------------------------
+def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
+    """The workspace's runs that ended (or started) at `since` or later, oldest first."""
+    rows = db.execute(
+        "SELECT id, workspace, run_id, started_at, finished_at, outcome, fingerprint, message "
+        "FROM history_runs WHERE workspace = ? AND coalesce(finished_at, started_at) >= ? "
+        "ORDER BY coalesce(finished_at, started_at)",
+        [workspace, _text(since)],
+    ).fetchall()
+    return [
+        RunSeen(id_, ws, run_id, _moment(start), _moment(end), outcome, print_ or "", message)
+        for id_, ws, run_id, start, end, outcome, print_, message in rows
+    ]
+
+
+def episodes(db: Db, workspace: str, since: datetime) -> list[EpisodeSeen]:
+    """The workspace's episodes open at some moment from `since` on, oldest first."""
+    rows = db.execute(
+        "SELECT id, workspace, kind, opened_at, closed_at, closed_how, failures, conflicts, "
+        "first_error, last_error FROM history_episodes "
+        "WHERE workspace = ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY opened_at",
+        [workspace, _text(since)],
+    ).fetchall()
+    found = []
+    for id_, ws, kind, opened, closed, how, failures, conflicts, first, last in rows:
+        opened_at = _moment(opened)
+        assert opened_at is not None  # the column is always written
+        found.append(
+            EpisodeSeen(
+                id_,
+                ws,
+                kind,
+                opened_at,
+                _moment(closed),
+                how,
+                failures or 0,
+                conflicts or 0,
+                first,
+                last,
+            )
+        )
+    return found
+
+
+def first_seen(db: Db, workspace: str) -> datetime | None:
+    """The earliest moment history holds for the workspace: before it, nothing is known."""
+    row = db.execute(
+        "SELECT min(t) FROM (SELECT min(coalesce(started_at, finished_at)) AS t FROM history_runs "
+        "WHERE workspace = ? UNION ALL SELECT min(opened_at) FROM history_episodes "
+        "WHERE workspace = ?)",
+        [workspace, workspace],
+    ).fetchone()
+    return _moment(row[0]) if row else None
