@@ -188,3 +188,17 @@ def test_history_older_than_fsync_history_days_is_pruned_and_alerting_is_untouch
     # An episode still open is kept however old; its run (41 days ago) is not.
     assert [e.kind for e in history_repo.episodes(db, "stuck", since)] == ["failed"]
     assert set(later.open) == open_alerts  # alerting's own episodes are not history's to prune
+
+
+def test_fsync_history_days_reaches_the_poller_and_defaults_to_90(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = {"db_path": tmp_path / "fsync.db", "firestartr_api_key": "k"}
+    default = wiring.build(Settings(slack_bot_token="xoxb-test", **settings))  # type: ignore[arg-type]
+    assert default.workers[0].history_keep == timedelta(days=90)  # type: ignore[attr-defined]
+    monkeypatch.setenv("FSYNC_HISTORY_DAYS", "30")
+    thirty = wiring.build(Settings(slack_bot_token="xoxb-test", **settings))  # type: ignore[arg-type]
+    assert thirty.workers[0].history_keep == timedelta(days=30)  # type: ignore[attr-defined]
+    monkeypatch.setenv("FSYNC_HISTORY_DAYS", "0")
+    with pytest.raises(ValueError, match=r"FSYNC_HISTORY_DAYS|history_days"):
+        Settings(slack_bot_token="xoxb-test", **settings)  # type: ignore[arg-type]
