@@ -81,6 +81,12 @@ class WorkspaceHistory:
         return sum(found, timedelta()) / len(found) if found else None
 
 
+def period_start(now: datetime, days: int) -> datetime:
+    """The start of the first of the `days` UTC days that end with today (today so far)."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - (days - 1) * DAY
+
+
 def lasted(episode: EpisodeSeen, now: datetime) -> timedelta:
     return (episode.closed_at or now) - episode.opened_at
 
@@ -89,11 +95,11 @@ def timeline(
     episodes: Sequence[EpisodeSeen], now: datetime, days: int, watched_from: datetime | None
 ) -> list[Day]:
     """One Day per UTC day of the period, the last one today."""
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    first = period_start(now, days)
     spans = [(e.opened_at, e.closed_at or now) for e in episodes if e.kind in BROKEN]
     found = []
-    for back in range(days - 1, -1, -1):
-        start = today - back * DAY
+    for n in range(days):
+        start = first + n * DAY
         begin, end = max(start, watched_from or now), min(start + DAY, now)
         if watched_from is None or end <= begin:
             found.append(Day(start, None))
@@ -115,7 +121,7 @@ def summarise(
     taken: list[Taken],
     watched_from: datetime | None,
 ) -> WorkspaceHistory:
-    since = now - days * DAY
+    since = period_start(now, days)
     return WorkspaceHistory(
         workspace,
         days,
@@ -149,7 +155,7 @@ class HistoryService:
         if watched_from is None:
             self.service.existing(workspace)
         now = self.clock()
-        since = now - days * DAY
+        since = period_start(now, days)
         rows = self.store.audit_since(workspace, since, [str(a) for a in TAKEN])
         return summarise(
             workspace,

@@ -4,6 +4,7 @@ The poller's tick in-process against a MockTransport Sync API, with a clock the 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from bot.alerts.poller import Poller
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
 from bot.slack import alert_cards
+from bot.slack.blockkit import message_problems
 from bot.slack.deps import Deps
+from bot.slack.history_view import history_message
 from tests.alerts.test_poller import Api
 
 START = datetime(2025, 10, 13, 10, 0, tzinfo=UTC)
@@ -202,3 +205,41 @@ def test_fsync_history_days_reaches_the_poller_and_defaults_to_90(
     monkeypatch.setenv("FSYNC_HISTORY_DAYS", "0")
     with pytest.raises(ValueError, match=r"FSYNC_HISTORY_DAYS|history_days"):
         Settings(slack_bot_token="xoxb-test", **settings)  # type: ignore[arg-type]
+
+
+def test_the_history_service_and_view_say_what_the_ticks_saw(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("web", "run-2", "failed", LOCK)
+    poller.tick()
+    clock.now = at(4)
+    script.ran("web", "run-3")
+    poller.tick()
+    for outcome, user in (("ok", "UOPER0001"), ("denied", "UVIEW0001")):
+        deps.store.audit(
+            user_id=user,
+            action="approve",
+            workspace="web",
+            args={"run_id": "run-3"},
+            outcome=outcome,
+            at=at(3),
+        )
+    clock.now = at(6)
+    assert deps.history is not None
+    history = deps.history.history("web", 7)
+    assert history.success_rate == 2 / 3
+    assert history.mttr == timedelta(hours=3)
+    assert [(t.user, t.action, t.what) for t in history.taken] == [
+        ("UOPER0001", "approve", "run-3")
+    ]  # a refusal is not something that was done
+    said = history_message(history)
+    assert message_problems(said) == []
+    text = json.dumps(said, ensure_ascii=False)
+    assert "*67%* of 3 runs succeeded · 1 episode · mean time to recovery *3h*" in text
+    assert "Oct 07 ······▆" in text  # watched since this morning, broken 3h of it
+    assert "<@UOPER0001> approved a plan (`run-3`)" in text and "UVIEW0001" not in text
