@@ -62,9 +62,15 @@ class WorkspaceHistory:
         return [r for r in self.runs if r.finished_at is not None]
 
     @property
+    def finished_runs(self) -> int:
+        """Runs that ended in the period (a row of successes in a row counts each)."""
+        return sum(r.runs for r in self.finished)
+
+    @property
     def success_rate(self) -> float | None:
-        done = self.finished
-        return sum(r.outcome == "success" for r in done) / len(done) if done else None
+        done = self.finished_runs
+        ok = sum(r.runs for r in self.finished if r.outcome == "success")
+        return ok / done if done else None
 
     @property
     def recoveries(self) -> list[timedelta]:

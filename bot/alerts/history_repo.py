@@ -34,6 +34,7 @@ class RunSeen:
     outcome: str  # the workspace's status after it: success | failed | conflict ... | running
     fingerprint: str = ""
     message: str | None = None
+    runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,31 +87,59 @@ def runs_seen(
     return found
 
 
+_ADD_RUN = (
+    "INSERT INTO history_runs (id, workspace, run_id, started_at, finished_at, outcome, "
+    "fingerprint, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+    "finished_at = excluded.finished_at, outcome = excluded.outcome, "
+    "fingerprint = excluded.fingerprint, message = excluded.message "
+    "WHERE history_runs.finished_at IS NULL AND excluded.finished_at IS NOT NULL"
+)
+
+
+def _add_run(db: Db, run: RunSeen) -> None:
+    """One run into history: a success right after a success of the same UTC day joins its
+    row (one more run, the last one's id and end); a run already there is left as it is, except
+    a started one that now has its end."""
+    end = _text(run.finished_at)
+    if end is not None:
+        latest = db.execute(
+            "SELECT id, outcome, finished_at FROM history_runs "
+            "WHERE workspace = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
+            [run.workspace],
+        ).fetchone()
+        if latest is not None and latest[2] >= end:
+            return  # this sync (or a later one) is known already
+        if (
+            latest is not None
+            and run.outcome == latest[1] == "success"
+            and latest[2][:10] == end[:10]
+        ):
+            db.execute(
+                "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
+                [run.run_id, end, latest[0]],
+            )
+            db.execute("DELETE FROM history_runs WHERE id = ? AND finished_at IS NULL", [run.id])
+            return
+    db.execute(
+        _ADD_RUN,
+        [
+            run.id,
+            run.workspace,
+            run.run_id,
+            _text(run.started_at),
+            end,
+            run.outcome,
+            run.fingerprint,
+            run.message,
+        ],
+    )
+
+
 def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
-    """Store a tick's news in the caller's transaction. A run already known stays as it is,
-    except a started one that now has its end."""
+    """Store a tick's news in the caller's transaction."""
     conn = db.conn
-    if runs:
-        conn.executemany(
-            "INSERT INTO history_runs (id, workspace, run_id, started_at, finished_at, outcome, "
-            "fingerprint, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "finished_at = excluded.finished_at, outcome = excluded.outcome, "
-            "fingerprint = excluded.fingerprint, message = excluded.message "
-            "WHERE history_runs.finished_at IS NULL AND excluded.finished_at IS NOT NULL",
-            [
-                (
-                    r.id,
-                    r.workspace,
-                    r.run_id,
-                    _text(r.started_at),
-                    _text(r.finished_at),
-                    r.outcome,
-                    r.fingerprint,
-                    r.message,
-                )
-                for r in runs
-            ],
-        )
+    for run in runs:
+        _add_run(db, run)
     rows = [
         (
             ep.id,
@@ -152,14 +181,14 @@ def prune(db: Db, before: datetime) -> int:
 def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
     """The workspace's runs that ended (or started) at `since` or later, oldest first."""
     rows = db.execute(
-        "SELECT id, workspace, run_id, started_at, finished_at, outcome, fingerprint, message "
-        "FROM history_runs WHERE workspace = ? AND coalesce(finished_at, started_at) >= ? "
+        "SELECT id, workspace, run_id, started_at, finished_at, outcome, fingerprint, message, "
+        "runs FROM history_runs WHERE workspace = ? AND coalesce(finished_at, started_at) >= ? "
         "ORDER BY coalesce(finished_at, started_at)",
         [workspace, _text(since)],
     ).fetchall()
     return [
-        RunSeen(id_, ws, run_id, _moment(start), _moment(end), outcome, print_ or "", message)
-        for id_, ws, run_id, start, end, outcome, print_, message in rows
+        RunSeen(id_, ws, run_id, _moment(start), _moment(end), outcome, mark or "", msg, n or 1)
+        for id_, ws, run_id, start, end, outcome, mark, msg, n in rows
     ]
 
 

@@ -86,7 +86,8 @@ def _episode(ep: EpisodeSeen, now: datetime) -> str:
 def _run(run: RunSeen) -> str:
     moment = run.finished_at or run.started_at
     name = f" {code(run.run_id)}" if run.run_id else ""
-    line = f"{icon(run.outcome)} {esc(run.outcome)}{name}"
+    times = f" ×{run.runs}, the last" if run.runs > 1 else ""
+    line = f"{icon(run.outcome)} {esc(run.outcome)}{times}{name}"
     line += f" · {when(moment)}" if moment else ""
     return line + (f": {_error(run.message)}" if run.message else "")
 
@@ -100,7 +101,7 @@ def _taken(item: Taken) -> str:
 
 def _summary(history: WorkspaceHistory) -> str:
     rate = history.success_rate
-    done = len(history.finished)
+    done = history.finished_runs
     runs = f"*{rate:.0%}* of {plural(done, 'run')} succeeded" if rate is not None else "no runs"
     broken = [e for e in history.episodes if e.kind in BROKEN]
     mttr = history.mttr

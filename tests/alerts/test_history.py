@@ -243,3 +243,46 @@ def test_the_history_service_and_view_say_what_the_ticks_saw(
     assert "*67%* of 3 runs succeeded · 1 episode · mean time to recovery *3h*" in text
     assert "Oct 07 ······▆" in text  # watched since this morning, broken 3h of it
     assert "<@UOPER0001> approved a plan (`run-3`)" in text and "UVIEW0001" not in text
+
+
+def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    for n, hours in enumerate((0, 1, 2), start=1):  # three successes on Oct 13
+        clock.now = at(hours)
+        script.ran("web", f"run-{n}")
+        poller.tick()
+    clock.now = at(2.5)
+    script.starts("web", "run-4")
+    poller.tick()
+    clock.now = at(3)
+    script.ran("web", "run-4")  # seen starting, then joins the row
+    poller.tick()
+    clock.now = at(5)
+    script.ran("web", "run-5", "failed", "boom")
+    poller.tick()
+    clock.now = at(6)
+    script.ran("web", "run-6")  # a recovery: a row of its own
+    poller.tick()
+    clock.now = at(14)  # Oct 14, 00:00: another day, another row
+    script.ran("web", "run-7")
+    poller.tick()
+    clock.now = at(15)
+    script.ran("web", "run-8")
+    poller.tick()
+
+    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome, r.runs, r.finished_at) for r in runs] == [
+        ("run-4", "success", 4, at(3)),
+        ("run-5", "failed", 1, at(5)),
+        ("run-6", "success", 1, at(6)),
+        ("run-8", "success", 2, at(15)),
+    ]
+    assert deps.history is not None
+    history = deps.history.history("web", 7)
+    assert (history.finished_runs, history.success_rate) == (8, 7 / 8)
+    text = json.dumps(history_message(history), ensure_ascii=False)
+    assert "*88%* of 8 runs succeeded" in text
+    assert "success ×2, the last `run-8`" in text
