@@ -55,5 +55,7 @@ def test_an_unknown_workspace_or_period_is_refused_with_what_to_type(ask: Asker)
     assert "No workspace named `dve`. Did you mean `dev`?" in ask("history dve", user=VIEWER)
     said = ask("history dev 5d", user=VIEWER)
     assert "`history` covers `7d`, `30d`, `90d`, not `5d`" in said
+    said = ask("history ../etc", user=VIEWER)
+    assert "is not a valid workspace name (it contains `/`)" in said and "ref " not in said
     said = ask("history", user=VIEWER)
     assert "Usage: `/fsync history &lt;workspace&gt; [7d|30d|90d]`" in said
