@@ -35,6 +35,8 @@ class RunSeen:
     fingerprint: str = ""
     message: str | None = None
     runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
+    # Written only: its last_sync is new, so an id history holds already was another sync's.
+    fresh: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +77,26 @@ def runs_seen(
             run = ws.current_run_id
             found.append(RunSeen(run, ws.name, run, now, None, "running"))
         before = prev.get(ws.name)
-        if ws.last_sync is None or ws.status in _UNDER_WAY:
+        if ws.status in _UNDER_WAY:
             continue
-        if before is not None and before.last_sync == ws.last_sync:
+        fresh = ws.last_sync is not None and (before is None or before.last_sync != ws.last_sync)
+        # A run may be told by its id and outcome alone, last_sync left as it was (the
+        # simulator's forced failures are): it ended about when fsync saw it. A run id history
+        # already holds is the same run again, and is left out when it is written.
+        told = (
+            ws.last_run_id is not None
+            and before is not None
+            and (before.status, before.message) != (ws.status, ws.message)
+        )
+        if not fresh and not told:
             continue
-        finished = min(ws.last_sync, now)
+        finished = min(ws.last_sync, now) if fresh and ws.last_sync is not None else now
         key = ws.last_run_id or f"{ws.name}@{_text(ws.last_sync)}"
         error = (ws.message or "")[:MAX_ERROR] if ws.status != "success" else None
         mark = fingerprint(ws.message, ws.name) if error else ""
-        found.append(RunSeen(key, ws.name, ws.last_run_id, None, finished, ws.status, mark, error))
+        found.append(
+            RunSeen(key, ws.name, ws.last_run_id, None, finished, ws.status, mark, error, 1, fresh)
+        )
     return found
 
 
@@ -101,38 +114,39 @@ def _add_run(db: Db, run: RunSeen) -> None:
     row (one more run, the last one's id and end); a run already there is left as it is, except
     a started one that now has its end."""
     end = _text(run.finished_at)
+    if not run.fresh and end is not None:
+        known = db.execute(
+            "SELECT 1 FROM history_runs WHERE workspace = ? AND (id = ? OR run_id = ?) "
+            "AND finished_at IS NOT NULL",
+            [run.workspace, run.id, run.run_id],
+        ).fetchone()
+        if known:
+            return  # the same run, told again (a status that changed without a new sync)
+    latest = None
     if end is not None:
         latest = db.execute(
             "SELECT id, outcome, finished_at FROM history_runs "
             "WHERE workspace = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
             [run.workspace],
         ).fetchone()
-        if latest is not None and latest[2] >= end:
-            return  # this sync (or a later one) is known already
-        if (
-            latest is not None
-            and run.outcome == latest[1] == "success"
-            and latest[2][:10] == end[:10]
-        ):
+    if latest is not None and end is not None:
+        # The API's clock and fsync's differ: a run told later did not end before one told
+        # earlier.
+        end = max(end, latest[2])
+        same_day = latest[2][:10] == end[:10]
+        if run.fresh and run.outcome == latest[1] == "success" and same_day:
             db.execute(
                 "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
                 [run.run_id, end, latest[0]],
             )
             db.execute("DELETE FROM history_runs WHERE id = ? AND finished_at IS NULL", [run.id])
             return
-    db.execute(
-        _ADD_RUN,
-        [
-            run.id,
-            run.workspace,
-            run.run_id,
-            _text(run.started_at),
-            end,
-            run.outcome,
-            run.fingerprint,
-            run.message,
-        ],
-    )
+    values = [_text(run.started_at), end, run.outcome, run.fingerprint, run.message]
+    added = db.execute(_ADD_RUN, [run.id, run.workspace, run.run_id, *values]).rowcount
+    if not added and run.fresh and end is not None:
+        # The id belongs to another, earlier sync (an API that left last_run_id as it was while
+        # last_sync moved on): this one is kept under its workspace and time, its id unknown.
+        db.execute(_ADD_RUN, [f"{run.workspace}@{end}", run.workspace, None, *values])
 
 
 def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:

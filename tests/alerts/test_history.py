@@ -286,3 +286,32 @@ def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
     text = json.dumps(history_message(history), ensure_ascii=False)
     assert "*88%* of 8 runs succeeded" in text
     assert "success ×2, the last `run-8`" in text
+
+
+def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a_sync(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    """APIs differ on what moves when a run ends (the simulator's forced states are examples):
+    a failure may come with a new run id and the old last_sync, a success with a new last_sync
+    and the old run id, and a status may change with neither."""
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    api.fleet["web"].update(status="failed", message="boom", last_run_id="run-2")
+    poller.tick()  # last_sync as it was: it ended about now
+    clock.now = at(2)
+    api.fleet["web"].update(status="conflict", message="drift", open_conflicts=1)
+    poller.tick()  # run-2 again: a status changed, no run ended
+    clock.now = at(3)
+    api.fleet["web"].update(status="success", message=None, open_conflicts=0)
+    api.fleet["web"]["last_sync"] = clock.now.isoformat()
+    poller.tick()  # a new sync that still says run-2
+
+    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome, r.finished_at) for r in runs] == [
+        ("run-1", "success", at(0)),
+        ("run-2", "failed", at(1)),
+        (None, "success", at(3)),
+    ]

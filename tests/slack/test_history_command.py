@@ -10,12 +10,18 @@ import pytest
 
 from bot.alerts import history_repo
 from bot.alerts.history_repo import RunSeen
+from bot.alerts.lease import Lease
 from bot.alerts.model import Episode
+from bot.alerts.poller import Poller
+from bot.slack import alert_cards
 from bot.times import utcnow
 from tests.fakes import FakeSlack
 from tests.slack.conftest import Fsync
 from tests.slack.test_people import Asker
 from tests.support.botproc import VIEWER
+from tests.support.simproc import SimProcess
+
+V1 = "/v1/terraform/sync"
 
 
 @pytest.fixture
@@ -59,3 +65,56 @@ def test_an_unknown_workspace_or_period_is_refused_with_what_to_type(ask: Asker)
     assert "is not a valid workspace name (it contains `/`)" in said and "ref " not in said
     said = ask("history", user=VIEWER)
     assert "Usage: `/fsync history &lt;workspace&gt; [7d|30d|90d]`" in said
+
+
+def test_the_history_of_a_workspace_is_what_the_simulator_did(
+    fsync: Fsync, sim: SimProcess, ask: Asker
+) -> None:
+    """The poller's ticks (in-process) against the session simulator: dev fails twice with two
+    errors, then recovers; `/fsync history dev` tells it as it happened."""
+    lease = Lease(fsync.deps.store, ttl=30)
+    assert lease.renew()
+    poller = Poller(
+        fsync.deps.client,
+        fsync.deps.store,
+        fsync.deps.service.fleet_cache,
+        lease,
+        policy=fsync.deps.policy,
+        cards=alert_cards,
+        default_channel=None,
+        clock=utcnow,
+        interval=1,
+        on_queued=lambda: None,
+    )
+    poller.tick()
+    ran = []
+    for forced in (
+        {"status": "failed", "message": "Error: the state lock is held by <@U0BOB>"},
+        {"status": "failed", "message": "Error: AccessDenied for ec2:RunInstances"},
+        {"status": "success"},
+    ):
+        assert sim.control("POST", "/_sim/workspaces/dev/state", forced).status_code == 200
+        (dev,) = [
+            w for w in sim.api.get(f"{V1}/workspaces").json()["workspaces"] if w["name"] == "dev"
+        ]
+        ran.append((dev["status"], dev["message"]))
+        poller.tick()
+    lease.release()
+
+    since = utcnow() - timedelta(days=1)
+    runs = history_repo.runs(fsync.deps.store.db, "dev", since)
+    assert (
+        [(r.outcome, r.message) for r in runs[-3:]]
+        == [
+            ("failed", "Error: the state lock is held by <@U0BOB>"),
+            ("failed", "Error: AccessDenied for ec2:RunInstances"),
+            ("success", None),
+        ]
+        == [(s, m) for s, m in ran]
+    )
+    (episode,) = history_repo.episodes(fsync.deps.store.db, "dev", since)
+    assert (episode.failures, episode.closed_how) == (2, "recovered")
+    said = ask("history dev", user=VIEWER)
+    assert "1 episode · mean time to recovery" in said
+    assert "state lock is held by &lt;@U0BOB&gt;" in said and "<@U0BOB>" not in said
+    assert "AccessDenied for ec2:RunInstances" in said
