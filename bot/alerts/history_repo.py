@@ -8,6 +8,7 @@ order is time order.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import Episode, WorkspaceSnapshot
 from bot.firestartr.models import Workspace
 
+log = logging.getLogger(__name__)
 Db = sqlite_utils.Database
 # A workspace in one of these has no finished sync to report: its last_sync is an older run's.
 _UNDER_WAY = frozenset({"queued", "running", "never_synced", "awaiting_approval"})
@@ -149,8 +151,24 @@ def _add_run(db: Db, run: RunSeen) -> None:
         db.execute(_ADD_RUN, [f"{run.workspace}@{end}", run.workspace, None, *values])
 
 
-def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
-    """Store a tick's news in the caller's transaction."""
+def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool:
+    """Store a tick's news in the caller's transaction; False when it could not be.
+
+    History must never stop alerts: what fails here is undone back to a savepoint and logged,
+    and the tick's alerts are committed without it."""
+    db.execute("SAVEPOINT history")
+    try:
+        _record(db, runs, episodes)
+    except Exception:
+        db.execute("ROLLBACK TO history")
+        log.exception("the history of this poll is not kept; its alerts are")
+        return False
+    finally:
+        db.execute("RELEASE history")
+    return True
+
+
+def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
     conn = db.conn
     for run in runs:
         _add_run(db, run)
@@ -180,14 +198,19 @@ def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None
 
 def prune(db: Db, before: datetime) -> int:
     """Forget runs that ended (or, never seen to end, started) and episodes that closed before
-    `before`; an open episode stays however old. The rows deleted."""
+    `before`; an open episode stays however old. The rows deleted. A failure is logged, not
+    raised: the poll that prunes has committed its alerts already."""
     cutoff = _text(before)
-    gone = db.execute(
-        "DELETE FROM history_runs WHERE coalesce(finished_at, started_at) < ?", [cutoff]
-    ).rowcount
-    gone += db.execute(
-        "DELETE FROM history_episodes WHERE closed_at IS NOT NULL AND closed_at < ?", [cutoff]
-    ).rowcount
+    try:
+        gone = db.execute(
+            "DELETE FROM history_runs WHERE coalesce(finished_at, started_at) < ?", [cutoff]
+        ).rowcount
+        gone += db.execute(
+            "DELETE FROM history_episodes WHERE closed_at IS NOT NULL AND closed_at < ?", [cutoff]
+        ).rowcount
+    except Exception:
+        log.exception("history older than %s not pruned; the next prune tries again", cutoff)
+        return 0
     return int(gone)
 
 

@@ -315,3 +315,18 @@ def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a
         ("run-2", "failed", at(1)),
         (None, "success", at(3)),
     ]
+
+
+def test_history_that_cannot_be_written_never_stops_an_alert(
+    tmp_path: Path, api: Api, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    Script(api, clock).ran("web", "run-1", "failed", "boom")
+    deps.store.db.execute("DROP TABLE history_runs")  # a damaged table, a bug: history fails
+    assert poller.tick() == 1  # the poll went through (the next one in an interval)
+    queued = deps.store.db.execute("SELECT op, state, kind FROM alert_outbox").fetchall()
+    assert queued == [("post", "pending", "failed")]
+    assert [e.workspace for e in poller.open.values()] == ["web"]
+    assert history_repo.episodes(deps.store.db, "web", START) == []  # undone with the runs
+    assert "the history of this poll is not kept; its alerts are" in caplog.text
+    assert "not pruned; the next prune tries again" in caplog.text
