@@ -190,3 +190,46 @@ def m005_requesters_and_owners(db: sqlite_utils.Database) -> None:
     db.table("workspace_owners").create(
         {"glob": str, "owners": str, "user_id": str, "updated_at": str}, pk="glob"
     )
+
+
+@migrations()
+def m006_history(db: sqlite_utils.Database) -> None:
+    """Issue 15: what happened, kept for FSYNC_HISTORY_DAYS (bot/alerts/history_repo.py). Written
+    in the poller's tick transaction, only for what changed; alert_episodes is pruned after 14
+    days for alerting's sake, so history keeps its own copy of each episode."""
+    # One row per run seen (`id`: the run id, or `<workspace>@<last_sync>` when the API gave none),
+    # except that successes in a row on one UTC day share one row: `runs` of them, the last one's
+    # id and end. A workspace syncing every 5 minutes would otherwise cost 26,000 rows in 90 days.
+    db.table("history_runs").create(
+        {
+            "id": str,
+            "workspace": str,
+            "run_id": str,
+            "started_at": str,
+            "finished_at": str,
+            "outcome": str,
+            "fingerprint": str,
+            "message": str,
+            "runs": int,
+        },
+        pk="id",
+        defaults={"runs": 1},
+    )
+    db.table("history_runs").create_index(["workspace", "finished_at"])
+    db.table("history_episodes").create(
+        {
+            "id": str,
+            "workspace": str,
+            "kind": str,
+            "opened_at": str,
+            "closed_at": str,
+            "closed_how": str,
+            "failures": int,
+            "conflicts": int,
+            "first_error": str,
+            "last_error": str,
+        },
+        pk="id",
+    )
+    db.table("history_episodes").create_index(["workspace", "opened_at"])
+    db.table("history_episodes").create_index(["closed_at"])

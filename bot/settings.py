@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         le=86_400,
         validation_alias=AliasChoices("FSYNC_POLL_INTERVAL", "poll_interval"),
     )
+    # Days of history (runs, episodes) kept for `/fsync history`; older rows are pruned hourly.
+    history_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        validation_alias=AliasChoices("FSYNC_HISTORY_DAYS", "history_days"),
+    )
     alert_channel: str | None = Field(
         default=None, validation_alias=AliasChoices("FSYNC_ALERT_CHANNEL", "alert_channel")
     )
@@ -154,6 +161,7 @@ ENV_NAMES: dict[str, str] = {
     "firestartr_rate_limit": "FIRESTARTR_RATE_LIMIT",
     "db_path": "FSYNC_DB_PATH",
     "poll_interval": "FSYNC_POLL_INTERVAL",
+    "history_days": "FSYNC_HISTORY_DAYS",
     "alert_channel": "FSYNC_ALERT_CHANNEL",
     "admins": "FSYNC_ADMINS",
     "operators": "FSYNC_OPERATORS",

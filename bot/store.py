@@ -13,9 +13,9 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +221,19 @@ class Store:
     ) -> list[dict[str, Any]]:
         where, params = ("workspace = ?", [workspace]) if workspace else (None, [])
         rows = self.db.table("audit").rows_where(where, params, order_by="id desc", limit=limit)
+        return [dict(row, args=json.loads(row["args"] or "{}")) for row in rows]
+
+    def audit_since(
+        self, workspace: str, since: datetime, actions: Sequence[str], *, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """The workspace's audit rows of these actions from `since` on, newest first."""
+        marks = ",".join("?" * len(actions))
+        rows = self.db.table("audit").rows_where(
+            f"workspace = ? AND at >= ? AND action IN ({marks})",
+            [workspace, since.astimezone(UTC).isoformat(timespec="milliseconds"), *actions],
+            order_by="id desc",
+            limit=limit,
+        )
         return [dict(row, args=json.loads(row["args"] or "{}")) for row in rows]
 
     # --- conflict resolution claims ----------------------------------------------------------

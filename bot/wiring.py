@@ -15,6 +15,7 @@ from functools import partial
 from slack_sdk import WebClient
 
 from bot.alerts import outbox
+from bot.alerts.history import HistoryService
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.alerts.sender import Sender
@@ -80,6 +81,7 @@ def build(
         interval=settings.poll_interval,
         on_queued=sender.wake,
         metrics=metrics,
+        history_days=settings.history_days,
     )
     requesters = Requesters(store)
     metrics.watch_lease(lease.held)
@@ -106,4 +108,5 @@ def build(
         workers=(poller, sender, lease),
         owners=OwnersService(store, service),
         requesters=requesters,
+        history=HistoryService(store, service, clock),
     )

@@ -3,9 +3,10 @@
 It polls only while it holds the lease. A tick reads the fleet with one request at the poller's
 priority (people's commands go first on the shared rate limiter), plus the conflicts of workspaces
 that entered a conflict; compares with the snapshot kept in memory (loaded from SQLite whenever
-the lease is gained); and stores the changed snapshot rows, the episodes and the outbox rows in
-one transaction that also checks the lease. A crash before that commit loses nothing (the next
-tick sees the same change again); after it, the change is never alerted twice.
+the lease is gained); and stores the changed snapshot rows, the episodes, the outbox rows and
+the history (bot/alerts/history_repo.py) in one transaction that also checks the lease. A crash
+before that commit loses nothing (the next tick sees the same change again); after it, the
+change is never alerted twice.
 
 A failed listing counts towards the `api` alert; a 429 only makes it wait longer. A tick that
 crashes is logged and the loop goes on.
@@ -22,7 +23,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import approvals, conflicts, outbox, repo, route_repo, router
+from bot.alerts import approvals, conflicts, history_repo, outbox, repo, route_repo, router
 from bot.alerts.api_health import ApiHealth, api_failed, api_ok
 from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
@@ -72,6 +73,7 @@ class Poller(Worker):
         interval: float,
         on_queued: Callable[[], None],
         metrics: Metrics | None = None,
+        history_days: int = 90,
     ) -> None:
         super().__init__("alerts-poller")
         self.client, self.store, self.fleet_cache, self.lease = client, store, fleet_cache, lease
@@ -79,6 +81,7 @@ class Poller(Worker):
         self.policy, self.cards, self.default_channel = policy, cards, default_channel
         self.clock, self.interval, self.on_queued = clock, interval, on_queued
         self.metrics = metrics or Metrics()
+        self.history_keep = timedelta(days=history_days)  # FSYNC_HISTORY_DAYS
         self.outcome = "ok"  # how the last tick ended, for the metrics
         self.seen: dict[str, WorkspaceSnapshot] = {}
         self.open: dict[str, Episode] = {}
@@ -169,13 +172,21 @@ class Poller(Worker):
         if back is not None:
             changes.episodes[back.episode.id] = back.episode
             events.append(back)
-        self._commit(changes, events, health, now, polled=True)
+        runs = history_repo.runs_seen(self.seen, workspaces, changes.seen, now)
+        self._commit(changes, events, health, now, polled=True, runs=runs)
         self._rebase = False
         self._prune(now)
         return self.interval
 
     def _commit(
-        self, changes: Diff, events: list[Event], health: ApiHealth, now: datetime, *, polled: bool
+        self,
+        changes: Diff,
+        events: list[Event],
+        health: ApiHealth,
+        now: datetime,
+        *,
+        polled: bool,
+        runs: list[history_repo.RunSeen] | None = None,
     ) -> None:
         store = self.store
         if health.episode is not None and health.episode.id not in self.open:
@@ -218,6 +229,7 @@ class Poller(Worker):
                 reminded=ended,
             )
             outbox.enqueue(tx, plan.deliveries)
+            history_repo.record(tx, runs or [], changes.episodes.values())
         self.seen.update(changes.seen)
         for name in changes.removed:
             self.seen.pop(name, None)
@@ -274,6 +286,8 @@ class Poller(Worker):
         with self.store.transaction() as tx:
             outbox.prune(tx, now - KEEP)
             repo.prune(tx, now - KEEP)
+        with self.store.transaction() as tx:  # its own: a failure here keeps alerts pruned
+            history_repo.prune(tx, now - self.history_keep)
 
 
 def _moment(text: Any) -> datetime | None:

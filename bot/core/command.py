@@ -55,6 +55,16 @@ class Audit:
     workspace: str | None = None
 
 
+HISTORY_DAYS = (7, 30, 90)  # the periods `history` covers, typed as 7d, 30d, 90d
+
+
+@dataclass(frozen=True)
+class History:
+    name: ClassVar[str] = "history"
+    workspace: str
+    days: int = 7  # one of HISTORY_DAYS
+
+
 @dataclass(frozen=True)
 class Subscribe:
     name: ClassVar[str] = "subscribe"
@@ -118,6 +128,7 @@ Command = (
     | ChangeConfig
     | Conflicts
     | Audit
+    | History
     | AlertCommand
     | Notify
     | Owners

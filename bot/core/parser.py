@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 
 from bot.core.command import (
+    HISTORY_DAYS,
     Audit,
     ChangeConfig,
     Command,
     Conflicts,
     Help,
+    History,
     Mute,
     Notify,
     Owners,
@@ -48,7 +50,7 @@ _GLOB = re.compile(r"^[A-Za-z0-9*?\[\]._-]{1,90}$")
 MAX_TEXT = 2000
 # Subcommands whose first argument is a workspace name or pattern, never a mention.
 _NAMED_FIRST = frozenset(
-    "status sync config conflicts audit owners subscribe unsubscribe mute unmute".split()
+    "status sync config conflicts audit history owners subscribe unsubscribe mute unmute".split()
 )
 
 
@@ -67,6 +69,11 @@ HELP: list[tuple[str, str, str]] = [
         "/fsync conflicts production",
     ),
     ("audit [workspace]", "the latest actions taken through fsync", "/fsync audit staging"),
+    (
+        "history <workspace> [7d|30d|90d]",
+        "success rate, episodes, time to recovery and a day-by-day timeline (7d if not named)",
+        "/fsync history staging 30d",
+    ),
     (
         "subscribe <glob> [events]",
         f"send alerts for matching workspaces here ({', '.join(EVENT_TYPES)})",
@@ -184,6 +191,19 @@ def _notify(args: list[str]) -> Notify:
     raise UsageError(f"`notify` takes `on` or `off`. {_usage('notify')}")
 
 
+def _history(args: list[str]) -> History:
+    if not args or len(args) > 2:
+        raise UsageError(
+            f"`history` needs one workspace, then a period if you like. {_usage('history')}"
+        )
+    periods = {f"{days}d": days for days in HISTORY_DAYS}
+    period = _clean(args[1]).lower() if len(args) == 2 else "7d"
+    if period not in periods:
+        known = ", ".join(f"`{p}`" for p in periods)
+        raise UsageError(f"`history` covers {known}, not `{period[:40]}`. {_usage('history')}")
+    return History(_workspace(args[0]), periods[period])
+
+
 def parse(text: str) -> Command:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
@@ -212,6 +232,8 @@ def parse(text: str) -> Command:
         if name == "status":
             return Status(workspace)
         return Conflicts(workspace) if name == "conflicts" else Audit(workspace)
+    if name == "history":
+        return _history(args)
     if name == "sync":
         if len(args) != 1:
             raise UsageError(f"`sync` needs exactly one workspace. {_usage('sync')}")

@@ -10,12 +10,14 @@ from typing import Any, assert_never
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.alerts.history import HistoryService
 from bot.core.command import (
     Audit,
     ChangeConfig,
     Command,
     Conflicts,
     Help,
+    History,
     Mute,
     Notify,
     Owners,
@@ -30,7 +32,7 @@ from bot.core.command import (
 )
 from bot.core.parser import parse
 from bot.errors import UsageError
-from bot.slack import alert_commands, config_views, people_commands, reply, views
+from bot.slack import alert_commands, config_views, history_view, people_commands, reply, views
 from bot.slack.deps import Deps
 from bot.slack.reply import after_ack
 from bot.slack.request import Request
@@ -91,6 +93,10 @@ def audit(deps: Deps, cmd: Audit, req: Request) -> None:
     req.answer(views.audit_message(entries, cmd.workspace, deps.clock()))
 
 
+def history(service: HistoryService, cmd: History, req: Request) -> None:
+    req.answer(history_view.history_message(service.history(cmd.workspace, cmd.days)))
+
+
 def _help(req: Request) -> None:
     req.answer(views.help_message())
 
@@ -113,6 +119,8 @@ def handler(deps: Deps, cmd: Command) -> Callable[[Request], None] | None:
             return partial(conflicts, deps, cmd)
         case Audit():
             return partial(audit, deps, cmd)
+        case History():
+            return None if deps.history is None else partial(history, deps.history, cmd)
         case Subscribe() | Unsubscribe() | Subscriptions() | Mute() | Unmute():
             return None if deps.alerts is None else partial(alert_commands.run, deps.alerts, cmd)
         case Owners():

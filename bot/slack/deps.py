@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.alerts.history import HistoryService
 from bot.alerts.service import AlertsService
 from bot.core.authz import Policy
 from bot.core.owners import OwnersService
@@ -54,6 +55,9 @@ class Deps:
     # harness runs without them, and then `owners` / `notify` are not offered.
     owners: OwnersService | None = None
     requesters: Requesters | None = None
+    # What happened to a workspace (issue 15); None where a harness runs without it, and then
+    # `history` is not offered.
+    history: HistoryService | None = None
 
     def start_background(self) -> None:
         for worker in self.workers:

@@ -1,0 +1,269 @@
+"""The history tables (bot/migrations.py m006_history): the runs seen and the episodes, kept for
+FSYNC_HISTORY_DAYS. The one module that reads and writes them (tests/test_sql_owners.py).
+
+The poller records into the tick's own transaction (`record`), and only what that tick changed:
+a poll that changes nothing writes nothing. Times are stored as UTC ISO text, so that text
+order is time order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from bot.alerts.fingerprint import fingerprint
+from bot.alerts.model import Episode, WorkspaceSnapshot
+from bot.firestartr.models import Workspace
+
+log = logging.getLogger(__name__)
+Db = sqlite_utils.Database
+# A workspace in one of these has no finished sync to report: its last_sync is an older run's.
+_UNDER_WAY = frozenset({"queued", "running", "never_synced", "awaiting_approval"})
+MAX_ERROR = 500  # characters of an error kept per run and episode
+
+
+@dataclass(frozen=True, slots=True)
+class RunSeen:
+    id: str
+    workspace: str
+    run_id: str | None
+    started_at: datetime | None  # when fsync saw it start, if it did
+    finished_at: datetime | None
+    outcome: str  # the workspace's status after it: success | failed | conflict ... | running
+    fingerprint: str = ""
+    message: str | None = None
+    runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
+    # Written only: its last_sync is new, so an id history holds already was another sync's.
+    fresh: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSeen:
+    id: str
+    workspace: str
+    kind: str  # failed | conflict | stalled | approval | api
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_how: str | None
+    failures: int
+    conflicts: int
+    first_error: str | None
+    last_error: str | None
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def runs_seen(
+    prev: Mapping[str, WorkspaceSnapshot],
+    workspaces: Iterable[Workspace],
+    changed: Mapping[str, WorkspaceSnapshot],
+    now: datetime,
+) -> list[RunSeen]:
+    """The runs a tick's listing reports, looking only at the workspaces the diff found changed:
+    a run that starts (a current run id) and a sync that ended (a new last_sync)."""
+    found = []
+    for ws in workspaces:
+        if ws.name not in changed:
+            continue
+        if ws.status in ("queued", "running") and ws.current_run_id:
+            run = ws.current_run_id
+            found.append(RunSeen(run, ws.name, run, now, None, "running"))
+        before = prev.get(ws.name)
+        if ws.status in _UNDER_WAY:
+            continue
+        fresh = ws.last_sync is not None and (before is None or before.last_sync != ws.last_sync)
+        # A run may be told by its id and outcome alone, last_sync left as it was (the
+        # simulator's forced failures are): it ended about when fsync saw it. A run id history
+        # already holds is the same run again, and is left out when it is written.
+        told = (
+            ws.last_run_id is not None
+            and before is not None
+            and (before.status, before.message) != (ws.status, ws.message)
+        )
+        if not fresh and not told:
+            continue
+        finished = min(ws.last_sync, now) if fresh and ws.last_sync is not None else now
+        key = ws.last_run_id or f"{ws.name}@{_text(ws.last_sync)}"
+        error = (ws.message or "")[:MAX_ERROR] if ws.status != "success" else None
+        mark = fingerprint(ws.message, ws.name) if error else ""
+        found.append(
+            RunSeen(key, ws.name, ws.last_run_id, None, finished, ws.status, mark, error, 1, fresh)
+        )
+    return found
+
+
+_ADD_RUN = (
+    "INSERT INTO history_runs (id, workspace, run_id, started_at, finished_at, outcome, "
+    "fingerprint, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+    "finished_at = excluded.finished_at, outcome = excluded.outcome, "
+    "fingerprint = excluded.fingerprint, message = excluded.message "
+    "WHERE history_runs.finished_at IS NULL AND excluded.finished_at IS NOT NULL"
+)
+
+
+def _add_run(db: Db, run: RunSeen) -> None:
+    """One run into history: a success right after a success of the same UTC day joins its
+    row (one more run, the last one's id and end); a run already there is left as it is, except
+    a started one that now has its end."""
+    end = _text(run.finished_at)
+    if not run.fresh and end is not None:
+        known = db.execute(
+            "SELECT 1 FROM history_runs WHERE workspace = ? AND (id = ? OR run_id = ?) "
+            "AND finished_at IS NOT NULL",
+            [run.workspace, run.id, run.run_id],
+        ).fetchone()
+        if known:
+            return  # the same run, told again (a status that changed without a new sync)
+    latest = None
+    if end is not None:
+        latest = db.execute(
+            "SELECT id, outcome, finished_at FROM history_runs "
+            "WHERE workspace = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
+            [run.workspace],
+        ).fetchone()
+    if latest is not None and end is not None:
+        # The API's clock and fsync's differ: a run told later did not end before one told
+        # earlier.
+        end = max(end, latest[2])
+        same_day = latest[2][:10] == end[:10]
+        if run.fresh and run.outcome == latest[1] == "success" and same_day:
+            db.execute(
+                "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
+                [run.run_id, end, latest[0]],
+            )
+            db.execute("DELETE FROM history_runs WHERE id = ? AND finished_at IS NULL", [run.id])
+            return
+    values = [_text(run.started_at), end, run.outcome, run.fingerprint, run.message]
+    added = db.execute(_ADD_RUN, [run.id, run.workspace, run.run_id, *values]).rowcount
+    if not added and run.fresh and end is not None:
+        # The id belongs to another, earlier sync (an API that left last_run_id as it was while
+        # last_sync moved on): this one is kept under its workspace and time, its id unknown.
+        db.execute(_ADD_RUN, [f"{run.workspace}@{end}", run.workspace, None, *values])
+
+
+def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool:
+    """Store a tick's news in the caller's transaction; False when it could not be.
+
+    History must never stop alerts: what fails here is undone back to a savepoint and logged,
+    and the tick's alerts are committed without it."""
+    db.execute("SAVEPOINT history")
+    try:
+        _record(db, runs, episodes)
+    except Exception:
+        db.execute("ROLLBACK TO history")
+        log.exception("the history of this poll is not kept; its alerts are")
+        return False
+    finally:
+        db.execute("RELEASE history")
+    return True
+
+
+def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
+    conn = db.conn
+    for run in runs:
+        _add_run(db, run)
+    rows = [
+        (
+            ep.id,
+            ep.workspace,
+            ep.kind,
+            _text(ep.opened_at),
+            _text(ep.closed_at),
+            ep.closed_how,
+            ep.failures,
+            len(ep.conflicts) if ep.kind == "conflict" else 0,
+            (ep.first_message or "")[:MAX_ERROR] or None,
+            (ep.message or "")[:MAX_ERROR] or None,
+        )
+        for ep in episodes
+    ]
+    if rows:
+        conn.executemany(
+            "INSERT OR REPLACE INTO history_episodes (id, workspace, kind, opened_at, closed_at, "
+            "closed_how, failures, conflicts, first_error, last_error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def prune(db: Db, before: datetime) -> int:
+    """Forget runs that ended (or, never seen to end, started) and episodes that closed before
+    `before`; an open episode stays however old. The rows deleted. A failure is logged, not
+    raised: the poll that prunes has committed its alerts already."""
+    cutoff = _text(before)
+    try:
+        gone = db.execute(
+            "DELETE FROM history_runs WHERE coalesce(finished_at, started_at) < ?", [cutoff]
+        ).rowcount
+        gone += db.execute(
+            "DELETE FROM history_episodes WHERE closed_at IS NOT NULL AND closed_at < ?", [cutoff]
+        ).rowcount
+    except Exception:
+        log.exception("history older than %s not pruned; the next prune tries again", cutoff)
+        return 0
+    return int(gone)
+
+
+# --- reading ---------------------------------------------------------------------------------
+def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
+    """The workspace's runs that ended (or started) at `since` or later, oldest first."""
+    rows = db.execute(
+        "SELECT id, workspace, run_id, started_at, finished_at, outcome, fingerprint, message, "
+        "runs FROM history_runs WHERE workspace = ? AND coalesce(finished_at, started_at) >= ? "
+        "ORDER BY coalesce(finished_at, started_at)",
+        [workspace, _text(since)],
+    ).fetchall()
+    return [
+        RunSeen(id_, ws, run_id, _moment(start), _moment(end), outcome, mark or "", msg, n or 1)
+        for id_, ws, run_id, start, end, outcome, mark, msg, n in rows
+    ]
+
+
+def episodes(db: Db, workspace: str, since: datetime) -> list[EpisodeSeen]:
+    """The workspace's episodes open at some moment from `since` on, oldest first."""
+    rows = db.execute(
+        "SELECT id, workspace, kind, opened_at, closed_at, closed_how, failures, conflicts, "
+        "first_error, last_error FROM history_episodes "
+        "WHERE workspace = ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY opened_at",
+        [workspace, _text(since)],
+    ).fetchall()
+    found = []
+    for id_, ws, kind, opened, closed, how, failures, conflicts, first, last in rows:
+        opened_at = _moment(opened)
+        assert opened_at is not None  # the column is always written
+        found.append(
+            EpisodeSeen(
+                id_,
+                ws,
+                kind,
+                opened_at,
+                _moment(closed),
+                how,
+                failures or 0,
+                conflicts or 0,
+                first,
+                last,
+            )
+        )
+    return found
+
+
+def first_seen(db: Db, workspace: str) -> datetime | None:
+    """The earliest moment history holds for the workspace: before it, nothing is known."""
+    row = db.execute(
+        "SELECT min(t) FROM (SELECT min(coalesce(started_at, finished_at)) AS t FROM history_runs "
+        "WHERE workspace = ? UNION ALL SELECT min(opened_at) FROM history_episodes "
+        "WHERE workspace = ?)",
+        [workspace, workspace],
+    ).fetchone()
+    return _moment(row[0]) if row else None

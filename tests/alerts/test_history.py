@@ -1,0 +1,332 @@
+"""History (issue 15): what the poller's ticks saw happen is kept, run by run and episode by
+episode, and only when something changed; old history is pruned after FSYNC_HISTORY_DAYS.
+The poller's tick in-process against a MockTransport Sync API, with a clock the test moves."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot import wiring
+from bot.alerts import history_repo
+from bot.alerts.lease import Lease
+from bot.alerts.poller import Poller
+from bot.firestartr.client import SyncClient
+from bot.settings import Settings
+from bot.slack import alert_cards
+from bot.slack.blockkit import message_problems
+from bot.slack.deps import Deps
+from bot.slack.history_view import history_message
+from tests.alerts.test_poller import Api
+
+START = datetime(2025, 10, 13, 10, 0, tzinfo=UTC)
+LOCK = "Error acquiring the state lock: held by run 4f1c2a9e since 10:58"
+TIMEOUT = "Error: registry.terraform.io/hashicorp/aws: request timed out after 30s"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Script:
+    """The fleet as the test scripts it: each `ran` is a sync that ended now."""
+
+    def __init__(self, api: Api, clock: Clock) -> None:
+        self.api, self.clock = api, clock
+
+    def ran(self, name: str, run: str, status: str = "success", message: str | None = None) -> None:
+        self.api.set(name, status, message)
+        self.api.fleet[name]["last_sync"] = self.clock.now.isoformat()
+        self.api.fleet[name]["last_run_id"] = run
+
+    def starts(self, name: str, run: str) -> None:
+        self.api.fleet[name].update(status="running", current_run_id=run)
+
+
+def build(tmp_path: Path, api: Api, clock: Clock, **settings: object) -> tuple[Deps, Poller]:
+    config = Settings(
+        db_path=tmp_path / "fsync.db",
+        firestartr_api_key="k",
+        slack_bot_token="xoxb-test",
+        alert_channel="CALERTS",
+        poll_interval=1,
+        firestartr_rate_limit=10_000,
+        **settings,  # type: ignore[arg-type]
+    )
+    client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
+    deps = wiring.build(config, client=client, clock=clock)
+    lease = Lease(deps.store, ttl=30)
+    assert lease.renew()
+    poller = Poller(
+        deps.client,
+        deps.store,
+        deps.service.fleet_cache,
+        lease,
+        policy=deps.policy,
+        cards=alert_cards,
+        default_channel="CALERTS",
+        clock=clock,
+        interval=1,
+        on_queued=lambda: None,
+        history_days=config.history_days,
+    )
+    return deps, poller
+
+
+@pytest.fixture
+def api() -> Api:
+    return Api()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def at(hours: float) -> datetime:
+    return START + timedelta(hours=hours)
+
+
+def test_the_history_of_a_workspace_is_what_the_ticks_saw_happen(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(0.5)
+    script.starts("web", "run-2")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("web", "run-2", "failed", LOCK)
+    poller.tick()
+    clock.now = at(2)
+    script.ran("web", "run-3", "failed", TIMEOUT)
+    poller.tick()
+    clock.now = at(4)
+    script.ran("web", "run-4")
+    poller.tick()
+
+    db = deps.store.db
+    runs = history_repo.runs(db, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome, r.started_at, r.finished_at) for r in runs] == [
+        ("run-1", "success", None, at(0)),
+        ("run-2", "failed", at(0.5), at(1)),  # seen starting, then ending: one row
+        ("run-3", "failed", None, at(2)),
+        ("run-4", "success", None, at(4)),
+    ]
+    assert [r.fingerprint for r in runs] == [
+        "",
+        "Error acquiring the state lock: held by run <id> since <time>",
+        "Error: registry.terraform.io/hashicorp/aws: request timed out after <duration>",
+        "",
+    ]
+    (episode,) = history_repo.episodes(db, "web", START)
+    assert (episode.kind, episode.opened_at, episode.closed_at, episode.closed_how) == (
+        "failed",
+        at(1),
+        at(4),
+        "recovered",
+    )
+    assert episode.failures == 2
+    assert episode.first_error == LOCK
+    assert episode.last_error == TIMEOUT
+
+
+def test_a_poll_that_changes_nothing_writes_nothing(tmp_path: Path, api: Api, clock: Clock) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1", "failed", "boom")
+    script.ran("api", "run-9")
+    poller.tick()
+    conn = deps.store.db.conn
+    rows = conn.execute(
+        "SELECT (SELECT count(*) FROM history_runs), (SELECT count(*) FROM history_episodes)"
+    ).fetchone()
+    assert rows == (2, 1)
+    before = conn.total_changes
+    for minutes in (1, 2, 3):
+        clock.now = at(minutes / 60)
+        poller.tick()
+    assert conn.total_changes == before  # no row written, not even one rewritten the same
+
+
+def test_history_older_than_fsync_history_days_is_pruned_and_alerting_is_untouched(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(tmp_path, api, clock, history_days=30)
+    script = Script(api, clock)
+    script.ran("old", "run-1", "failed", "boom")
+    script.ran("stuck", "run-2", "failed", "still broken")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("old", "run-3")
+    poller.tick()  # old's episode closes, 40 days before the prune below
+    clock.now = at(24 * 30)
+    script.ran("recent", "run-4", "failed", "boom")
+    poller.tick()
+    clock.now = at(24 * 31)
+    script.ran("recent", "run-5")
+    poller.tick()
+    open_alerts = set(poller.open)
+
+    clock.now = at(24 * 41)
+    poller.lease.release()
+    _, later = build(tmp_path, api, clock, history_days=30)  # a new process: it prunes at once
+    later.tick()
+    db = deps.store.db
+    since = START - timedelta(days=1)
+    assert history_repo.runs(db, "old", since) == []
+    assert history_repo.episodes(db, "old", since) == []
+    assert [r.run_id for r in history_repo.runs(db, "recent", since)] == ["run-4", "run-5"]
+    assert len(history_repo.episodes(db, "recent", since)) == 1
+    # An episode still open is kept however old; its run (41 days ago) is not.
+    assert [e.kind for e in history_repo.episodes(db, "stuck", since)] == ["failed"]
+    assert set(later.open) == open_alerts  # alerting's own episodes are not history's to prune
+
+
+def test_fsync_history_days_reaches_the_poller_and_defaults_to_90(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = {"db_path": tmp_path / "fsync.db", "firestartr_api_key": "k"}
+    default = wiring.build(Settings(slack_bot_token="xoxb-test", **settings))  # type: ignore[arg-type]
+    assert default.workers[0].history_keep == timedelta(days=90)  # type: ignore[attr-defined]
+    monkeypatch.setenv("FSYNC_HISTORY_DAYS", "30")
+    thirty = wiring.build(Settings(slack_bot_token="xoxb-test", **settings))  # type: ignore[arg-type]
+    assert thirty.workers[0].history_keep == timedelta(days=30)  # type: ignore[attr-defined]
+    monkeypatch.setenv("FSYNC_HISTORY_DAYS", "0")
+    with pytest.raises(ValueError, match=r"FSYNC_HISTORY_DAYS|history_days"):
+        Settings(slack_bot_token="xoxb-test", **settings)  # type: ignore[arg-type]
+
+
+def test_the_history_service_and_view_say_what_the_ticks_saw(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("web", "run-2", "failed", LOCK)
+    poller.tick()
+    clock.now = at(4)
+    script.ran("web", "run-3")
+    poller.tick()
+    for outcome, user in (("ok", "UOPER0001"), ("denied", "UVIEW0001")):
+        deps.store.audit(
+            user_id=user,
+            action="approve",
+            workspace="web",
+            args={"run_id": "run-3"},
+            outcome=outcome,
+            at=at(3),
+        )
+    clock.now = at(6)
+    assert deps.history is not None
+    history = deps.history.history("web", 7)
+    assert history.success_rate == 2 / 3
+    assert history.mttr == timedelta(hours=3)
+    assert [(t.user, t.action, t.what) for t in history.taken] == [
+        ("UOPER0001", "approve", "run-3")
+    ]  # a refusal is not something that was done
+    said = history_message(history)
+    assert message_problems(said) == []
+    text = json.dumps(said, ensure_ascii=False)
+    assert "*67%* of 3 runs succeeded · 1 episode · mean time to recovery *3h*" in text
+    assert "Oct 07 ······▆" in text  # watched since this morning, broken 3h of it
+    assert "<@UOPER0001> approved a plan (`run-3`)" in text and "UVIEW0001" not in text
+
+
+def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    for n, hours in enumerate((0, 1, 2), start=1):  # three successes on Oct 13
+        clock.now = at(hours)
+        script.ran("web", f"run-{n}")
+        poller.tick()
+    clock.now = at(2.5)
+    script.starts("web", "run-4")
+    poller.tick()
+    clock.now = at(3)
+    script.ran("web", "run-4")  # seen starting, then joins the row
+    poller.tick()
+    clock.now = at(5)
+    script.ran("web", "run-5", "failed", "boom")
+    poller.tick()
+    clock.now = at(6)
+    script.ran("web", "run-6")  # a recovery: a row of its own
+    poller.tick()
+    clock.now = at(14)  # Oct 14, 00:00: another day, another row
+    script.ran("web", "run-7")
+    poller.tick()
+    clock.now = at(15)
+    script.ran("web", "run-8")
+    poller.tick()
+
+    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome, r.runs, r.finished_at) for r in runs] == [
+        ("run-4", "success", 4, at(3)),
+        ("run-5", "failed", 1, at(5)),
+        ("run-6", "success", 1, at(6)),
+        ("run-8", "success", 2, at(15)),
+    ]
+    assert deps.history is not None
+    history = deps.history.history("web", 7)
+    assert (history.finished_runs, history.success_rate) == (8, 7 / 8)
+    text = json.dumps(history_message(history), ensure_ascii=False)
+    assert "*88%* of 8 runs succeeded" in text
+    assert "success ×2, the last `run-8`" in text
+
+
+def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a_sync(
+    tmp_path: Path, api: Api, clock: Clock
+) -> None:
+    """APIs differ on what moves when a run ends (the simulator's forced states are examples):
+    a failure may come with a new run id and the old last_sync, a success with a new last_sync
+    and the old run id, and a status may change with neither."""
+    deps, poller = build(tmp_path, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    api.fleet["web"].update(status="failed", message="boom", last_run_id="run-2")
+    poller.tick()  # last_sync as it was: it ended about now
+    clock.now = at(2)
+    api.fleet["web"].update(status="conflict", message="drift", open_conflicts=1)
+    poller.tick()  # run-2 again: a status changed, no run ended
+    clock.now = at(3)
+    api.fleet["web"].update(status="success", message=None, open_conflicts=0)
+    api.fleet["web"]["last_sync"] = clock.now.isoformat()
+    poller.tick()  # a new sync that still says run-2
+
+    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome, r.finished_at) for r in runs] == [
+        ("run-1", "success", at(0)),
+        ("run-2", "failed", at(1)),
+        (None, "success", at(3)),
+    ]
+
+
+def test_history_that_cannot_be_written_never_stops_an_alert(
+    tmp_path: Path, api: Api, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    deps, poller = build(tmp_path, api, clock)
+    Script(api, clock).ran("web", "run-1", "failed", "boom")
+    deps.store.db.execute("DROP TABLE history_runs")  # a damaged table, a bug: history fails
+    assert poller.tick() == 1  # the poll went through (the next one in an interval)
+    queued = deps.store.db.execute("SELECT op, state, kind FROM alert_outbox").fetchall()
+    assert queued == [("post", "pending", "failed")]
+    assert [e.workspace for e in poller.open.values()] == ["web"]
+    assert history_repo.episodes(deps.store.db, "web", START) == []  # undone with the runs
+    assert "the history of this poll is not kept; its alerts are" in caplog.text
+    assert "not pruned; the next prune tries again" in caplog.text

@@ -1,0 +1,120 @@
+"""`/fsync history` through `App.dispatch`: a signed slash command into the Bolt app built by the
+composition root, the session simulator behind it and the fake Slack taking the answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.alerts import history_repo
+from bot.alerts.history_repo import RunSeen
+from bot.alerts.lease import Lease
+from bot.alerts.model import Episode
+from bot.alerts.poller import Poller
+from bot.slack import alert_cards
+from bot.times import utcnow
+from tests.fakes import FakeSlack
+from tests.slack.conftest import Fsync
+from tests.slack.test_people import Asker
+from tests.support.botproc import VIEWER
+from tests.support.simproc import SimProcess
+
+V1 = "/v1/terraform/sync"
+
+
+@pytest.fixture
+def ask(fsync: Fsync, slack: FakeSlack) -> Asker:
+    return Asker(fsync, slack)
+
+
+def seed(fsync: Fsync) -> None:
+    """dev failed three days ago for two hours, and recovered."""
+    now = utcnow()
+    opened, closed = now - timedelta(days=3), now - timedelta(days=3) + timedelta(hours=2)
+    failed = Episode(
+        "ep-dev-1", "dev", "failed", opened, "success", "plan failed: <!here>",
+        "plan failed: <!here>", 1, (), closed, "recovered",
+    )  # fmt: skip
+    runs = [
+        RunSeen("run-1", "dev", "run-1", None, opened, "failed", "plan failed: <!here>", "x"),
+        RunSeen("run-2", "dev", "run-2", None, closed, "success"),
+    ]
+    with fsync.deps.store.transaction() as tx:
+        history_repo.record(tx, runs, [failed])
+
+
+def test_a_viewer_reads_the_history_of_a_workspace(fsync: Fsync, ask: Asker) -> None:
+    seed(fsync)
+    said = ask("history dev", user=VIEWER)
+    assert "History of dev, last 7 days" in said
+    assert "*50%* of 2 runs succeeded · 1 episode · mean time to recovery *2h*" in said
+    (days,) = re.findall(r"[A-Z][a-z]{2} \d{2} ([·▁▆█]{7})", said)
+    assert days[:3] == "···"  # before anything was recorded
+    assert "▆" in days[3:5] and "█" not in days  # broken part of a day (two, across midnight)
+    assert "plan failed: &lt;!here&gt;" in said and "<!here>" not in said
+    assert "History of dev, last 90 days" in ask("history dev 90d", user=VIEWER)
+
+
+def test_an_unknown_workspace_or_period_is_refused_with_what_to_type(ask: Asker) -> None:
+    assert "No workspace named `dve`. Did you mean `dev`?" in ask("history dve", user=VIEWER)
+    said = ask("history dev 5d", user=VIEWER)
+    assert "`history` covers `7d`, `30d`, `90d`, not `5d`" in said
+    said = ask("history ../etc", user=VIEWER)
+    assert "is not a valid workspace name (it contains `/`)" in said and "ref " not in said
+    said = ask("history", user=VIEWER)
+    assert "Usage: `/fsync history &lt;workspace&gt; [7d|30d|90d]`" in said
+
+
+def test_the_history_of_a_workspace_is_what_the_simulator_did(
+    fsync: Fsync, sim: SimProcess, ask: Asker
+) -> None:
+    """The poller's ticks (in-process) against the session simulator: dev fails twice with two
+    errors, then recovers; `/fsync history dev` tells it as it happened."""
+    lease = Lease(fsync.deps.store, ttl=30)
+    assert lease.renew()
+    poller = Poller(
+        fsync.deps.client,
+        fsync.deps.store,
+        fsync.deps.service.fleet_cache,
+        lease,
+        policy=fsync.deps.policy,
+        cards=alert_cards,
+        default_channel=None,
+        clock=utcnow,
+        interval=1,
+        on_queued=lambda: None,
+    )
+    poller.tick()
+    ran = []
+    for forced in (
+        {"status": "failed", "message": "Error: the state lock is held by <@U0BOB>"},
+        {"status": "failed", "message": "Error: AccessDenied for ec2:RunInstances"},
+        {"status": "success"},
+    ):
+        assert sim.control("POST", "/_sim/workspaces/dev/state", forced).status_code == 200
+        (dev,) = [
+            w for w in sim.api.get(f"{V1}/workspaces").json()["workspaces"] if w["name"] == "dev"
+        ]
+        ran.append((dev["status"], dev["message"]))
+        poller.tick()
+    lease.release()
+
+    since = utcnow() - timedelta(days=1)
+    runs = history_repo.runs(fsync.deps.store.db, "dev", since)
+    assert (
+        [(r.outcome, r.message) for r in runs[-3:]]
+        == [
+            ("failed", "Error: the state lock is held by <@U0BOB>"),
+            ("failed", "Error: AccessDenied for ec2:RunInstances"),
+            ("success", None),
+        ]
+        == [(s, m) for s, m in ran]
+    )
+    (episode,) = history_repo.episodes(fsync.deps.store.db, "dev", since)
+    assert (episode.failures, episode.closed_how) == (2, "recovered")
+    said = ask("history dev", user=VIEWER)
+    assert "1 episode · mean time to recovery" in said
+    assert "state lock is held by &lt;@U0BOB&gt;" in said and "<@U0BOB>" not in said
+    assert "AccessDenied for ec2:RunInstances" in said
