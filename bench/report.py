@@ -19,7 +19,7 @@ from bench.common import RESULTS, ROOT
 
 DOC = ROOT / "docs" / "performance.md"
 FINDINGS = ROOT / "bench" / "findings.md"
-ORDER = ("ack", "poll_tick", "storm", "api_budget", "big_fleet", "alert_latency")
+ORDER = ("ack", "poll_tick", "storm", "api_budget", "big_fleet", "alert_latency", "history")
 
 
 def load(directory: Path) -> list[dict[str, Any]]:

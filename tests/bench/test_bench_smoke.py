@@ -1,6 +1,6 @@
 """Every benchmark's `--smoke` run (tiny sizes, nothing judged), so that none of them rots.
 
-The six smoke runs are started together (they mostly wait on their own processes and poll
+The smoke runs are started together (they mostly wait on their own processes and poll
 intervals, and judge no timing), which keeps them to about the longest one in the suite's
 wall time. The real runs and their numbers are in docs/performance.md
 (`python -m bench.<name>`).
