@@ -118,6 +118,27 @@ def timeline(
     return found
 
 
+def broken_by_day(
+    episodes: Sequence[EpisodeSeen], now: datetime, days: int
+) -> dict[str, list[float]]:
+    """Seconds each workspace was broken (failed, in conflict, stalled) on each UTC day of the
+    last `days` days, today last: the input of the fleet's heat map (bot/slack/charts.py). An
+    episode still open counts until `now`; an approval waits, it is not broken."""
+    first = period_start(now, days)
+    found: dict[str, list[float]] = {}
+    for e in episodes:
+        if e.kind not in BROKEN or e.workspace == "":
+            continue
+        since, until = max(e.opened_at, first), min(e.closed_at or now, now)
+        row = found.setdefault(e.workspace, [0.0] * days)
+        day = max(0, (since - first) // DAY)
+        while since < until and day < days:
+            end = min(until, first + (day + 1) * DAY)
+            row[day] += max(0.0, (end - since).total_seconds())
+            since, day = end, day + 1
+    return found
+
+
 def summarise(
     workspace: str,
     days: int,

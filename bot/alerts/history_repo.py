@@ -229,13 +229,15 @@ def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
     ]
 
 
-def episodes(db: Db, workspace: str, since: datetime) -> list[EpisodeSeen]:
-    """The workspace's episodes open at some moment from `since` on, oldest first."""
+def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen]:
+    """The workspace's episodes open at some moment from `since` on, oldest first; every
+    workspace's with `workspace=None` (the fleet's picture)."""
     rows = db.execute(
         "SELECT id, workspace, kind, opened_at, closed_at, closed_how, failures, conflicts, "
         "first_error, last_error FROM history_episodes "
-        "WHERE workspace = ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY opened_at",
-        [workspace, _text(since)],
+        "WHERE (? IS NULL OR workspace = ?) AND (closed_at IS NULL OR closed_at >= ?) "
+        "ORDER BY opened_at",
+        [workspace, workspace, _text(since)],
     ).fetchall()
     found = []
     for id_, ws, kind, opened, closed, how, failures, conflicts, first, last in rows:
