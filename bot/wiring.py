@@ -15,8 +15,10 @@ from functools import partial
 from slack_sdk import WebClient
 
 from bot.alerts import outbox
+from bot.alerts.digests import Digests
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
+from bot.alerts.report import Reports
 from bot.alerts.sender import Sender
 from bot.alerts.service import AlertsService
 from bot.alerts.slackcalls import sender_client
@@ -82,6 +84,7 @@ def build(
         metrics=metrics,
     )
     requesters = Requesters(store)
+    digests = Digests(store, service, Reports(store, clock), clock)  # issue 15
     metrics.watch_lease(lease.held)
     metrics.watch_outbox(lambda: outbox.backlog(store.db, time.time()))
     return Deps(
@@ -106,4 +109,5 @@ def build(
         workers=(poller, sender, lease),
         owners=OwnersService(store, service),
         requesters=requesters,
+        digests=digests,
     )

@@ -31,6 +31,8 @@ OWNERS = {
     "run_requests": "bot.core.requesters",
     "run_dms": "bot.core.requesters",
     "workspace_owners": "bot.core.owners",
+    # Issue 15: scheduled digests.
+    "digest_schedules": "bot.alerts.digest_repo",
 }
 SCHEMA = "bot.migrations"  # creates and changes every table: the one other place they are named
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|FROM|INTO|JOIN|TABLE)\b")

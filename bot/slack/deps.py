@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.alerts.digests import Digests
 from bot.alerts.service import AlertsService
 from bot.core.authz import Policy
 from bot.core.owners import OwnersService
@@ -54,6 +55,8 @@ class Deps:
     # harness runs without them, and then `owners` / `notify` are not offered.
     owners: OwnersService | None = None
     requesters: Requesters | None = None
+    # `/fsync report` and `/fsync digest` (issue 15); None: not offered.
+    digests: Digests | None = None
 
     def start_background(self) -> None:
         for worker in self.workers:
