@@ -15,6 +15,7 @@ from functools import partial
 from slack_sdk import WebClient
 
 from bot.alerts import outbox
+from bot.alerts.digest_poster import DigestPoster
 from bot.alerts.digests import Digests
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
@@ -30,7 +31,7 @@ from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import alert_cards, alert_commands, alert_notices
+from bot.slack import alert_cards, alert_commands, alert_notices, report_views
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
@@ -84,7 +85,17 @@ def build(
         metrics=metrics,
     )
     requesters = Requesters(store)
-    digests = Digests(store, service, Reports(store, clock), clock)  # issue 15
+    reports = Reports(store, clock)  # issue 15: /fsync report, and digests on schedule
+    digests = Digests(store, service, reports, clock)
+    poster = DigestPoster(
+        store,
+        lease,
+        reports,
+        render=report_views.report_message,
+        quiet=report_views.quiet_line,
+        clock=clock,
+        on_queued=sender.wake,
+    )
     metrics.watch_lease(lease.held)
     metrics.watch_outbox(lambda: outbox.backlog(store.db, time.time()))
     return Deps(
@@ -106,7 +117,7 @@ def build(
         alerts=alerts,
         mutes_by_workspace=partial(alert_commands.mute_labels, alerts),
         home_extras=partial(alert_commands.home_blocks, alerts),
-        workers=(poller, sender, lease),
+        workers=(poller, poster, sender, lease),
         owners=OwnersService(store, service),
         requesters=requesters,
         digests=digests,
