@@ -41,11 +41,13 @@ class Digests:
         found = digest_repo.get(self.store.db, channel)
         return Shown(found, next_due(found.schedule, self.clock()) if found else None)
 
+    def may_set(self, user: str, channel: str, schedule: Schedule) -> None:
+        """Refuses (and audits) a person who may not set a digest: before the channel is told."""
+        self.service.require(user, RoleAction.DIGEST, args=_args(channel, schedule))
+
     def set(self, user: str, channel: str, schedule: Schedule) -> tuple[Scheduled, datetime]:
         """The schedule as stored, and its first due time."""
-        at = f"{schedule.at:%H:%M}"
-        args: dict[str, Any] = {"channel": channel, "every": schedule.every, "at": at}
-        args["zone"] = schedule.zone
+        args = _args(channel, schedule)
         self.service.require(user, RoleAction.DIGEST, args=args)
         now = self.clock()
         with self.store.transaction() as db:
@@ -66,3 +68,8 @@ class Digests:
         self.store.audit(
             user_id=user, action=RoleAction.DIGEST, workspace=None, args=args, outcome=outcome
         )
+
+
+def _args(channel: str, schedule: Schedule) -> dict[str, Any]:
+    at = f"{schedule.at:%H:%M}"
+    return {"channel": channel, "every": schedule.every, "at": at, "zone": schedule.zone}

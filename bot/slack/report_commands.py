@@ -17,8 +17,15 @@ def report(digests: Digests, cmd: ShowReport, req: Request) -> None:
 
 
 def set_digest(digests: Digests, cmd: SetDigest, req: Request) -> None:
+    """Like subscribe: the line said in the channel first, so a channel fsync cannot post in
+    (private, archived) is refused now rather than failing at the first digest."""
+    digests.may_set(req.user, req.channel, cmd.schedule)
+    posted = req.announce(views.digest_line(req.user, cmd.schedule))
+    if posted.state == "refused":
+        req.answer(views.digest_not_set(posted.error or "unknown_error"))
+        return
     scheduled, next_at = digests.set(req.user, req.channel, cmd.schedule)
-    req.answer_and_announce(views.digest_set(scheduled, next_at), views.digest_line(scheduled))
+    req.answer(views.digest_set(scheduled, next_at))
 
 
 def digest_off(digests: Digests, req: Request) -> None:

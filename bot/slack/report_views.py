@@ -12,6 +12,7 @@ from typing import Any
 from bot.alerts.digest_repo import Scheduled
 from bot.alerts.report import Period, Report
 from bot.core.durations import humanize
+from bot.core.schedule import Schedule
 from bot.slack.blocks import code, context, esc, header, message, section, user, when
 
 Message = dict[str, Any]
@@ -39,7 +40,7 @@ def _than(report: Report) -> str:
 
 def _period_lines(p: Period, before: Period, than: str) -> list[str]:
     lines = [
-        f"*{p.failures}* failure episodes "
+        f"*{p.failures}* failure episode{'' if p.failures == 1 else 's'} "
         f"({compare(p.failures, before.failures, 'failures', than)})",
         f"*{p.conflicts}* conflicts opened "
         f"({compare(p.conflicts, before.conflicts, 'conflicts', than)})",
@@ -142,11 +143,19 @@ def digest_set(scheduled: Scheduled, next_at: datetime) -> Message:
     return message(text, [section(text)])
 
 
-def digest_line(scheduled: Scheduled) -> Message:
+def digest_line(user_id: str, schedule: Schedule) -> Message:
     """Said in the channel when a digest is set, so everyone there knows."""
     text = (
-        f":calendar: {user(scheduled.user_id)} scheduled the fsync digest here "
-        f"{esc(scheduled.schedule.label)}: the fleet's failures, conflicts and recoveries."
+        f":calendar: {user(user_id)} scheduled the fsync digest here "
+        f"{esc(schedule.label)}: the fleet's failures, conflicts and recoveries."
+    )
+    return message(text, [section(text)])
+
+
+def digest_not_set(error: str) -> Message:
+    text = (
+        f":no_entry: fsync cannot post in this channel ({code(error)}), so no digest was set. "
+        "Invite it with `/invite @fsync` (or pick another channel), then run the command again."
     )
     return message(text, [section(text)])
 

@@ -70,3 +70,10 @@ def test_a_bad_time_or_zone_says_what_to_type(fsync: Fsync, slack: FakeSlack) ->
         assert "/fsync digest daily|weekly &lt;HH:MM&gt; [time zone]" in said(answer), text
         assert "Traceback" not in said(answer)
     assert slack.posts_in(CHANNEL) == []
+
+
+def test_a_channel_fsync_cannot_post_in_gets_no_digest(fsync: Fsync, slack: FakeSlack) -> None:
+    slack.fail("chat.postMessage", error="not_in_channel", channel=CHANNEL)
+    answer = command(fsync, slack, "digest daily 09:00", OPERATOR, "private")
+    assert "`/invite @fsync`" in said(answer) and "no digest was set" in said(answer)
+    assert "no scheduled digest" in said(command(fsync, slack, "digest", VIEWER, "none"))
