@@ -51,17 +51,22 @@ class DigestPoster(Worker):
         self.store, self.lease, self.reports = store, lease, reports
         self.render, self.quiet, self.clock = render, quiet, clock
         self.on_queued, self.idle = on_queued, idle
+        self._looked = 0  # the lease generation of the last "looked" log line
 
     def iteration(self) -> float:
         if not self.lease.held():
             return min(self.idle, self.lease.ttl / 4)
         now = self.clock()
         wait = self.idle
-        for scheduled in digest_repo.every_schedule(self.store.db):
+        schedules = digest_repo.every_schedule(self.store.db)
+        for scheduled in schedules:
             if self.post_due(scheduled, now):
                 self.on_queued()
             ahead = (next_due(scheduled.schedule, now) - now).total_seconds()
             wait = min(wait, ahead + 0.05)
+        if self._looked != self.lease.generation:  # once per lease taken: what it found
+            self._looked = self.lease.generation
+            log.info("digests: %d channel(s) scheduled, each due period queued", len(schedules))
         return max(0.05, wait)
 
     def post_due(self, scheduled: Scheduled, now: datetime) -> bool:

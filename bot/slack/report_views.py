@@ -13,6 +13,7 @@ from bot.alerts.digest_repo import Scheduled
 from bot.alerts.report import Period, Report
 from bot.core.durations import humanize
 from bot.core.schedule import Schedule
+from bot.core.words import plural
 from bot.slack.blocks import code, context, esc, header, message, section, user, when
 
 Message = dict[str, Any]
@@ -106,8 +107,9 @@ def report_blocks(report: Report, title: str) -> list[dict[str, Any]]:
 
 def report_message(report: Report, title: str) -> Message:
     fallback = (
-        f"{title}: {report.now.failures} failures, {report.now.conflicts} conflicts, "
-        f"{report.open_conflicts} open conflicts"
+        f"{title}: {plural(report.now.failures, 'failure')}, "
+        f"{plural(report.now.conflicts, 'conflict')} opened, "
+        f"{plural(report.open_conflicts, 'conflict')} open"
     )
     return message(fallback, report_blocks(report, title))
 

@@ -169,5 +169,5 @@ def test_a_week_with_failures_posts_the_full_report(tmp_path: Path, slack: Histo
     (post,) = slack.posts(CHANNEL)
     assert_valid(post)
     assert "Weekly fsync digest, 2026-W49" in post["text"]
-    assert "1 failures" in post["text"]
+    assert "1 failure, 0 conflicts opened" in post["text"]
     assert "prod-eu" in str(post["blocks"])
