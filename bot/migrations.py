@@ -233,3 +233,22 @@ def m006_history(db: sqlite_utils.Database) -> None:
     )
     db.table("history_episodes").create_index(["workspace", "opened_at"])
     db.table("history_episodes").create_index(["closed_at"])
+
+
+@migrations()
+def m007_digest_schedules(db: sqlite_utils.Database) -> None:
+    """Issue 15: the channels that get the report on schedule (bot/alerts/digest_repo.py).
+    `at` is wall-clock HH:MM in `zone` (IANA); `since` is when it was set: a due time before it
+    is not posted (setting a digest at 10:00 for 09:00 does not post today's at once)."""
+    db.table("digest_schedules").create(
+        {
+            "channel": str,
+            "every": str,
+            "at": str,
+            "zone": str,
+            "user_id": str,
+            "since": str,
+        },
+        pk="channel",
+        not_null={"every", "at", "zone", "since"},
+    )

@@ -273,6 +273,13 @@ class Store:
                 "conflict_id = ? AND state = 'pending'", [conflict_id]
             )
 
+    def resolutions_since(self, start: str) -> list[tuple[str, str]]:
+        """(resolution, at) of the conflicts resolved through fsync since `start` (iso text)."""
+        rows = self.db.execute(
+            "SELECT resolution, at FROM resolutions WHERE state = 'done' AND at >= ?", [start]
+        ).fetchall()
+        return [(str(resolution), str(at)) for resolution, at in rows]
+
     @property
     def facts(self) -> Facts:
         """The key/value facts, over this thread's connection."""

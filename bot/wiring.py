@@ -15,9 +15,12 @@ from functools import partial
 from slack_sdk import WebClient
 
 from bot.alerts import outbox
+from bot.alerts.digest_poster import DigestPoster
+from bot.alerts.digests import Digests
 from bot.alerts.history import HistoryService
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
+from bot.alerts.report import Reports
 from bot.alerts.sender import Sender
 from bot.alerts.service import AlertsService
 from bot.alerts.slackcalls import sender_client
@@ -29,7 +32,7 @@ from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import alert_cards, alert_commands, alert_notices
+from bot.slack import alert_cards, alert_commands, alert_notices, report_views
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
@@ -84,6 +87,17 @@ def build(
         history_days=settings.history_days,
     )
     requesters = Requesters(store)
+    reports = Reports(store, clock)  # issue 15: /fsync report, and digests on schedule
+    digests = Digests(store, service, reports, clock)
+    poster = DigestPoster(
+        store,
+        lease,
+        reports,
+        render=report_views.report_message,
+        quiet=report_views.quiet_line,
+        clock=clock,
+        on_queued=sender.wake,
+    )
     metrics.watch_lease(lease.held)
     metrics.watch_outbox(lambda: outbox.backlog(store.db, time.time()))
     return Deps(
@@ -105,8 +119,9 @@ def build(
         alerts=alerts,
         mutes_by_workspace=partial(alert_commands.mute_labels, alerts),
         home_extras=partial(alert_commands.home_blocks, alerts),
-        workers=(poller, sender, lease),
+        workers=(poller, poster, sender, lease),
         owners=OwnersService(store, service),
         requesters=requesters,
         history=HistoryService(store, service, clock),
+        digests=digests,
     )

@@ -34,6 +34,8 @@ OWNERS = {
     # Issue 15: what happened, kept for FSYNC_HISTORY_DAYS.
     "history_runs": "bot.alerts.history_repo",
     "history_episodes": "bot.alerts.history_repo",
+    # Issue 15: scheduled digests.
+    "digest_schedules": "bot.alerts.digest_repo",
 }
 SCHEMA = "bot.migrations"  # creates and changes every table: the one other place they are named
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|FROM|INTO|JOIN|TABLE)\b")

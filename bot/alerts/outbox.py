@@ -219,3 +219,10 @@ def prune(db: Db, before: datetime) -> None:
         "DELETE FROM alert_outbox WHERE state NOT IN ('pending', 'sending') AND created_at < ?",
         [iso(before)],
     )
+
+
+def queued(db: Db, key: str) -> bool:
+    """Whether a delivery with this key was ever queued (and not pruned yet)."""
+    return (
+        db.execute("SELECT 1 FROM alert_outbox WHERE key = ? LIMIT 1", [key]).fetchone() is not None
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -115,6 +115,20 @@ def links(db: Db, episode_ids: Iterable[str]) -> dict[str, dict[str, tuple[str, 
         for episode, channel, card, kind in rows:
             found.setdefault(episode, {})[channel] = (card, kind)
     return found
+
+
+def episodes_between(db: Db, start: datetime, end: datetime) -> list[Episode]:
+    """Episodes open at some moment of [start, end): the reports' (bot/alerts/report.py) input.
+    Compared as text a day wider, then exactly: stored moments may differ in precision."""
+    rows = db.execute(
+        f"SELECT {_EPISODE_COLUMNS} FROM alert_episodes "  # noqa: S608
+        "WHERE opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)",
+        [iso(end + timedelta(days=1)), iso(start - timedelta(days=1))],
+    ).fetchall()
+    found = [_episode(row) for row in rows]
+    return [
+        ep for ep in found if ep.opened_at < end and (ep.closed_at is None or ep.closed_at >= start)
+    ]
 
 
 # --- the Sync API's health -----------------------------------------------------------------------

@@ -33,6 +33,7 @@ class RoleAction(StrEnum):
     OWNERS = "owners"  # who alert cards mention: by pattern, like a mute
     APPROVE = "approve"  # a plan waiting for approval
     DISCARD = "discard"
+    DIGEST = "digest"  # a channel's scheduled report: set or turned off
 
 
 # Silencing reaches by pattern: whether it takes an admin depends on what the pattern covers.
@@ -132,7 +133,7 @@ class Policy:
                 if workspace and self.protected_reach(workspace, fleet)
                 else Role.OPERATOR
             )
-        if action in (RoleAction.SUBSCRIBE, RoleAction.UNSUBSCRIBE):
+        if action in (RoleAction.SUBSCRIBE, RoleAction.UNSUBSCRIBE, RoleAction.DIGEST):
             return Role.OPERATOR
         return Role.VIEWER
 

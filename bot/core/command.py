@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.core.schedule import Schedule
+
 # `name` (a class attribute, not a field) is the word typed after /fsync.
 
 
@@ -118,6 +120,32 @@ class SetOwners:
     owners: tuple[str, ...]  # Slack ids: U…/W… people, S… user groups; () clears
 
 
+# --- reports and digests (issue 15) --------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowReport:
+    name: ClassVar[str] = "report"
+    days: int = 7  # the period: the last 7 or 30 days
+
+
+@dataclass(frozen=True)
+class ShowDigest:
+    name: ClassVar[str] = "digest"
+
+
+@dataclass(frozen=True)
+class SetDigest:
+    name: ClassVar[str] = "digest"
+    schedule: Schedule
+
+
+@dataclass(frozen=True)
+class DigestOff:
+    name: ClassVar[str] = "digest"
+
+
+ReportCommand = ShowReport | ShowDigest | SetDigest | DigestOff
+
+
 # The alert subcommands: offered only when this fsync was built with alerts.
 AlertCommand = Subscribe | Unsubscribe | Subscriptions | Mute | Unmute
 Command = (
@@ -133,4 +161,5 @@ Command = (
     | Notify
     | Owners
     | SetOwners
+    | ReportCommand
 )

@@ -30,6 +30,7 @@ from bot.core.durations import check_bounds, normalise_interval, parse_duration
 from bot.core.escaped import split
 from bot.core.events import EVENT_TYPES
 from bot.core.owner_words import owners
+from bot.core.report_words import digest, report
 from bot.errors import UsageError
 from bot.firestartr.models import ConflictResolution
 from bot.firestartr.names import did_you_mean
@@ -104,6 +105,13 @@ HELP: list[tuple[str, str, str]] = [
         "notify [on|off]",
         "a DM when a sync you started ends (on unless turned off)",
         "/fsync notify",
+    ),
+    # --- reports and digests (issue 15) ---
+    ("report [7d|30d]", "the fleet's report of the period, only to you", "/fsync report 30d"),
+    (
+        "digest [daily|weekly <HH:MM> [time zone] | off]",
+        "post the report here on schedule (weekly: Mondays; zone default UTC)",
+        "/fsync digest weekly 09:00 Europe/Madrid",
     ),
     ("help", "this list", "/fsync help"),
 ]
@@ -193,9 +201,7 @@ def _notify(args: list[str]) -> Notify:
 
 def _history(args: list[str]) -> History:
     if not args or len(args) > 2:
-        raise UsageError(
-            f"`history` needs one workspace, then a period if you like. {_usage('history')}"
-        )
+        raise UsageError(f"`history` needs one workspace (and a period). {_usage('history')}")
     periods = {f"{days}d": days for days in HISTORY_DAYS}
     period = _clean(args[1]).lower() if len(args) == 2 else "7d"
     if period not in periods:
@@ -223,6 +229,8 @@ def parse(text: str) -> Command:
         return owners(_glob(args[0], "owners"), pieces[2:], _usage("owners")) if args else Owners()
     if name == "notify":
         return _notify(args)
+    if name in ("report", "digest"):  # issue 15: bot/core/report_words.py
+        return report(args) if name == "report" else digest(args)
     if name in ("help", "-h", "--help", "?"):
         return Help()
     if name in ("status", "conflicts", "audit"):

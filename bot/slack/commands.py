@@ -16,13 +16,17 @@ from bot.core.command import (
     ChangeConfig,
     Command,
     Conflicts,
+    DigestOff,
     Help,
     History,
     Mute,
     Notify,
     Owners,
+    SetDigest,
     SetOwners,
     ShowConfig,
+    ShowDigest,
+    ShowReport,
     Status,
     Subscribe,
     Subscriptions,
@@ -32,7 +36,15 @@ from bot.core.command import (
 )
 from bot.core.parser import parse
 from bot.errors import UsageError
-from bot.slack import alert_commands, config_views, history_view, people_commands, reply, views
+from bot.slack import (
+    alert_commands,
+    config_views,
+    history_view,
+    people_commands,
+    reply,
+    report_commands,
+    views,
+)
 from bot.slack.deps import Deps
 from bot.slack.reply import after_ack
 from bot.slack.request import Request
@@ -135,6 +147,10 @@ def handler(deps: Deps, cmd: Command) -> Callable[[Request], None] | None:
             if deps.requesters is None:
                 return None
             return partial(people_commands.notify, deps.requesters, cmd)
+        case ShowReport() | ShowDigest() | SetDigest() | DigestOff():  # issue 15
+            if deps.digests is None:
+                return None
+            return partial(report_commands.run, deps.digests, cmd)
         case _:
             assert_never(cmd)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.alerts.digests import Digests
 from bot.alerts.history import HistoryService
 from bot.alerts.service import AlertsService
 from bot.core.authz import Policy
@@ -58,6 +59,8 @@ class Deps:
     # What happened to a workspace (issue 15); None where a harness runs without it, and then
     # `history` is not offered.
     history: HistoryService | None = None
+    # `/fsync report` and `/fsync digest` (issue 15); None: not offered.
+    digests: Digests | None = None
 
     def start_background(self) -> None:
         for worker in self.workers:

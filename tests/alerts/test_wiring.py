@@ -11,6 +11,7 @@ import pytest
 
 from bot import wiring
 from bot.alerts import route_repo
+from bot.alerts.digest_poster import DigestPoster
 from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.alerts.sender import Sender
@@ -34,7 +35,7 @@ def build(tmp_path: Path) -> Deps:
 
 def test_the_root_builds_the_workers_and_offers_every_alert_subcommand(tmp_path: Path) -> None:
     deps = build(tmp_path)
-    assert [type(w) for w in deps.workers] == [Poller, Sender, Lease]
+    assert [type(w) for w in deps.workers] == [Poller, DigestPoster, Sender, Lease]
     assert deps.alerts is not None
     alert_subcommands = {cls.name for cls in get_args(AlertCommand)}
     assert alert_subcommands == {
@@ -51,7 +52,8 @@ def test_the_root_shares_one_store_and_client_and_nothing_is_plugged_in_later(
     tmp_path: Path,
 ) -> None:
     deps = build(tmp_path)
-    poller, sender, lease = deps.workers
+    poller, poster, sender, lease = deps.workers
+    assert poster.store is deps.store and poster.lease is lease
     assert poller.store is deps.store and poller.client is deps.client and poller.lease is lease
     assert poller.fleet_cache is deps.service.fleet_cache and sender.lease is lease
     with pytest.raises(FrozenInstanceError):

@@ -194,6 +194,7 @@ def test_role_actions_are_the_words_audit_rows_already_hold(
         "owners",
         "approve",
         "discard",
+        "digest",  # issue 15: a channel's scheduled report set or turned off
     ]  # fmt: skip
     fsync.sync(OPERATOR, "dev")
     with pytest.raises(PermissionDenied):
