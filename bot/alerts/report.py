@@ -130,11 +130,13 @@ class Reports:
     def last(self, days: int) -> Report:
         """The report of the `days` up to now (`/fsync report 7d`)."""
         end = self.clock()
-        return self.between(end - timedelta(days=days), end)
+        return self.between(end - timedelta(days=days), end, now=end)
 
-    def between(self, start: datetime, end: datetime) -> Report:
+    def between(self, start: datetime, end: datetime, *, now: datetime | None = None) -> Report:
+        """`now`: the clock's reading when the caller has one (one instant for the whole
+        report: a second reading would put a 7-day report's comparison past what is kept)."""
         db = self.store.db
-        now = self.clock()
+        now = now or self.clock()
         length = end - start
         episodes = repo.episodes_between(db, start - length, max(end, now))
         current = [ep for ep in episodes if ep.opened_at < end and _open_at(ep, start)]

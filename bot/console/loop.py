@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.console import simctl
+from bot.console.digestnow import digest_now
 from bot.console.session import Demo
 
 HELP_TITLE = "In this demo you type what you would type in Slack:"
@@ -20,6 +21,7 @@ HELP = """  /fsync help | status [ws] | sync <ws> | config [...] | conflicts [ws
   click N         press button [N] (or: click Edit config, the newest button so named);
                   confirmation dialogs and forms are asked here, and keep the keyboard until done
   home            open the App Home tab
+  digest now      the digest a channel would get, and its chart saved as a PNG
   wait N          let N seconds pass (alerts appear as they happen)
   help            this list                  quit (or Ctrl-D)   leave
 The simulated Sync API does what you tell it:
@@ -51,6 +53,8 @@ def handle(demo: Demo, line: str) -> bool:
         demo.say("click takes a button's number or label: click 1, click Edit config.", "yellow")
     elif head == "home":
         demo.home()
+    elif head == "digest" and words[1:] == ["now"]:
+        digest_now(demo)
     elif head == "sim":
         demo.sim_command(words[1:])
     elif head == "wait":

@@ -43,11 +43,12 @@ def _period_lines(p: Period, before: Period, than: str) -> list[str]:
     lines = [
         f"*{p.failures}* failure episode{'' if p.failures == 1 else 's'} "
         f"({compare(p.failures, before.failures, 'failures', than)})",
-        f"*{p.conflicts}* conflicts opened "
+        f"*{p.conflicts}* conflict{'' if p.conflicts == 1 else 's'} opened "
         f"({compare(p.conflicts, before.conflicts, 'conflicts', than)})",
     ]
     if p.stalls or before.stalls:
-        lines.append(f"*{p.stalls}* stalls ({compare(p.stalls, before.stalls, 'stalls', than)})")
+        stalls = f"*{p.stalls}* stall{'' if p.stalls == 1 else 's'}"
+        lines.append(f"{stalls} ({compare(p.stalls, before.stalls, 'stalls', than)})")
     if p.outages:
         lines.append(f"*{p.outages}* times the Sync API was unreachable")
     lines.append(

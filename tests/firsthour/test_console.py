@@ -7,6 +7,7 @@ wants; the prompt comes after the start-up cards; a reused --db alerts nothing t
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -176,3 +177,20 @@ def test_people_are_named_as_slack_sends_them_and_owners_are_called_on_the_card(
         screen = term.close()
     assert "Owners: @admin, @platform" in card
     assert "ask <b> & co" in screen and "&lt;" not in screen and "Traceback" not in screen
+
+
+def test_digest_now_shows_the_digest_and_saves_its_chart() -> None:
+    term = Terminal("--poll-interval", "1")
+    try:
+        term.expect("> ")
+        term.type("sim fail dev")
+        term.expect("🔴 dev failed")
+        term.type("digest now")
+        shown = term.expect(".png")
+    finally:
+        term.close()
+    assert "Digest: the last 7 days" in shown and "failure episodes" in shown
+    (path,) = re.findall(r"saved to\s+(\S+\.png)", shown)
+    png = Path(path).read_bytes()
+    Path(path).unlink()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
