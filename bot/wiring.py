@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from slack_sdk import WebClient
@@ -87,7 +87,8 @@ def build(
         history_days=settings.history_days,
     )
     requesters = Requesters(store)
-    reports = Reports(store, clock)  # issue 15: /fsync report, and digests on schedule
+    # /fsync report and the digests: episodes as far back as history keeps them (issue 15).
+    reports = Reports(store, clock, keep=timedelta(days=settings.history_days))
     digests = Digests(store, service, reports, clock)
     poster = DigestPoster(
         store,

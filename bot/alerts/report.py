@@ -1,10 +1,11 @@
 """The fleet's report for a period, as data: `/fsync report` and the scheduled digests show it
 (bot/slack/report_views.py draws it).
 
-It reads what the alert pipeline keeps: the last poll (the fleet now), the episodes (failures,
-conflicts, stalls and waiting approvals, each from first news to recovery), the mutes, and the
-conflicts resolved through fsync. Closed episodes are kept for `poller.KEEP` (14 days): a report
-reaching further back says that it covers only what is kept (`complete`).
+It reads what fsync keeps: the last poll (the fleet now), the episodes (failures, conflicts,
+stalls and waiting approvals, each from first news to recovery), the mutes, and the conflicts
+resolved through fsync. Episodes come from the alert pipeline's table (the last 14 days, the
+current word on each) and, further back, from history (bot/alerts/history_repo.py, kept for
+FSYNC_HISTORY_DAYS); a report reaching past what is kept says so (`complete`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.alerts import repo, route_repo
+from bot.alerts import history_repo, repo, route_repo
 from bot.alerts.fingerprint import fingerprint
+from bot.alerts.history_repo import EpisodeSeen
 from bot.alerts.model import Episode, EventKind, Mute
 from bot.alerts.poller import KEEP
 from bot.store import Store
@@ -67,6 +69,7 @@ class Report:
     now: Period
     before: Period  # the period of the same length just before
     complete: bool  # False: part of the comparison is older than what fsync keeps
+    kept_days: int  # how many days of episodes fsync keeps (FSYNC_HISTORY_DAYS)
     worst: tuple[str, timedelta] | None  # the longest recovery in the period
     resolved: tuple[tuple[str, int], ...]  # conflicts resolved through fsync, by resolution
     flapping: tuple[tuple[str, int], ...]  # (workspace, episodes), most first
@@ -125,6 +128,8 @@ class Reports:
     def __init__(
         self, store: Store, clock: Callable[[], datetime] = utcnow, keep: timedelta = KEEP
     ) -> None:
+        """`keep`: how far back episodes are kept (wiring passes FSYNC_HISTORY_DAYS; without
+        history, the alert pipeline's 14 days)."""
         self.store, self.clock, self.keep = store, clock, keep
 
     def last(self, days: int) -> Report:
@@ -138,7 +143,7 @@ class Reports:
         db = self.store.db
         now = now or self.clock()
         length = end - start
-        episodes = repo.episodes_between(db, start - length, max(end, now))
+        episodes = _episodes(db, start - length, max(end, now))
         current = [ep for ep in episodes if ep.opened_at < end and _open_at(ep, start)]
         before = [ep for ep in episodes if ep.opened_at < start and _open_at(ep, start - length)]
         opened = [ep for ep in current if ep.opened_at >= start and ep.kind in PROBLEMS]
@@ -162,6 +167,7 @@ class Reports:
             now=_period(current, start, end),
             before=_period(before, start - length, start),
             complete=start - length >= now - self.keep,
+            kept_days=round(self.keep / timedelta(days=1)),
             worst=(worst.workspace or "the Sync API", _lasted(worst)) if worst else None,
             resolved=tuple(sorted(resolved.items(), key=lambda item: (-item[1], item[0]))),
             flapping=tuple(
@@ -177,6 +183,34 @@ class Reports:
             waiting_approvals=len(approvals),
             mutes_ending=tuple(mutes),
         )
+
+
+def _episodes(db: repo.Db, start: datetime, end: datetime) -> list[Episode]:
+    """Episodes open at some moment of [start, end): the alert pipeline's, and history's for
+    what it has pruned (the same ids: an episode both hold is the alert pipeline's)."""
+    recent = repo.episodes_between(db, start, end)
+    known = {ep.id for ep in recent}
+    older = [
+        _from_history(ep)
+        for ep in history_repo.episodes(db, None, start)
+        if ep.id not in known and ep.opened_at < end
+    ]
+    return recent + older
+
+
+def _from_history(ep: EpisodeSeen) -> Episode:
+    return Episode(
+        id=ep.id,
+        workspace=ep.workspace,
+        kind=ep.kind,
+        opened_at=ep.opened_at,
+        status="",
+        message=ep.last_error,
+        first_message=ep.first_error,
+        failures=ep.failures,
+        closed_at=ep.closed_at,
+        closed_how=ep.closed_how,
+    )
 
 
 def _open_at(ep: Episode, moment: datetime) -> bool:

@@ -101,7 +101,10 @@ def report_blocks(report: Report, title: str) -> list[dict[str, Any]]:
         blocks.append(section(f"*Approvals waiting:* {_named(names, report.waiting_approvals)}"))
     if not report.complete:
         blocks.append(
-            context("fsync keeps closed episodes for 14 days: older ones are not counted.")
+            context(
+                f"fsync keeps {report.kept_days} days of history (FSYNC_HISTORY_DAYS): "
+                "older episodes are not counted."
+            )
         )
     return blocks
 

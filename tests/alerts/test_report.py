@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.alerts import repo, route_repo
+from bot.alerts import history_repo, repo, route_repo
 from bot.alerts.model import Episode, EventKind, WorkspaceSnapshot
 from bot.alerts.report import Reports
 from bot.slack.report_views import compare, quiet_line, report_message
@@ -204,3 +204,17 @@ def test_a_week_s_report_on_a_moving_clock_is_complete(store: Store) -> None:
     report = Reports(store, clock=lambda: next(ticks)).last(7)
     assert report.complete
     assert "not counted" not in json.dumps(report_message(report, "report"))
+
+
+def test_a_month_s_report_counts_what_only_history_still_holds(store: Store) -> None:
+    # The alert pipeline forgets closed episodes after 14 days; history keeps them (90 days).
+    old = ep("old", "billing", EventKind.FAILED, NOW - timedelta(days=20), NOW - timedelta(days=19))
+    with store.db.conn:
+        assert history_repo.record(store.db, [], [old])
+    report = Reports(store, clock=lambda: NOW, keep=timedelta(days=90)).last(30)
+    assert report.now.failures == 1 and report.now.recoveries == (timedelta(days=1),)
+    assert report.complete and report.kept_days == 90
+    assert "not counted" not in json.dumps(report_message(report, "report"))
+    short = Reports(store, clock=lambda: NOW, keep=timedelta(days=14)).last(30)
+    assert not short.complete
+    assert "keeps 14 days of history" in json.dumps(report_message(short, "report"))
