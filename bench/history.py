@@ -10,7 +10,9 @@ tick at a time), the database file's size after a checkpoint, and, for the works
 most episodes, what `/fsync history <workspace> 90d` costs: reading its rows, summarising them
 (`bot.alerts.history.summarise`) and drawing the message (`bot.slack.history_view`), as CPU time
 (`time.process_time`, the median of five) and the peak of Python allocations (`tracemalloc`).
-The report and digest budgets of issue 15 are not measured here yet (the report is not built).
+Then the fleet's report (`bot.alerts.report.Reports.last`, what `/fsync report` and the digests
+compute, reading episodes from history as far back as 90 days) over 7 and 30 days, and the
+message drawn from it, measured the same way: CPU time and peak allocations.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from bench.common import Result
 from bot.alerts import history, history_repo
 from bot.alerts.history_repo import RunSeen
 from bot.alerts.model import Episode
+from bot.alerts.report import Reports
 from bot.slack.history_view import history_message
+from bot.slack.report_views import report_message
 from bot.store import Store
 
 ERRORS = [
@@ -157,6 +161,17 @@ def main() -> None:
         one()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        reports = Reports(store, clock=lambda: now, keep=timedelta(days=opts.days))
+        report_cost = {}
+        for days in (7, 30):
+            t0 = time.process_time()
+            report = reports.last(days)
+            report_blocks = len(report_message(report, "report")["blocks"])
+            spent = time.process_time() - t0
+            tracemalloc.start()
+            report_message(reports.last(days), "report")
+            report_cost[days] = (spent, tracemalloc.get_traced_memory()[1], report_blocks)
+            tracemalloc.stop()
     mb = size / 2**20
     per_ws = size / max(1, opts.workspaces)
     result.budget(
@@ -169,12 +184,23 @@ def main() -> None:
         f"{statistics.median(cpu) * 1000:.0f} ms CPU, {peak / 2**20:.1f} MB peak, {blocks} blocks",
         statistics.median(cpu) < 0.2 and peak < 20 * 2**20,
     )
+    for days, (spent, top, n) in report_cost.items():
+        result.budget(
+            f"`/fsync report {days}d` (and a digest) under 2 s CPU and 300 MB",
+            f"{spent:.2f} s CPU, {top / 2**20:.0f} MB peak, {n} blocks",
+            spent < 2 and top < 300 * 2**20,
+        )
     result.table(
         "What was written",
         ["workspaces", "days", "episodes", "write time", "database"],
         [[opts.workspaces, opts.days, written, f"{wrote:.0f} s", f"{mb:.1f} MB"]],
     )
-    result.data = {"size_bytes": size, "episodes": written, "history_cpu_s": cpu}
+    result.data = {
+        "size_bytes": size,
+        "episodes": written,
+        "history_cpu_s": cpu,
+        "report": {str(d): {"cpu_s": c, "peak_bytes": p} for d, (c, p, _) in report_cost.items()},
+    }
     result.show(result.write(opts.out))
 
 
