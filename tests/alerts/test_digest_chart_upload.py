@@ -5,8 +5,8 @@ quiet period has no chart."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from datetime import time as clock_time
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
