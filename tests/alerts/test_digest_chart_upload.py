@@ -171,3 +171,20 @@ def test_an_upload_whose_answer_was_lost_is_found_in_the_channel_not_shared_agai
         assert slack.of("conversations.history")  # it looked before trying again
     finally:
         slack.stop()
+
+
+def test_a_chart_that_cannot_be_drawn_leaves_the_digest_without_one(
+    tmp_path: Path, slack: HistorySlack
+) -> None:
+    clock = Clock(SET_AT - timedelta(days=7))
+    proc = a_week_with_a_failure(tmp_path / "fsync.db", slack, clock)
+
+    def broken_draw(until: object) -> None:
+        raise RuntimeError("no fonts")
+
+    proc.poster.draw = broken_draw
+    clock.now = SET_AT + timedelta(hours=1)
+    proc.tick_and_send()
+    (post,) = posted(slack)
+    assert "Weekly fsync digest, 2026-W49" in post["text"]
+    assert steps(slack) == []
