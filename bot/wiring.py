@@ -32,7 +32,7 @@ from bot.core.service import FsyncService
 from bot.firestartr.client import SyncClient
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import alert_cards, alert_commands, alert_notices, report_views
+from bot.slack import alert_cards, alert_commands, alert_notices, digest_chart, report_views
 from bot.slack.deps import Deps
 from bot.slack.followers import RunFollower
 from bot.slack.webclient import slack_web_client
@@ -97,6 +97,7 @@ def build(
         render=report_views.report_message,
         quiet=report_views.quiet_line,
         clock=clock,
+        draw=partial(digest_chart.digest_picture, store),
         on_queued=sender.wake,
     )
     metrics.watch_lease(lease.held)

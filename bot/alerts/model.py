@@ -183,6 +183,9 @@ class DeliveryOp(StrEnum):
     POST = "post"  # chat.postMessage: a new card or line in the channel
     REPLY = "reply"  # chat.postMessage in the thread of the delivery's card
     UPDATE = "update"  # chat.update of the delivery's card
+    # files_upload_v2 (getUploadURLExternal, the bytes, completeUploadExternal) of the PNG in
+    # the payload, shared in the channel (bot/alerts/uploads.py)
+    UPLOAD = "upload"
 
 
 @dataclass(frozen=True, slots=True)

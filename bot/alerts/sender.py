@@ -21,6 +21,8 @@ died mid-send), the sender looks for that key in the channel's recent history or
 thread, and only posts if it is not there. When Slack cannot be asked (no history scope), that
 row is sent again: at-least-once in the window between Slack accepting a message and the
 database recording it.
+Uploads (a digest's chart) go through files_upload_v2 and are found again by their file's name
+(bot/alerts/uploads.py).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts import slackcalls
+from bot.alerts import slackcalls, uploads
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery, DeliveryOp
 from bot.alerts.outbox import Outbox, Row
@@ -122,7 +124,10 @@ class Sender(Worker):
             self.outbox.finish(row, "skipped", "a newer update follows")
             return
         if row.maybe_posted:
-            found = slackcalls.already_posted(self.web, row, ts)
+            if row.op == DeliveryOp.UPLOAD:
+                found = uploads.already_uploaded(self.web, row)
+            else:
+                found = slackcalls.already_posted(self.web, row, ts)
             if found:
                 log.info("alert %s was already in Slack (ts %s): not posting again", row.key, found)
                 self._sent(row, found)
@@ -145,6 +150,8 @@ class Sender(Worker):
                 if ts is None:  # _deliver finds the card's ts before any update
                     raise ValueError(f"update {row.key} has no card to update")
                 return self.web.chat_update(channel=row.channel, ts=ts, **payload)
+            if row.op == DeliveryOp.UPLOAD:
+                return uploads.upload(self.web, row)
             if row.op == DeliveryOp.REPLY:
                 payload["thread_ts"] = ts
             return self.web.chat_postMessage(

@@ -1,5 +1,6 @@
 """FakeSlack plus what the exactly-once check reads: conversations.history and .replies with
-message metadata, and an optional delay before answering a post (to kill a bot mid-delivery)."""
+message metadata (and the files a share carries), and an optional delay before answering a post
+(to kill a bot mid-delivery)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,13 @@ class HistorySlack(FakeSlack):
             found = [m for m in found if not m.get("thread_ts") or m.get("reply_broadcast")]
         found.sort(key=lambda m: m["ts"], reverse=True)
         return [
-            {"ts": m["ts"], "text": m.get("text"), "metadata": m.get("metadata")} for m in found
+            {
+                "ts": m["ts"],
+                "text": m.get("text"),
+                "metadata": m.get("metadata"),
+                "files": m.get("files"),
+            }
+            for m in found
         ]
 
     def posts(self, channel: str) -> list[dict[str, Any]]:

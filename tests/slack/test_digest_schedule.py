@@ -1,6 +1,7 @@
 """The whole digest path in this process, with fsync's real threads: an operator schedules a
 daily digest for a time a few seconds ahead, the lease holder posts it once, and a restarted
-fsync in the same period does not post it again. fsync's clock runs at real speed, shifted so
+fsync in the same period does not post it again; a digest with news brings its chart, uploaded
+once through files_upload_v2's three steps. fsync's clock runs at real speed, shifted so
 that the next whole minute is three seconds away; the lease and the outbox use real time."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 
 from bot import wiring
-from bot.alerts import digest_repo, outbox
+from bot.alerts import digest_repo, history_repo, outbox, repo
 from bot.alerts.digest_poster import DigestPoster
+from bot.alerts.model import Episode, EventKind
 from bot.app import build_app
 from bot.settings import Settings
 from bot.slack.deps import Deps
@@ -92,3 +94,73 @@ def test_a_digest_due_in_seconds_is_posted_once_and_not_again_after_a_restart(
         assert slack.invalid == []
     finally:
         second.stop_background()
+
+
+def failed_yesterday(deps: Deps, now: datetime) -> None:
+    """prod-eu failed for three hours in the day before `now`, as the poller would record it."""
+    opened = now - timedelta(hours=6)
+    failure = Episode(
+        "e-chart",
+        "prod-eu",
+        EventKind.FAILED,
+        opened,
+        "failed",
+        "state lock",
+        "state lock",
+        1,
+        closed_at=opened + timedelta(hours=3),
+        closed_how="recovered",
+    )
+    with deps.store.transaction() as db:
+        repo.save_tick(
+            db,
+            seen={},
+            removed=[],
+            episodes=[failure],
+            cards=[],
+            health=repo.ApiHealth(),
+            reminded=[],
+        )
+        assert history_repo.record(db, [], [failure])
+
+
+def test_a_digest_with_news_brings_one_chart_through_the_three_step_upload(
+    settings: Settings, slack: FakeSlack
+) -> None:
+    clock, minute = shifted_clock(ahead=3.0)
+    first = start(settings, slack, clock)
+    try:
+        failed_yesterday(first, minute)
+        app = build_app(first, token_verification=False)
+        body = slackreq.command_body(
+            f"digest daily {minute:%H:%M}",
+            user=OPERATOR,
+            channel=CHANNEL,
+            response_url=slack.response_url("digest"),
+        )
+        dispatch_signed(app, body, slackreq.sign(body))
+        slack.wait_for("files.completeUploadExternal")
+        (post,) = digest_posts(slack)
+        assert "failure" in post  # prod-eu, and what the simulator breaks meanwhile
+        wait_until(lambda: outbox.unsent(first.store.db) == 0)
+    finally:
+        first.stop_background()
+    (shared,) = slack.files_in(CHANNEL)
+    assert shared.data is not None and shared.data.startswith(b"\x89PNG\r\n\x1a\n")
+    steps = ("files.getUploadURLExternal", "upload_url", "files.completeUploadExternal")
+    assert [c.method for c in slack.calls if c.method in steps] == list(steps)
+
+    second = start(settings, slack, clock)  # a restart in the same period
+    try:
+        wait_until(lambda: second.workers[-1].held())  # type: ignore[attr-defined]
+        poster = second.workers[1]
+        assert isinstance(poster, DigestPoster)
+        (scheduled,) = digest_repo.every_schedule(second.store.db)
+        assert poster.post_due(scheduled, clock()) is False
+        wait_until(lambda: outbox.unsent(second.store.db) == 0)
+    finally:
+        second.stop_background()
+    assert len(digest_posts(slack)) == 1
+    assert len(slack.files_in(CHANNEL)) == 1
+    assert [c.method for c in slack.calls if c.method in steps] == list(steps)
+    assert slack.invalid == []
