@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.simulator import conflicts
@@ -75,10 +76,26 @@ def set_state(engine: Engine, name: str, body: Any) -> dict[str, Any]:
     if status not in WORKSPACE_STATUSES:
         raise validation_error([("status", f"must be one of {', '.join(WORKSPACE_STATUSES)}")])
     message = _field(body, "message", str, None)
+    when = _moment(body.get("at"))
     with engine.store.lock:
         ws = engine.workspace(name)
-        _force_status(engine, ws, status, message, time.time())
+        _force_status(engine, ws, status, message, when)
         return ws.wire(engine.store.enabled)
+
+
+def _moment(at: Any) -> float:
+    """`at`: when the state came about, for scripting a past week (an ISO time up to a year
+    back, not ahead); now without one."""
+    now = time.time()
+    if at is None:
+        return now
+    try:
+        moment = datetime.fromisoformat(str(at)).timestamp()
+    except ValueError:
+        moment = float("nan")
+    if not now - 366 * 86400 <= moment <= now + 1:
+        raise validation_error([("at", "must be an ISO time from the last year, not ahead")])
+    return moment
 
 
 def set_next_outcome(engine: Engine, name: str, body: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
@@ -70,6 +72,19 @@ def test_force_failed_then_recover(sim: SimProcess, api: httpx.Client) -> None:
     ws = workspace(api, "production")
     assert (ws["status"], ws["message"]) == ("success", None)
     assert ws["last_sync"] >= before["last_sync"]
+
+
+def test_a_state_can_come_about_in_the_past_week_never_ahead(
+    sim: SimProcess, api: httpx.Client
+) -> None:
+    path = "/_sim/workspaces/dev/state"
+    body = {"status": "success", "at": "2026-01-05T12:00:00+00:00"}
+    past = datetime.now(UTC) - timedelta(days=3)
+    assert sim.control("POST", path, json={**body, "at": past.isoformat()}).status_code == 200
+    assert datetime.fromisoformat(workspace(api, "dev")["last_sync"]) == past.replace(microsecond=0)
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    for at in (ahead, "last tuesday", "2020-01-01T00:00:00+00:00"):
+        assert sim.control("POST", path, json={**body, "at": at}).status_code == 422
 
 
 def test_force_failed_without_a_message_gets_a_terraform_one(sim: SimProcess) -> None:

@@ -3,17 +3,21 @@ composition root, the session simulator behind it and the fake Slack taking the 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pytest
 
 from bot.alerts import history_repo
+from bot.alerts.history import HistoryService
 from bot.alerts.history_repo import RunSeen
 from bot.alerts.lease import Lease
 from bot.alerts.model import Episode
 from bot.alerts.poller import Poller
 from bot.slack import alert_cards
+from bot.slack.blockkit import message_problems
+from bot.slack.history_view import day_mark, history_message
 from bot.times import utcnow
 from tests.fakes import FakeSlack
 from tests.slack.conftest import Fsync
@@ -118,3 +122,59 @@ def test_the_history_of_a_workspace_is_what_the_simulator_did(
     assert "1 episode · mean time to recovery" in said
     assert "state lock is held by &lt;@U0BOB&gt;" in said and "<@U0BOB>" not in said
     assert "AccessDenied for ec2:RunInstances" in said
+
+
+def test_a_scripted_week_against_the_simulator_is_the_history_it_shows(
+    fsync: Fsync, sim: SimProcess
+) -> None:
+    """A week of a workspace's life, scripted through the simulator's /_sim (each state at its
+    moment of the past week) and polled by the poller in-process on a clock that walks the
+    same week: the history tells that week."""
+    add = {"name": "wk-api", "sync_interval": "7d", "status": "success"}
+    assert sim.control("POST", "/_sim/workspaces", add).status_code in (200, 201)
+    end = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    day0 = end - timedelta(days=6)
+    at = [day0]
+    lease = Lease(fsync.deps.store, ttl=3600)
+    assert lease.renew()
+    poller = Poller(
+        fsync.deps.client,
+        fsync.deps.store,
+        fsync.deps.service.fleet_cache,
+        lease,
+        policy=fsync.deps.policy,
+        cards=alert_cards,
+        default_channel=None,
+        clock=lambda: at[0],
+        interval=1,
+        on_queued=lambda: None,
+    )
+    script = [  # (when, status, error): each followed by one poll at that moment
+        (timedelta(days=0), "success", None),
+        (timedelta(days=1), "failed", "Error: A: the state lock is held"),
+        (timedelta(days=1, hours=6), "success", None),  # 6 h broken on day 1
+        (timedelta(days=2, hours=11), "failed", "Error: B: AccessDenied"),
+        (timedelta(days=4, hours=-11), "success", None),  # 26 h: day 3 broken all day
+        (timedelta(days=6), "success", None),
+    ]
+    for offset, status, error in script:
+        at[0] = day0 + offset  # the simulator's state comes about then, and is polled then
+        body = {"status": status, "at": at[0].isoformat(), **({"message": error} if error else {})}
+        assert sim.control("POST", "/_sim/workspaces/wk-api/state", body).status_code == 200
+        poller.tick()
+    lease.release()
+
+    history = HistoryService(fsync.deps.store, fsync.deps.service, lambda: end).history("wk-api", 7)
+    assert [(e.opened_at - day0, e.closed_at and e.closed_at - day0) for e in history.episodes] == [
+        (timedelta(days=1), timedelta(days=1, hours=6)),
+        (timedelta(days=2, hours=11), timedelta(days=3, hours=13)),
+    ]
+    assert [e.first_error for e in history.episodes] == [
+        "Error: A: the state lock is held",
+        "Error: B: AccessDenied",
+    ]
+    assert "".join(day_mark(d) for d in history.timeline) == "▁▆▆█▆▁▁"
+    assert [r.outcome for r in history.runs][-2:] == ["success", "success"]
+    message = history_message(history)
+    assert message_problems(message) == []
+    assert "mean time to recovery *16h*" in json.dumps(message)
