@@ -30,6 +30,7 @@ from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery, DeliveryOp
 from bot.alerts.report import Report, Reports
 from bot.alerts.uploads import Picture
+from bot.core import words
 from bot.core.schedule import Every, last_due, next_due, period_key, window
 from bot.store import Store
 from bot.worker import Worker
@@ -73,7 +74,8 @@ class DigestPoster(Worker):
             wait = min(wait, ahead + 0.05)
         if self._looked != self.lease.generation:  # once per lease taken: what it found
             self._looked = self.lease.generation
-            log.info("digests: %d channel(s) scheduled, each due period queued", len(schedules))
+            counted = words.plural(len(schedules), "channel")
+            log.info("digests: %s scheduled, each due period queued", counted)
         return max(0.05, wait)
 
     def post_due(self, scheduled: Scheduled, now: datetime) -> bool:

@@ -43,6 +43,8 @@ def test_a_digest_is_posted_once_and_not_again_by_the_restarted_process(
             "chat.postMessage", lambda c: "fsync digest, " in c.args.get("text", ""), timeout=90
         )
         assert datetime.now(UTC) >= due
+        # The digest has news, so its chart follows it: wait for that too before the restart.
+        wait_until(lambda: fake_slack.files_in(CHANNEL), what="the digest's chart")
     finally:
         first.stop()
     # The simulator's fleet has a failed and a conflicted workspace: a full report, once.
@@ -53,10 +55,12 @@ def test_a_digest_is_posted_once_and_not_again_by_the_restarted_process(
     try:
         # The restarted process took the lease and looked at every schedule: the fact to wait on.
         wait_until(
-            lambda: "digests: 1 channel(s) scheduled" in second.log(),
+            lambda: "digests: 1 channel scheduled" in second.log(),
             what="the restarted process's digest poster to look",
         )
         assert second.unsent() == 0
         assert len(digest_posts(fake_slack)) == 1
+        (chart,) = fake_slack.files_in(CHANNEL)  # once, across the restart
+        assert chart.data is not None and chart.data.startswith(b"\x89PNG")
     finally:
         second.stop()
