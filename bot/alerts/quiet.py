@@ -1,0 +1,50 @@
+"""When a poll may skip its diff: the listing answered 304 and nothing due by the clock alone.
+
+An unchanged listing ([ASSUMED] ETag / 304, docs/firestartr-sync-api.md endpoint 1) means no
+workspace changed, so the diff could only find what time alone brings: a stall (a next sync
+overdue). The moment the next one can begin is worked out on each full diff; until then an
+unchanged tick costs no parsing and no diff. Every FULL_EVERY the poller asks without the tag,
+so anything a server's tag missed is caught within ten minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from bot.core.durations import interval_seconds
+from bot.core.fleet import STALL_FLOOR
+from bot.firestartr.models import Workspace
+
+FULL_EVERY = timedelta(seconds=600)
+_NEVER_STALLED = ("queued", "running", "disabled")
+
+
+def next_stall(fleet: Iterable[Workspace], now: datetime) -> datetime | None:
+    """The first moment after `now` that a workspace of `fleet` turns stalled (is_stalled)."""
+    first: datetime | None = None
+    for ws in fleet:
+        if not ws.sync_enabled or ws.next_sync is None or ws.status in _NEVER_STALLED:
+            continue
+        grace = max(timedelta(seconds=2 * (interval_seconds(ws.sync_interval) or 0)), STALL_FLOOR)
+        at = ws.next_sync + grace
+        if at > now and (first is None or at < first):
+            first = at
+    return first
+
+
+class Quiet:
+    def __init__(self) -> None:
+        self.full_at: datetime | None = None  # the last listing asked for without the tag
+        self.wake_at: datetime | None = None  # next_stall() of the last diffed listing
+
+    def want_full(self, now: datetime) -> bool:
+        return self.full_at is None or now - self.full_at >= FULL_EVERY
+
+    def diffed(self, fleet: list[Workspace], now: datetime, *, full: bool) -> None:
+        if full:
+            self.full_at = now
+        self.wake_at = next_stall(fleet, now)
+
+    def skip(self, unchanged: bool, now: datetime) -> bool:
+        return unchanged and (self.wake_at is None or now < self.wake_at)
