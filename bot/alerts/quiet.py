@@ -22,15 +22,28 @@ _NEVER_STALLED = ("queued", "running", "disabled")
 
 def next_stall(fleet: Iterable[Workspace], now: datetime) -> datetime | None:
     """The first moment after `now` that a workspace of `fleet` turns stalled (is_stalled)."""
-    first: datetime | None = None
+    # Runs on every diffed listing, so one or two comparisons a workspace: the earliest next
+    # sync per interval string, the grace added once per interval at the end (a regex and a
+    # timedelta for each workspace cost 40 ms at 10,000).
+    floors: dict[str | None, datetime] = {}  # interval -> next syncs after this are not stalled
+    earliest: dict[str | None, datetime] = {}
     for ws in fleet:
-        if not ws.sync_enabled or ws.next_sync is None or ws.status in _NEVER_STALLED:
+        due = ws.next_sync
+        if due is None or not ws.sync_enabled or ws.status in _NEVER_STALLED:
             continue
-        grace = max(timedelta(seconds=2 * (interval_seconds(ws.sync_interval) or 0)), STALL_FLOOR)
-        at = ws.next_sync + grace
-        if at > now and (first is None or at < first):
-            first = at
-    return first
+        interval = ws.sync_interval
+        floor = floors.get(interval)
+        if floor is None:
+            floor = floors[interval] = now - _grace(interval)
+        if due > floor:
+            best = earliest.get(interval)
+            if best is None or due < best:
+                earliest[interval] = due
+    return min((due + _grace(i) for i, due in earliest.items()), default=None)
+
+
+def _grace(interval: str | None) -> timedelta:
+    return max(timedelta(seconds=2 * (interval_seconds(interval) or 0)), STALL_FLOOR)
 
 
 class Quiet:
