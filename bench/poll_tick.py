@@ -34,7 +34,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench import common, procs
+from bench import common, procs, quiet_tick
 from bench.common import Result
 from bench.procs import API
 
@@ -144,9 +144,10 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
                     "peak_rss_mb": peak,
                 }
             )
+        quiet = quiet_tick.measure(poller, lease, deps.client, conn, floor_client, ticks)
         floor_client.close()
         deps.client.close()
-    return {"size": size, "ticks": rows}
+    return {"size": size, "ticks": rows, "quiet": quiet}
 
 
 def run_size(size: int, ticks: int, seed: int, tmp: Path) -> dict[str, Any]:
@@ -252,6 +253,42 @@ def main() -> None:
         ],
         table,
     )
+    quiet_rows = []
+    for run in runs:
+        quiet = run["quiet"]
+        q = {
+            "cpu": median(quiet, "cpu"),
+            "wall": median(quiet, "wall"),
+            "writes": median(quiet, "writes"),
+            "floor_cpu": median(quiet, "floor_cpu"),
+            "ratio": statistics.median(r["cpu"] / r["floor_cpu"] for r in quiet),
+            "answered_304": sum(1 for r in quiet if r["unchanged"]) / len(quiet),
+        }
+        summary[run["size"]]["quiet"] = q  # type: ignore[assignment]
+        quiet_rows.append(
+            [
+                f"{run['size']:,}",
+                f"{q['answered_304']:.0%}",
+                f"{q['cpu'] * 1000:.2f} ms",
+                f"{q['wall'] * 1000:.2f} ms",
+                f"{q['writes']:.0f}",
+                f"{q['floor_cpu'] * 1000:.1f} ms",
+                f"{q['ratio']:.1%}",
+            ]
+        )
+    result.table(
+        "Unchanged fleet: the listing answers 304 (medians; sync off, bench/quiet_tick.py)",
+        [
+            "workspaces",
+            "ticks on a 304",
+            "CPU",
+            "wall",
+            "SQLite rows written",
+            "floor CPU",
+            "CPU / floor",
+        ],
+        quiet_rows,
+    )
     result.data = {"runs": runs, "summary": {str(k): v for k, v in summary.items()}}
     if 10_000 in summary:
         cpu = summary[10_000]["cpu"]
@@ -275,6 +312,13 @@ def main() -> None:
         "at most 3x the floor",
         ", ".join(f"{n:,}: {s['ratio']:.2f}x" for n, s in sorted(summary.items())),
         worst[1]["ratio"] <= 3.0,
+    )
+    largest = max(summary)
+    quiet_ratio = summary[largest]["quiet"]["ratio"]  # type: ignore[index]
+    result.budget(
+        "unchanged 50,000-workspace fleet: tick under 5% of the full-listing floor",
+        f"{largest:,}: {quiet_ratio:.1%}" + ("" if largest == 50_000 else " (50,000 not run)"),
+        quiet_ratio < 0.05 and largest == 50_000,
     )
     if 50_000 in summary:
         peak = summary[50_000]["peak_rss"]

@@ -4,8 +4,11 @@ conflict, and how the ones they left ended. Stored with sensitive values dropped
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from bot.alerts.model import Decision, Event
 from bot.errors import FeatureUnavailable, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Conflict
@@ -66,3 +69,22 @@ def as_stored(conflict: Conflict) -> dict[str, Any]:
             if attribute.get("sensitive"):
                 attribute["desired"] = attribute["actual"] = None
     return data
+
+
+def claimed_decisions(store: Store, events: Iterable[Event]) -> dict[str, Decision]:
+    """Who resolved the conflicts of these events through fsync, by conflict id."""
+    found = {}
+    for event in events:
+        for conflict in event.episode.conflicts:
+            claim = store.resolution(str(conflict.get("id")))
+            if claim:
+                at = _moment(claim.get("at"))
+                found[claim["conflict_id"]] = Decision(claim["user_id"], claim["resolution"], at)
+    return found
+
+
+def _moment(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None

@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.alerts import approvals, conflicts, history_repo, outbox, repo, route_repo, router
 from bot.alerts.api_health import ApiHealth, api_failed, api_ok
 from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
-from bot.alerts.model import Decision, Episode, Event, EventKind, WorkspaceSnapshot
+from bot.alerts.model import Episode, Event, EventKind, WorkspaceSnapshot
+from bot.alerts.quiet import Quiet
 from bot.alerts.render import Cards
 from bot.core import owners
 from bot.core.authz import Policy
@@ -95,6 +96,7 @@ class Poller(Worker):
         # The first listing after the snapshot is loaded from SQLite (a start, a lease taken
         # over) re-bases it rather than calling runs fsync did not watch news (diff.py).
         self._rebase = True
+        self.quiet = Quiet()
         self.polls = 0  # ticks completed (the demo waits for the first before its first command)
 
     # --- the thread (bot/worker.py runs it; stopping abandons a tick in flight uncommitted: the
@@ -145,8 +147,9 @@ class Poller(Worker):
         now = self.clock()
         client = self.client
         self.outcome = "ok"
+        full = self.quiet.want_full(now)
         try:
-            workspaces = client.list_workspaces(priority=Priority.POLLER)
+            workspaces = client.list_workspaces(priority=Priority.POLLER, full=full)
         except RateLimited as exc:
             self._backoff = min(MAX_BACKOFF_FACTOR, self._backoff * 2)
             self.outcome = "rate_limited"
@@ -160,23 +163,31 @@ class Poller(Worker):
             return self.interval
         self._backoff = 1
         self.fleet_cache.remember_fleet(workspaces, now)
-        self._save_fleet(workspaces)
+        # A 304: the snapshot already is this listing; only the API's health can have changed.
+        unchanged = self.quiet.skip(client.last_unchanged and not self._rebase, now)
+        if not unchanged:
+            self._save_fleet(workspaces)
+            self.quiet.diffed(workspaces, now, full=full)
+        changes = Diff() if unchanged else self._diff(workspaces, now)
+        health, back = api_ok(self.health, now)
+        events = list(changes.events)
+        if back is not None:
+            changes.episodes[back.episode.id] = back.episode
+            events.append(back)
+        runs = [] if unchanged else history_repo.runs_seen(self.seen, workspaces, changes.seen, now)
+        self._commit(changes, events, health, now, polled=True, runs=runs)
+        self._rebase = False
+        self._prune(now)
+        return self.interval
+
+    def _diff(self, workspaces: list[Workspace], now: datetime) -> Diff:
         found = conflicts.open_by_workspace(self.client, needs_conflicts(self.seen, workspaces))
         waiting = approvals.waiting_runs(self.client, approvals.needs_runs(self.seen, workspaces))
         changes = diff(
             self.seen, self.open, workspaces, now, found, rebase=self._rebase, waiting=waiting
         )
         self._decided(changes)
-        health, back = api_ok(self.health, now)
-        events = list(changes.events)
-        if back is not None:
-            changes.episodes[back.episode.id] = back.episode
-            events.append(back)
-        runs = history_repo.runs_seen(self.seen, workspaces, changes.seen, now)
-        self._commit(changes, events, health, now, polled=True, runs=runs)
-        self._rebase = False
-        self._prune(now)
-        return self.interval
+        return changes
 
     def _commit(
         self,
@@ -209,7 +220,7 @@ class Poller(Worker):
             policy=self.policy,
             cards=self.cards,
             now=now,
-            resolutions=self._resolutions(events),
+            resolutions=conflicts.claimed_decisions(store, events),
             owners=owners.lookup(db),
         )
         plan = router.plan(events, routing)
@@ -244,18 +255,6 @@ class Poller(Worker):
         if any(d.state == "pending" for d in plan.deliveries):
             self.on_queued()
 
-    def _resolutions(self, events: list[Event]) -> dict[str, Decision]:
-        found = {}
-        for event in events:
-            for conflict in event.episode.conflicts:
-                claim = self.store.resolution(str(conflict.get("id")))
-                if claim:
-                    at = _moment(claim.get("at"))
-                    found[claim["conflict_id"]] = Decision(
-                        claim["user_id"], claim["resolution"], at
-                    )
-        return found
-
     def _decided(self, changes: Diff) -> None:
         """Conflicts a workspace just left behind, as the API tells their end: who decided what,
         and when. A card then says so, also for a decision taken outside fsync."""
@@ -288,10 +287,3 @@ class Poller(Worker):
             repo.prune(tx, now - KEEP)
         with self.store.transaction() as tx:  # its own: a failure here keeps alerts pruned
             history_repo.prune(tx, now - self.history_keep)
-
-
-def _moment(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None

@@ -82,6 +82,8 @@ class SyncClient(Sending):
         self._sleep = sleep
         self._features = Features(self._limiter.clock, feature_recheck)
         self._last_fleet = reading.ListingCache()
+        # Whether the last list_workspaces was a 304: the poller then skips its diff.
+        self.last_unchanged = False
         self.last_ok_at: datetime | None = None
 
     @classmethod
@@ -110,13 +112,27 @@ class SyncClient(Sending):
 
     # -- endpoints -------------------------------------------------------------------------------
 
-    def list_workspaces(self, *, priority: Priority = Priority.PERSON) -> list[Workspace]:
+    def list_workspaces(
+        self, *, priority: Priority = Priority.PERSON, full: bool = False
+    ) -> list[Workspace]:
+        """The fleet. With the ETag of the last listing: a 304 gives that listing back (the same
+        models, no body read) and sets `last_unchanged`; `full` asks without the tag."""
         path = f"{API}/workspaces"
+        tagged = None if full else self._last_fleet.tagged()
         call = Call("GET", path, self._ctx(path), priority=priority, endpoint="GET /workspaces")
+        if tagged is not None:
+            call.headers["If-None-Match"] = tagged[0]
         # The poller's next tick is its retry: backing off three times inside a tick would delay
         # that tick and the API-down alert, and send a struggling API four requests instead of two.
         response = self._send(call, retries=POLL_RETRIES if priority is Priority.POLLER else None)
-        return reading.read_items(response, "workspaces", Workspace, self._last_fleet)
+        # Sending takes a 304 as success only when a tag was sent (else it is an unexpected answer).
+        if response.status_code == 304 and tagged is not None:
+            self.last_unchanged = True
+            return list(tagged[1])
+        self.last_unchanged = False
+        fleet = reading.read_items(response, "workspaces", Workspace, self._last_fleet)
+        self._last_fleet.tag(response.headers.get("etag"), fleet)
+        return fleet
 
     def trigger_sync(
         self, name: str, *, requested_by: str | None = None, idempotency_key: str | None = None

@@ -66,6 +66,17 @@ class ListingCache:
     def __init__(self) -> None:
         self._last: dict[str, tuple[int, Any]] = {}  # name -> (digest, model)
         self._lock = threading.Lock()
+        # The last whole listing and its ETag, for If-None-Match ([ASSUMED], API doc endpoint 1).
+        self._tagged: tuple[str, list[Any]] | None = None
+
+    def tagged(self) -> tuple[str, list[Any]] | None:
+        with self._lock:
+            return self._tagged
+
+    def tag(self, etag: str | None, listing: list[Any]) -> None:
+        """Remember `listing` under its ETag; a server that sends none is never asked with one."""
+        with self._lock:
+            self._tagged = (etag, listing) if etag else None
 
     def last(self) -> dict[str, tuple[int, Any]]:
         with self._lock:

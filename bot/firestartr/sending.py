@@ -95,7 +95,10 @@ class Sending:
                 raise failures.unreachable(self._host, exc) from exc
             self._limiter.observe_headers(response.headers)
             self.metrics.sync_api_request(call.endpoint, response.status_code)
-            if response.is_success:
+            # A 304 answers only a conditional GET (list_workspaces); it is a success there.
+            if response.is_success or (
+                response.status_code == 304 and "If-None-Match" in call.headers
+            ):
                 self.last_ok_at = datetime.now(UTC)
                 if call.feature:
                     self._features.seen_working(call.feature)

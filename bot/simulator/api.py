@@ -28,8 +28,15 @@ def _text(body: dict[str, Any], key: str, default: str) -> str:
 
 
 async def list_workspaces(sim: Simulator, request: Request) -> Response:
-    with sim.engine.store.lock:
-        return ok(sim.engine.store.list_bytes())
+    store = sim.engine.store
+    with store.lock:
+        body = store.list_bytes()
+        etag = store.list_etag()
+    # Strong comparison (RFC 9110 13.1.2): the tag names these exact bytes.
+    wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers={"ETag": etag})
+    return ok(body, headers={"ETag": etag})
 
 
 async def trigger_sync(sim: Simulator, request: Request) -> Response:

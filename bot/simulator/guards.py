@@ -40,13 +40,28 @@ class RateLimiter:
         self._hits: dict[str, deque[float]] = {}
 
     def hit(self, key: str, limit: int, now: float) -> Verdict:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW_SECONDS:
-            hits.popleft()
+        hits = self._window(key, now)
         allowed = len(hits) < limit
         if allowed:
             hits.append(now)
         # Refused hits are not counted, so a client that backs off recovers on time.
+        return self._verdict(hits, allowed, limit, now)
+
+    def refund(self, key: str, limit: int, now: float) -> Verdict:
+        """Give back the hit just counted: a 304, which GitHub's API does not count either."""
+        hits = self._window(key, now)
+        if hits:
+            hits.pop()
+        return self._verdict(hits, True, limit, now)
+
+    def _window(self, key: str, now: float) -> deque[float]:
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - WINDOW_SECONDS:
+            hits.popleft()
+        return hits
+
+    @staticmethod
+    def _verdict(hits: deque[float], allowed: bool, limit: int, now: float) -> Verdict:
         oldest = hits[0] if hits else now
         reset_at = oldest + WINDOW_SECONDS
         return Verdict(

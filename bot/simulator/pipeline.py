@@ -92,6 +92,8 @@ async def _guarded(sim: Simulator, request: Request, handler: Handler, key: str 
         response = Response(GARBLED_BODY, status_code=200, media_type="application/json")
     else:
         response = await _idempotent(sim, request, handler, key)
+        if response.status_code == 304:
+            verdict = sim.limiter.refund(sim.options.api_key, limit, time.time())
     response.headers.update(verdict.headers())
     return response
 

@@ -23,6 +23,9 @@ class Store:
         self.ids = IdMaker()
         # Never reset: an ETag from before /_sim/reset must not match the config after it.
         self.config_version = 0
+        # The listing's ETag; never reset either, and bumped only when the listing's bytes differ.
+        self.list_version = 0
+        self._list_last: bytes = b""
         self.clear()
 
     def clear(self) -> None:
@@ -63,8 +66,18 @@ class Store:
         if self._list_cache is None:
             enabled = self.enabled
             parts = [ws.wire_bytes(enabled) for ws in self.workspaces.values()]
-            self._list_cache = b'{"workspaces":[' + b",".join(parts) + b"]}"
+            listing = b'{"workspaces":[' + b",".join(parts) + b"]}"
+            # A touch that left the wire form as it was (a reschedule, a no-op config) keeps the
+            # tag: comparing bytes is far cheaper than the poller re-reading 50,000 workspaces.
+            if listing != self._list_last:
+                self.list_version += 1
+                self._list_last = listing
+            self._list_cache = listing
         return self._list_cache
+
+    def list_etag(self) -> str:
+        self.list_bytes()
+        return f'"ws-{self.list_version}"'
 
     def config_bytes(self) -> bytes:
         if self._config_cache is None:

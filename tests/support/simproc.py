@@ -107,9 +107,10 @@ class SimProcess:
 
     def listings(self) -> int:
         """How many fleet listings the simulator answered well: each poll (and command) is one,
-        so a test waits for "n more polls" on this, not on n poll intervals of sleep."""
+        so a test waits for "n more polls" on this, not on n poll intervals of sleep. A 304
+        (the fleet unchanged since the tag fsync sent) is answered well too."""
         return sum(
-            r["method"] == "GET" and r["path"].endswith("/workspaces") and r["status"] == 200
+            r["method"] == "GET" and r["path"].endswith("/workspaces") and r["status"] in (200, 304)
             for r in self.requests()
         )
 
