@@ -115,10 +115,14 @@ class SyncClient(Sending):
     def list_workspaces(
         self, *, priority: Priority = Priority.PERSON, full: bool = False
     ) -> list[Workspace]:
-        """The fleet. With the ETag of the last listing: a 304 gives that listing back (the same
-        models, no body read) and sets `last_unchanged`; `full` asks without the tag."""
+        """The fleet. The poller's lane asks with the ETag of its own last listing: a 304 gives
+        that listing back (the same models, no body read) and sets `last_unchanged`; `full` asks
+        without the tag. People's listings never carry it: "unchanged" must mean unchanged since
+        the poller last looked, not since a command did (a /fsync status between two polls once
+        hid a failure from the alerts)."""
         path = f"{API}/workspaces"
-        tagged = None if full else self._last_fleet.tagged()
+        polling = priority is Priority.POLLER
+        tagged = self._last_fleet.tagged() if polling and not full else None
         call = Call("GET", path, self._ctx(path), priority=priority, endpoint="GET /workspaces")
         if tagged is not None:
             call.headers["If-None-Match"] = tagged[0]
@@ -131,7 +135,8 @@ class SyncClient(Sending):
             return list(tagged[1])
         self.last_unchanged = False
         fleet = reading.read_items(response, "workspaces", Workspace, self._last_fleet)
-        self._last_fleet.tag(response.headers.get("etag"), fleet)
+        if polling:
+            self._last_fleet.tag(response.headers.get("etag"), fleet)
         return fleet
 
     def trigger_sync(

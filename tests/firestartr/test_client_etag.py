@@ -6,7 +6,11 @@ import json
 
 import httpx
 
+from bot.firestartr.ratelimit import Priority
+
 from .conftest import MakeClient
+
+POLL = Priority.POLLER  # only the poller's lane asks with a tag
 
 LISTING = {
     "workspaces": [
@@ -37,9 +41,9 @@ class Server:
 def test_a_304_returns_the_same_models_without_a_body(make_client: MakeClient) -> None:
     server = Server()
     client = make_client(server)
-    first = client.list_workspaces()
+    first = client.list_workspaces(priority=POLL)
     assert client.last_unchanged is False
-    again = client.list_workspaces()
+    again = client.list_workspaces(priority=POLL)
     assert server.sent == [None, '"v1"']
     assert client.last_unchanged is True
     assert [a is b for a, b in zip(first, again, strict=True)] == [True, True]
@@ -49,12 +53,12 @@ def test_a_304_returns_the_same_models_without_a_body(make_client: MakeClient) -
 def test_a_changed_listing_is_read_and_its_new_tag_sent_next(make_client: MakeClient) -> None:
     server = Server()
     client = make_client(server)
-    client.list_workspaces()
+    client.list_workspaces(priority=POLL)
     server.etag = '"v2"'
-    fleet = client.list_workspaces()
+    fleet = client.list_workspaces(priority=POLL)
     assert client.last_unchanged is False
     assert len(fleet) == 2
-    client.list_workspaces()
+    client.list_workspaces(priority=POLL)
     assert server.sent == [None, '"v1"', '"v2"']
     assert client.last_unchanged is True
 
@@ -62,8 +66,8 @@ def test_a_changed_listing_is_read_and_its_new_tag_sent_next(make_client: MakeCl
 def test_full_asks_without_the_tag(make_client: MakeClient) -> None:
     server = Server()
     client = make_client(server)
-    client.list_workspaces()
-    client.list_workspaces(full=True)
+    client.list_workspaces(priority=POLL)
+    client.list_workspaces(priority=POLL, full=True)
     assert server.sent == [None, None]
     assert client.last_unchanged is False
 
@@ -72,7 +76,7 @@ def test_a_server_without_etags_is_never_asked_with_one(make_client: MakeClient)
     server = Server(etag=None)
     client = make_client(server)
     for _ in range(3):
-        assert len(client.list_workspaces()) == 2
+        assert len(client.list_workspaces(priority=POLL)) == 2
     assert server.sent == [None, None, None]
     assert client.last_unchanged is False
 
@@ -80,8 +84,21 @@ def test_a_server_without_etags_is_never_asked_with_one(make_client: MakeClient)
 def test_rate_limit_headers_are_read_on_a_304(make_client: MakeClient) -> None:
     server = Server()
     client = make_client(server)
-    client.list_workspaces()
+    client.list_workspaces(priority=POLL)
     server.remaining = "0"
-    client.list_workspaces()
+    client.list_workspaces(priority=POLL)
     assert client.last_unchanged is True
     assert client._limiter.paused_for() > 0
+
+
+def test_people_s_listings_never_ask_with_the_poller_s_tag(make_client: MakeClient) -> None:
+    """A /fsync status between two polls must not use up the poller's news: people list in full,
+    and the poller's next conditional request is judged against its own last listing."""
+    server = Server()
+    client = make_client(server)
+    client.list_workspaces(priority=POLL)
+    server.etag = '"v2"'  # the fleet changed
+    client.list_workspaces()  # a person: no tag sent, the new listing read
+    assert server.sent[-1] is None
+    client.list_workspaces(priority=POLL)
+    assert server.sent[-1] == '"v1"' and client.last_unchanged is False  # the poller sees it
