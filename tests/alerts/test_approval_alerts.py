@@ -17,7 +17,6 @@ import pytest
 from bot import wiring
 from bot.alerts import approvals
 from bot.alerts.diff import diff
-from bot.alerts.lease import Lease
 from bot.alerts.model import EventKind
 from bot.alerts.poller import Poller
 from bot.firestartr.client import SyncClient
@@ -27,6 +26,7 @@ from bot.slack.deps import Deps
 from bot.slack.ids import Action
 from tests.alerts.blockkit import assert_valid
 from tests.alerts.conftest import NOW, POLICY, ws
+from tests.support.pollers import held_poller
 
 RUN = {
     "id": "run_W1",
@@ -81,20 +81,7 @@ def stack(tmp_path: Path, api: Api) -> tuple[Deps, Poller]:
     )
     client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
     deps = wiring.build(settings, client=client)
-    lease = Lease(deps.store, ttl=30)
-    assert lease.renew()
-    poller = Poller(
-        deps.client,
-        deps.store,
-        deps.service.fleet_cache,
-        lease,
-        policy=deps.policy,
-        cards=alert_cards,
-        default_channel=settings.alert_channel,
-        clock=deps.clock,
-        interval=1,
-        on_queued=lambda: None,
-    )
+    poller, _ = held_poller(deps, default_channel=settings.alert_channel, clock=deps.clock)
     return deps, poller
 
 

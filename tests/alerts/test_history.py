@@ -13,15 +13,14 @@ import pytest
 
 from bot import wiring
 from bot.alerts import history_repo
-from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
-from bot.slack import alert_cards
 from bot.slack.blockkit import message_problems
 from bot.slack.deps import Deps
 from bot.slack.history_view import history_message
 from tests.alerts.test_poller import Api
+from tests.support.pollers import held_poller
 
 START = datetime(2025, 10, 13, 10, 0, tzinfo=UTC)
 LOCK = "Error acquiring the state lock: held by run 4f1c2a9e since 10:58"
@@ -63,20 +62,8 @@ def build(tmp_path: Path, api: Api, clock: Clock, **settings: object) -> tuple[D
     )
     client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
     deps = wiring.build(config, client=client, clock=clock)
-    lease = Lease(deps.store, ttl=30)
-    assert lease.renew()
-    poller = Poller(
-        deps.client,
-        deps.store,
-        deps.service.fleet_cache,
-        lease,
-        policy=deps.policy,
-        cards=alert_cards,
-        default_channel="CALERTS",
-        clock=clock,
-        interval=1,
-        on_queued=lambda: None,
-        history_days=config.history_days,
+    poller, _ = held_poller(
+        deps, default_channel="CALERTS", clock=clock, history_days=config.history_days
     )
     return deps, poller
 

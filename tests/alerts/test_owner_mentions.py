@@ -13,14 +13,13 @@ import httpx
 import pytest
 
 from bot import wiring
-from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
-from bot.slack import alert_cards
 from bot.slack.blockkit import message_problems
 from bot.slack.deps import Deps
 from tests.alerts.test_poller import Api
+from tests.support.pollers import held_poller
 
 OPERATOR = "UOPER0001"
 ANA, PLATFORM = "<@U0ANA>", "<!subteam^S0PLAT>"
@@ -45,20 +44,7 @@ def built(tmp_path: Path, api: Api) -> tuple[Deps, Poller]:
     )
     client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
     deps = wiring.build(settings, client=client)
-    lease = Lease(deps.store, ttl=30)
-    assert lease.renew()
-    poller = Poller(
-        deps.client,
-        deps.store,
-        deps.service.fleet_cache,
-        lease,
-        policy=deps.policy,
-        cards=alert_cards,
-        default_channel="CALERTS",
-        clock=deps.clock,
-        interval=1,
-        on_queued=lambda: None,
-    )
+    poller, _ = held_poller(deps, default_channel="CALERTS", clock=deps.clock)
     return deps, poller
 
 

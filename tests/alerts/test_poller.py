@@ -16,8 +16,8 @@ from bot.alerts.lease import Lease
 from bot.alerts.poller import LeaseLost, Poller
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
-from bot.slack import alert_cards
 from bot.slack.deps import Deps
+from tests.support.pollers import held_poller
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -73,20 +73,7 @@ def make(tmp_path: Path, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
         )
         client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
         deps = wiring.build(settings, client=client)
-        lease = Lease(deps.store, ttl=30)
-        assert lease.renew()
-        poller = Poller(
-            deps.client,
-            deps.store,
-            deps.service.fleet_cache,
-            lease,
-            policy=deps.policy,
-            cards=alert_cards,
-            default_channel=settings.alert_channel,
-            clock=deps.clock,
-            interval=1,
-            on_queued=lambda: None,
-        )
+        poller, lease = held_poller(deps, default_channel=settings.alert_channel, clock=deps.clock)
         return deps, poller, lease
 
     return build

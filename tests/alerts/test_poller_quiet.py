@@ -13,12 +13,11 @@ import pytest
 
 from bot import wiring
 from bot.alerts import poller as poller_module
-from bot.alerts.lease import Lease
 from bot.alerts.poller import Poller
 from bot.firestartr.client import SyncClient
 from bot.settings import Settings
-from bot.slack import alert_cards
 from bot.slack.deps import Deps
+from tests.support.pollers import held_poller
 
 START = datetime(2025, 10, 13, 14, 0, tzinfo=UTC)
 
@@ -97,20 +96,7 @@ def build(tmp_path: Path, api: Api) -> Callable[[], Built]:
         client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
         clock = Clock()
         deps = wiring.build(settings, client=client, clock=clock)
-        lease = Lease(deps.store, ttl=3600)
-        assert lease.renew()
-        poller = Poller(
-            deps.client,
-            deps.store,
-            deps.service.fleet_cache,
-            lease,
-            policy=deps.policy,
-            cards=alert_cards,
-            default_channel=settings.alert_channel,
-            clock=clock,
-            interval=1,
-            on_queued=lambda: None,
-        )
+        poller, _ = held_poller(deps, default_channel=settings.alert_channel, clock=clock, ttl=3600)
         return deps, poller, clock
 
     return make

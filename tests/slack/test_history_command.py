@@ -12,10 +12,7 @@ import pytest
 from bot.alerts import history_repo
 from bot.alerts.history import HistoryService
 from bot.alerts.history_repo import RunSeen
-from bot.alerts.lease import Lease
 from bot.alerts.model import Episode
-from bot.alerts.poller import Poller
-from bot.slack import alert_cards
 from bot.slack.blockkit import message_problems
 from bot.slack.history_view import day_mark, history_message
 from bot.times import utcnow
@@ -23,6 +20,7 @@ from tests.fakes import FakeSlack
 from tests.slack.conftest import Fsync
 from tests.slack.test_people import Asker
 from tests.support.botproc import VIEWER
+from tests.support.pollers import held_poller
 from tests.support.simproc import SimProcess
 
 V1 = "/v1/terraform/sync"
@@ -76,20 +74,7 @@ def test_the_history_of_a_workspace_is_what_the_simulator_did(
 ) -> None:
     """The poller's ticks (in-process) against the session simulator: dev fails twice with two
     errors, then recovers; `/fsync history dev` tells it as it happened."""
-    lease = Lease(fsync.deps.store, ttl=30)
-    assert lease.renew()
-    poller = Poller(
-        fsync.deps.client,
-        fsync.deps.store,
-        fsync.deps.service.fleet_cache,
-        lease,
-        policy=fsync.deps.policy,
-        cards=alert_cards,
-        default_channel=None,
-        clock=utcnow,
-        interval=1,
-        on_queued=lambda: None,
-    )
+    poller, lease = held_poller(fsync.deps, default_channel=None, clock=utcnow)
     poller.tick()
     ran = []
     for forced in (
@@ -135,20 +120,7 @@ def test_a_scripted_week_against_the_simulator_is_the_history_it_shows(
     end = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
     day0 = end - timedelta(days=6)
     at = [day0]
-    lease = Lease(fsync.deps.store, ttl=3600)
-    assert lease.renew()
-    poller = Poller(
-        fsync.deps.client,
-        fsync.deps.store,
-        fsync.deps.service.fleet_cache,
-        lease,
-        policy=fsync.deps.policy,
-        cards=alert_cards,
-        default_channel=None,
-        clock=lambda: at[0],
-        interval=1,
-        on_queued=lambda: None,
-    )
+    poller, lease = held_poller(fsync.deps, default_channel=None, clock=lambda: at[0], ttl=3600)
     script = [  # (when, status, error): each followed by one poll at that moment
         (timedelta(days=0), "success", None),
         (timedelta(days=1), "failed", "Error: A: the state lock is held"),
