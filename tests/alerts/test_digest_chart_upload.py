@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import history_repo, repo
 from bot.alerts.digest_poster import DigestPoster
-from bot.alerts.model import Episode, EventKind
 from bot.core.schedule import Every, Schedule
 from bot.slack.digest_chart import digest_picture
 from tests.alerts.historyslack import HistorySlack
 from tests.alerts.test_digest_poster import CHANNEL, MADRID_10, SET_AT, Clock, Process, schedule
+from tests.support.episodes import record_failure
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MONDAY_9 = Schedule(Every.WEEKLY, clock_time(9, 0))
@@ -46,30 +45,7 @@ def a_week_with_a_failure(path: Path, slack: HistorySlack, clock: Clock) -> Proc
     proc = charted(Process(path, slack, clock))
     assert proc.lease.renew()
     schedule(proc.store, MONDAY_9, since=clock.now)
-    opened = SET_AT - timedelta(days=2)
-    failure = Episode(
-        "e1",
-        "prod-eu",
-        EventKind.FAILED,
-        opened,
-        "failed",
-        "state lock",
-        "state lock",
-        1,
-        closed_at=opened + timedelta(hours=3),
-        closed_how="recovered",
-    )
-    with proc.store.transaction() as db:
-        repo.save_tick(
-            db,
-            seen={},
-            removed=[],
-            episodes=[failure],
-            cards=[],
-            health=repo.ApiHealth(),
-            reminded=[],
-        )
-        assert history_repo.record(db, [], [failure])  # what the chart is drawn from
+    record_failure(proc.store, "e1", SET_AT - timedelta(days=2))
     return proc
 
 

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from bot.alerts import digest_repo, outbox, repo
+from bot.alerts import digest_repo, outbox
 from bot.alerts.digest_poster import DigestPoster
 from bot.alerts.lease import Lease
-from bot.alerts.model import Episode, EventKind
 from bot.alerts.report import Reports
 from bot.alerts.sender import Sender
 from bot.alerts.slackcalls import sender_client
@@ -21,6 +20,7 @@ from bot.slack import alert_notices, report_views
 from bot.store import Store
 from tests.alerts.blockkit import assert_valid
 from tests.alerts.historyslack import HistorySlack
+from tests.support.episodes import record_failure
 
 CHANNEL = "CDIGEST01"
 SET_AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday; 09:00 in Madrid
@@ -141,29 +141,7 @@ def test_a_week_with_failures_posts_the_full_report(tmp_path: Path, slack: Histo
     proc = Process(tmp_path / "fsync.db", slack, clock)
     assert proc.lease.renew()
     schedule(proc.store, monday_9, since=clock.now)
-    opened = SET_AT - timedelta(days=2)
-    failure = Episode(
-        "e1",
-        "prod-eu",
-        EventKind.FAILED,
-        opened,
-        "failed",
-        "state lock",
-        "state lock",
-        1,
-        closed_at=opened + timedelta(hours=3),
-        closed_how="recovered",
-    )
-    with proc.store.transaction() as db:
-        repo.save_tick(
-            db,
-            seen={},
-            removed=[],
-            episodes=[failure],
-            cards=[],
-            health=repo.ApiHealth(),
-            reminded=[],
-        )
+    record_failure(proc.store, "e1", SET_AT - timedelta(days=2), in_history=False)
     clock.now = SET_AT + timedelta(hours=1)  # Monday 09:00 UTC
     proc.tick_and_send()
     (post,) = slack.posts(CHANNEL)

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 
 from bot import wiring
-from bot.alerts import digest_repo, history_repo, outbox, repo
+from bot.alerts import digest_repo, outbox
 from bot.alerts.digest_poster import DigestPoster
-from bot.alerts.model import Episode, EventKind
 from bot.app import build_app
 from bot.settings import Settings
 from bot.slack.deps import Deps
@@ -24,6 +23,7 @@ from tests.fakes import FakeSlack
 from tests.support import slackreq
 from tests.support.acks import dispatch_signed
 from tests.support.botproc import BOT_TOKEN, OPERATOR
+from tests.support.episodes import record_failure
 
 CHANNEL = "C1"
 
@@ -98,30 +98,7 @@ def test_a_digest_due_in_seconds_is_posted_once_and_not_again_after_a_restart(
 
 def failed_yesterday(deps: Deps, now: datetime) -> None:
     """prod-eu failed for three hours in the day before `now`, as the poller would record it."""
-    opened = now - timedelta(hours=6)
-    failure = Episode(
-        "e-chart",
-        "prod-eu",
-        EventKind.FAILED,
-        opened,
-        "failed",
-        "state lock",
-        "state lock",
-        1,
-        closed_at=opened + timedelta(hours=3),
-        closed_how="recovered",
-    )
-    with deps.store.transaction() as db:
-        repo.save_tick(
-            db,
-            seen={},
-            removed=[],
-            episodes=[failure],
-            cards=[],
-            health=repo.ApiHealth(),
-            reminded=[],
-        )
-        assert history_repo.record(db, [], [failure])
+    record_failure(deps.store, "e-chart", now - timedelta(hours=6))
 
 
 def test_a_digest_with_news_brings_one_chart_through_the_three_step_upload(
