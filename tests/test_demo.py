@@ -32,7 +32,8 @@ def test_status_sync_to_completion_and_a_conflict_resolved_by_button() -> None:
     try:
         term.expect("> ")
         term.type("/fsync status")
-        status = term.expect("Sync status: 8 workspaces, 2 need attention")
+        term.expect("Sync status: 8 workspaces, 2 need attention")
+        status = term.expect("production")  # the whole list, not only its first line
         term.type("/fsync sync staging")
         term.expect("Sync of staging requested by")
         synced = term.expect("succeeded")  # the run's card, updated in place
