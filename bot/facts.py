@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import sqlite_utils
-
+from bot.engine import Db
+from bot.sql import replace_into
 from bot.times import now_iso
 
 
@@ -22,7 +22,7 @@ class Facts:
     under "alerts.api"). Over the connection it is given, so that a write inside a transaction
     belongs to it."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Db) -> None:
         self.db = db
 
     def get(self, key: str) -> Fact | None:
@@ -33,7 +33,7 @@ class Facts:
 
     def put(self, key: str, value: Any) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
+            replace_into("kv", "key, value, updated_at", "key"),
             [key, json.dumps(value, default=str), now_iso()],
         )
 

@@ -1,20 +1,37 @@
-"""The fsync database's schema, as sqlite-utils Migrations: `Store` applies them when it opens.
+"""The fsync database's schema, one set of migrations for SQLite and PostgreSQL: `Store` applies
+them when it opens (SQLite through sqlite-utils' Migrations; PostgreSQL through
+bot/engine.py's `apply_postgres`, which calls the same functions with a PgDatabase).
 
-Add a migration at the end, never edit one that has shipped: a database remembers which it ran.
+Add a migration at the end, never change what one that has shipped does: a database remembers
+which it ran. (m004's words changed once, to ones PostgreSQL knows too; what it does did not.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+if TYPE_CHECKING:
+    from bot.postgres import PgDatabase
+
+    Db = sqlite_utils.Database | PgDatabase
+
 migrations = Migrations("fsync")
+STEPS: list[Callable[[Any], None]] = []  # the same functions, in order, for PostgreSQL
 
 
-@migrations()
-def m001_core(db: sqlite_utils.Database) -> None:
+def _step(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    STEPS.append(fn)
+    migrations()(fn)
+    return fn
+
+
+@_step
+def m001_core(db: Db) -> None:
     db.table("audit").create(
         {
             "id": int,
@@ -44,8 +61,8 @@ def m001_core(db: sqlite_utils.Database) -> None:
     db.table("kv").create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
-@migrations()
-def m002_alerts(db: sqlite_utils.Database) -> None:
+@_step
+def m002_alerts(db: Db) -> None:
     """The alert pipeline (bot/alerts): snapshot, episodes, cards, outbox, routes, mutes, lease."""
     # The last poll, one row per workspace: what the next poll is compared with.
     db.table("alert_snapshot").create(
@@ -137,8 +154,8 @@ def m002_alerts(db: sqlite_utils.Database) -> None:
     db.table("alert_state").create({"key": str, "value": str}, pk="key")
 
 
-@migrations()
-def m003_seen_requests(db: sqlite_utils.Database) -> None:
+@_step
+def m003_seen_requests(db: Db) -> None:
     """What fsync has already acted on (bot/slack/once.py): signatures, event ids, clicks.
 
     A row lives until `until` (epoch seconds), after which Slack's 5-minute window refuses the
@@ -148,21 +165,23 @@ def m003_seen_requests(db: sqlite_utils.Database) -> None:
     db.table("seen_requests").create_index(["until"])
 
 
-@migrations()
-def m004_one_key_value_table(db: sqlite_utils.Database) -> None:
+@_step
+def m004_one_key_value_table(db: Db) -> None:
     """alert_state's rows move into kv under "alerts.<key>" (kv held only "fleet" until now, so
     nothing collides) and alert_state goes: one key/value table, read through bot.facts.Facts."""
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    # `WHERE true`: SQLite reads an upsert after a bare SELECT's FROM as a join otherwise.
     db.execute(
-        "INSERT OR REPLACE INTO kv (key, value, updated_at) "
-        "SELECT 'alerts.' || key, value, ? FROM alert_state",
+        "INSERT INTO kv (key, value, updated_at) "
+        "SELECT 'alerts.' || key, value, ? FROM alert_state WHERE true "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         [now],
     )
     db.table("alert_state").drop()
 
 
-@migrations()
-def m005_requesters_and_owners(db: sqlite_utils.Database) -> None:
+@_step
+def m005_requesters_and_owners(db: Db) -> None:
     """Issue 14: who is told when their run ends (bot/core/requesters.py) and who owns which
     workspaces (bot/core/owners.py)."""
     # A person's choice; no row: on.
@@ -192,8 +211,8 @@ def m005_requesters_and_owners(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations()
-def m006_history(db: sqlite_utils.Database) -> None:
+@_step
+def m006_history(db: Db) -> None:
     """Issue 15: what happened, kept for FSYNC_HISTORY_DAYS (bot/alerts/history_repo.py). Written
     in the poller's tick transaction, only for what changed; alert_episodes is pruned after 14
     days for alerting's sake, so history keeps its own copy of each episode."""
@@ -235,8 +254,8 @@ def m006_history(db: sqlite_utils.Database) -> None:
     db.table("history_episodes").create_index(["closed_at"])
 
 
-@migrations()
-def m007_digest_schedules(db: sqlite_utils.Database) -> None:
+@_step
+def m007_digest_schedules(db: Db) -> None:
     """Issue 15: the channels that get the report on schedule (bot/alerts/digest_repo.py).
     `at` is wall-clock HH:MM in `zone` (IANA); `since` is when it was set: a due time before it
     is not posted (setting a digest at 10:00 for 09:00 does not post today's at once)."""

@@ -31,7 +31,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the Slack edge", ("bot.slack",)),
     ("alerts", ("bot.alerts",)),
     ("core", ("bot.core",)),
-    ("Sync API client and storage", ("bot.firestartr", "bot.store", "bot.facts", "bot.migrations")),
+    (
+        "Sync API client and storage",
+        (
+            "bot.firestartr",
+            "bot.store",
+            "bot.engine",
+            "bot.postgres",
+            "bot.sql",
+            "bot.facts",
+            "bot.migrations",
+        ),
+    ),
     ("the simulator (a program of its own)", ("bot.simulator",)),
     (
         "errors, settings and metrics",

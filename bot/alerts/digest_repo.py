@@ -1,6 +1,6 @@
 """The digest_schedules table (bot/migrations.py m007_digest_schedules): one schedule per channel.
 
-Functions take the `sqlite_utils.Database` of the calling thread, like bot/alerts/repo.py.
+Functions take the `Db` of the calling thread, like bot/alerts/repo.py.
 """
 
 from __future__ import annotations
@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-import sqlite_utils
-
 from bot.core.schedule import Every, Schedule
+from bot.engine import Db
+from bot.sql import replace_into
 from bot.times import iso
-
-Db = sqlite_utils.Database
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,7 @@ def every_schedule(db: Db) -> list[Scheduled]:
 
 def put(db: Db, channel: str, schedule: Schedule, user: str, since: datetime) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO digest_schedules (channel, every, at, zone, user_id, since) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        replace_into("digest_schedules", "channel, every, at, zone, user_id, since", "channel"),
         [channel, schedule.every, f"{schedule.at:%H:%M}", schedule.zone, user, iso(since)],
     )
 

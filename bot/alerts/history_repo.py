@@ -13,14 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlite_utils
-
 from bot.alerts.fingerprint import fingerprint
 from bot.alerts.model import Episode, WorkspaceSnapshot
+from bot.engine import Db
 from bot.firestartr.models import Workspace
+from bot.sql import replace_into
 
 log = logging.getLogger(__name__)
-Db = sqlite_utils.Database
 # A workspace in one of these has no finished sync to report: its last_sync is an older run's.
 _UNDER_WAY = frozenset({"queued", "running", "never_synced", "awaiting_approval"})
 MAX_ERROR = 500  # characters of an error kept per run and episode
@@ -189,9 +188,12 @@ def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> Non
     ]
     if rows:
         conn.executemany(
-            "INSERT OR REPLACE INTO history_episodes (id, workspace, kind, opened_at, closed_at, "
-            "closed_how, failures, conflicts, first_error, last_error) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            replace_into(
+                "history_episodes",
+                "id, workspace, kind, opened_at, closed_at, closed_how, failures, conflicts, "
+                "first_error, last_error",
+                "id",
+            ),
             rows,
         )
 

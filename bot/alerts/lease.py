@@ -16,8 +16,8 @@ import time
 import uuid
 from collections.abc import Callable
 
-import sqlite_utils
-
+from bot.engine import Db
+from bot.sql import replace_into
 from bot.store import Store
 from bot.worker import Worker
 
@@ -46,7 +46,7 @@ class Lease(Worker):
         """Held, with a margin: work started now finishes before anyone may take over."""
         return self.clock() < self._until - self.ttl / 4
 
-    def check(self, db: sqlite_utils.Database) -> bool:
+    def check(self, db: Db) -> bool:
         """Inside a transaction: is the lease still ours?"""
         row = db.execute("SELECT holder, expires_at FROM alert_lease WHERE name = ?", [NAME])
         found = row.fetchone()
@@ -63,8 +63,7 @@ class Lease(Worker):
                 held = False
             else:
                 db.execute(
-                    "INSERT OR REPLACE INTO alert_lease (name, holder, expires_at) "
-                    "VALUES (?, ?, ?)",
+                    replace_into("alert_lease", "name, holder, expires_at", "name"),
                     [NAME, self.holder, now + self.ttl],
                 )
                 held = True
@@ -101,7 +100,7 @@ class Lease(Worker):
         return self.ttl / 4
 
 
-def live_holder(db: sqlite_utils.Database, now: float) -> str | None:
+def live_holder(db: Db, now: float) -> str | None:
     """Who holds the lease now (any process), or None when nobody does."""
     found = db.execute(
         "SELECT holder, expires_at FROM alert_lease WHERE name = ?", [NAME]

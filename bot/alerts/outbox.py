@@ -20,15 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from bot.alerts import repo, route_repo
 from bot.alerts.lease import Lease
 from bot.alerts.model import Delivery, DeliveryOp
+from bot.engine import Db
+from bot.sql import insert_new, row_lock
 from bot.store import Store
 from bot.times import iso, now_iso
-
-Db = sqlite_utils.Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +78,21 @@ class Outbox:
         return [_row(raw) for raw in rows]
 
     def claim(self, row: Row, now: float, until: float) -> bool:
-        """Take the row for one attempt, if still ours to take and the lease is still ours."""
-        with self.store.transaction() as db:
+        """Take the row for one attempt, if still ours to take and the lease is still ours.
+        On PostgreSQL the row is locked FOR UPDATE SKIP LOCKED instead of behind the writer
+        lock: a row another replica is claiming at this instant is passed over, not waited on."""
+        with self.store.transaction(writer=False) as db:
             if not self.lease.check(db):
                 return False
             cursor = db.execute(
-                "UPDATE alert_outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "
+                "UPDATE alert_outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "  # noqa: S608
                 "attempts = attempts + 1, "
                 "ambiguous = CASE WHEN state = 'sending' THEN 1 ELSE ambiguous END "
-                "WHERE id = ? AND (state = 'pending' OR (state = 'sending' AND claimed_until < ?))",
+                "WHERE id = (SELECT id FROM alert_outbox WHERE id = ? AND (state = 'pending' "
+                f"OR (state = 'sending' AND claimed_until < ?)){row_lock(db)})",
                 [self.lease.holder, until, row.id, now],
             )
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)
 
     def release(
         self, row: Row, *, next_at: float, error: str, count: bool = True, ambiguous: bool = False
@@ -100,8 +101,8 @@ class Outbox:
         with self.store.transaction() as db:
             db.execute(
                 "UPDATE alert_outbox SET state = 'pending', claimed_by = NULL, next_at = ?, "
-                "error = ?, ambiguous = (ambiguous OR ?), attempts = attempts - ? "
-                "WHERE id = ? AND claimed_by = ?",
+                "error = ?, ambiguous = CASE WHEN ? = 1 THEN 1 ELSE ambiguous END, "
+                "attempts = attempts - ? WHERE id = ? AND claimed_by = ?",
                 [next_at, error, ambiguous, 0 if count else 1, row.id, self.lease.holder],
             )
 
@@ -175,9 +176,9 @@ def enqueue(db: Db, deliveries: Iterable[Delivery]) -> None:
     """Queue deliveries; a key already queued (the same alert computed twice) is ignored."""
     now = now_iso()
     db.conn.executemany(
-        "INSERT OR IGNORE INTO alert_outbox "
-        "(key, channel, op, card, payload, state, kind, episode, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_new(
+            "alert_outbox", "key, channel, op, card, payload, state, kind, episode, created_at"
+        ),
         [
             (
                 d.key,

@@ -1,7 +1,7 @@
 """The alert tables of a tick (bot/migrations.py m002_alerts): the snapshot, the episodes, the
 cards and their links; and writing one tick at once.
 
-Functions take the `sqlite_utils.Database` of the calling thread (`store.db`, or the one a
+Functions take the `Db` of the calling thread (`store.db`, or the one a
 `store.transaction()` yields) so that a tick's writes share its transaction. Each alert table is
 read and written by one module (tests/test_layers.py keeps it so): routes, disabled channels and
 mutes by bot/alerts/route_repo.py, the outbox by bot/alerts/outbox.py, the lease by
@@ -15,15 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from bot.alerts import route_repo
 from bot.alerts.api_health import ApiHealth
 from bot.alerts.model import Card, Episode, Mute, WorkspaceSnapshot
+from bot.engine import Db
 from bot.facts import Facts
+from bot.sql import insert_new, replace_into
 from bot.times import iso, maybe_iso, now_iso
 
-Db = sqlite_utils.Database
 API_HEALTH = "alerts.api"  # the key of the Sync API's health in the kv table (bot.facts.Facts)
 
 
@@ -45,6 +44,9 @@ def load_snapshot(db: Db) -> dict[str, WorkspaceSnapshot]:
     }
 
 
+_SNAPSHOT_UPSERT = replace_into(
+    "alert_snapshot", "name, status, message, last_sync, open_conflicts, stalled, episode", "name"
+)
 _EPISODE_COLUMNS = (
     "id, workspace, kind, opened_at, status, message, first_message, failures, conflicts, "
     "closed_at, closed_how"
@@ -179,7 +181,7 @@ def save_tick(
     conn = db.conn
     if seen:
         conn.executemany(
-            "INSERT OR REPLACE INTO alert_snapshot VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _SNAPSHOT_UPSERT,
             [
                 (
                     name,
@@ -196,17 +198,16 @@ def save_tick(
     if removed:
         conn.executemany("DELETE FROM alert_snapshot WHERE name = ?", [(n,) for n in removed])
     conn.executemany(
-        f"INSERT OR REPLACE INTO alert_episodes ({_EPISODE_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        replace_into("alert_episodes", _EPISODE_COLUMNS, "id"),
         [_episode_row(ep) for ep in episodes],
     )
     now = now_iso()
     conn.executemany(
-        "INSERT OR IGNORE INTO alert_cards (key, channel, kind, created_at) VALUES (?, ?, ?, ?)",
+        insert_new("alert_cards", "key, channel, kind, created_at"),
         [(card.key, card.channel, card.kind, now) for card in cards],
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO alert_links (episode, channel, card) VALUES (?, ?, ?)",
+        insert_new("alert_links", "episode, channel, card"),
         [(ep, card.channel, card.key) for card in cards for ep in card.episodes],
     )
     Facts(db).put(API_HEALTH, _health_fact(health))

@@ -20,6 +20,7 @@ from bot.alerts.fingerprint import fingerprint
 from bot.alerts.history_repo import EpisodeSeen
 from bot.alerts.model import Episode, EventKind, Mute
 from bot.alerts.poller import KEEP
+from bot.engine import Db
 from bot.store import Store
 from bot.times import iso, utcnow
 
@@ -185,7 +186,7 @@ class Reports:
         )
 
 
-def _episodes(db: repo.Db, start: datetime, end: datetime) -> list[Episode]:
+def _episodes(db: Db, start: datetime, end: datetime) -> list[Episode]:
     """Episodes open at some moment of [start, end): the alert pipeline's, and history's for
     what it has pruned (the same ids: an episode both hold is the alert pipeline's)."""
     recent = repo.episodes_between(db, start, end)
@@ -225,7 +226,7 @@ def _lasted(ep: Episode) -> timedelta:
     return (ep.closed_at or ep.opened_at) - ep.opened_at
 
 
-def _fleet(db: repo.Db) -> tuple[tuple[str, int], ...]:
+def _fleet(db: Db) -> tuple[tuple[str, int], ...]:
     """The fleet as the last poll saw it: workspaces by status, problems first."""
     found = Counter(
         "stalled" if snap.stalled and snap.status not in ("failed", "conflict") else snap.status

@@ -1,7 +1,7 @@
 """The alert routing tables (bot/migrations.py m002_alerts): routes, disabled channels, mutes;
 this module is the only one that reads or writes them.
 
-Functions take the `sqlite_utils.Database` of the calling thread, as in bot/alerts/repo.py (the
+Functions take the `Db` of the calling thread, as in bot/alerts/repo.py (the
 snapshot, the episodes and one tick's writes), so a change shares the caller's transaction.
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.alerts.model import Mute, Route
+from bot.engine import Db
+from bot.sql import insert_new, replace_into
 from bot.times import iso, now_iso
-
-Db = sqlite_utils.Database
 
 
 def routes(db: Db, default_channel: str | None) -> list[Route]:
@@ -53,8 +51,9 @@ def add_route(db: Db, channel: str, glob: str, events: Sequence[str], by: str) -
     """Add a route, or add `events` to the one this channel has for `glob`; its events now."""
     chosen = widened(route_events(db, channel, glob), events)
     db.execute(
-        "INSERT OR REPLACE INTO alert_routes (channel, glob, events, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        replace_into(
+            "alert_routes", "channel, glob, events, created_by, created_at", "channel, glob"
+        ),
         [channel, glob, ",".join(chosen), by, now_iso()],
     )
     db.execute("DELETE FROM alert_channels WHERE channel = ?", [channel])
@@ -96,9 +95,8 @@ def mutes(db: Db) -> list[Mute]:
 
 def add_mute(db: Db, glob: str, until: datetime, reason: str, by: str) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO alert_mutes (glob, until, reason, user_id, created_at, reminded) "
-        "VALUES (?, ?, ?, ?, ?, 0)",
-        [glob, iso(until), reason, by, now_iso()],
+        replace_into("alert_mutes", "glob, until, reason, user_id, created_at, reminded", "glob"),
+        [glob, iso(until), reason, by, now_iso(), 0],
     )
 
 
@@ -121,9 +119,11 @@ def mark_reminded(db: Db, reminded: Sequence[Mute]) -> None:
 
 def disable_channel(db: Db, channel: str, reason: str, *, keep_earlier: bool = False) -> None:
     """Routes to `channel` are off, for `reason` (`keep_earlier`: a reason already there stays)."""
-    verb = "INSERT OR IGNORE" if keep_earlier else "INSERT OR REPLACE"
+    columns = "channel, disabled_reason, disabled_at"
     db.execute(
-        f"{verb} INTO alert_channels (channel, disabled_reason, disabled_at) VALUES (?, ?, ?)",
+        insert_new("alert_channels", columns)
+        if keep_earlier
+        else replace_into("alert_channels", columns, "channel"),
         [channel, reason, now_iso()],
     )
 

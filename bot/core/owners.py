@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-import sqlite_utils
-
 from bot.core.authz import RoleAction
 from bot.core.service import FsyncService
+from bot.engine import Db
 from bot.errors import UsageError
 from bot.firestartr.names import did_you_mean
+from bot.sql import replace_into
 from bot.store import Store
 from bot.times import now_iso
 
@@ -39,12 +39,12 @@ class Changed:
     hint: str  # "did you mean" when it covers none
 
 
-def assignments(db: sqlite_utils.Database) -> list[Assignment]:
+def assignments(db: Db) -> list[Assignment]:
     rows = db.execute("SELECT glob, owners, user_id FROM workspace_owners ORDER BY glob").fetchall()
     return [Assignment(glob, tuple(json.loads(ids or "[]")), by or "") for glob, ids, by in rows]
 
 
-def lookup(db: sqlite_utils.Database) -> Callable[[str], tuple[str, ...]]:
+def lookup(db: Db) -> Callable[[str], tuple[str, ...]]:
     """Workspace name -> its owners (every matching pattern's, in pattern order, once each),
     read once: the poller asks it for every card of a tick."""
     found = assignments(db)
@@ -83,8 +83,7 @@ class OwnersService:
                 )
             if owners:
                 db.execute(
-                    "INSERT OR REPLACE INTO workspace_owners (glob, owners, user_id, updated_at) "
-                    "VALUES (?, ?, ?, ?)",
+                    replace_into("workspace_owners", "glob, owners, user_id, updated_at", "glob"),
                     [glob, json.dumps(list(owners)), user, now_iso()],
                 )
             else:

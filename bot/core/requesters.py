@@ -9,10 +9,11 @@ A run is remembered when fsync starts following it, so a restarted fsync follows
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.engine import INTEGRITY_ERRORS
+from bot.sql import insert_new, replace_into
 from bot.store import Store
 from bot.times import now_iso, utcnow
 
@@ -43,16 +44,17 @@ class Requesters:
 
     def set_dms(self, user_id: str, on: bool) -> None:
         self.store.db.execute(
-            "INSERT OR REPLACE INTO notify_prefs (user_id, dms, updated_at) VALUES (?, ?, ?)",
+            replace_into("notify_prefs", "user_id, dms, updated_at", "user_id"),
             [user_id, int(on), now_iso()],
         )
 
     # --- runs ----------------------------------------------------------------------------------
     def remember(self, request: RunRequest) -> None:
         self.store.db.execute(
-            "INSERT OR IGNORE INTO run_requests "
-            "(run_id, workspace, user_id, asked_in, channel, ts, created_at, done) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            insert_new(
+                "run_requests",
+                "run_id, workspace, user_id, asked_in, channel, ts, created_at, done",
+            ),
             [
                 request.run_id,
                 request.workspace,
@@ -61,6 +63,7 @@ class Requesters:
                 request.channel,
                 request.ts,
                 now_iso(),
+                0,
             ],
         )
 
@@ -86,7 +89,7 @@ class Requesters:
                 "INSERT INTO run_dms (run_id, phase, status, at) VALUES (?, ?, 'sending', ?)",
                 [run_id, phase, now_iso()],
             )
-        except sqlite3.IntegrityError:
+        except INTEGRITY_ERRORS:
             return False
         return True
 

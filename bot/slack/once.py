@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
 
+from bot.engine import DATABASE_ERRORS
+from bot.sql import insert_new
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,11 @@ class SeenRequests:
             with self.store.impatient(ACK_PATH_WAIT), self.store.transaction() as db:
                 db.execute("DELETE FROM seen_requests WHERE until < ?", [now])
                 cursor = db.execute(
-                    "INSERT OR IGNORE INTO seen_requests (key, until) VALUES (?, ?)",
+                    insert_new("seen_requests", "key, until"),
                     [key, now + WINDOW if until is None else until],
                 )
                 return cursor.rowcount == 1
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("could not record a request as seen (%s); acting on it", exc)
             return True
 
