@@ -65,7 +65,7 @@ def run_check(
         say(
             "✓",
             f"Settings complete ({'Socket Mode' if settings.socket_mode else 'HTTP mode'}"
-            f", database {settings.db_path}).",
+            f", database {redact.url(settings.database)}).",
         )
 
     database = _database(settings, say)
@@ -97,6 +97,14 @@ def run_check(
 
 def _database(settings: Settings, say: Callable[[str, str], None]) -> str | None:
     """What makes the database unusable, or None. A file not there yet is fine: run makes it."""
+    if settings.database_url is not None:
+        try:
+            where = Store(settings.database).where
+        except StoreError as exc:
+            say("✗", exc.user_message)
+            return exc.user_message
+        say("✓", f"Database {where}: usable.")
+        return None
     path = settings.db_path
     if not path.exists() and path.parent.is_dir():
         say("✓", f"Database {path}: not there yet; `fsync-bot run` creates it.")

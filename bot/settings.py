@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     db_path: Path = Field(
         default=Path("./fsync.db"), validation_alias=AliasChoices("FSYNC_DB_PATH", "db_path")
     )
+    # PostgreSQL instead of the SQLite file, for replicas (it may carry a password: a secret).
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FSYNC_DATABASE_URL", "database_url")
+    )
     poll_interval: float = Field(
         default=30.0,
         gt=0,
@@ -100,6 +104,18 @@ class Settings(BaseSettings):
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "must be a PostgreSQL URL, postgresql://user:password@host:5432/dbname "
+                "(leave it unset for the SQLite file FSYNC_DB_PATH)"
+            )
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -111,6 +127,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @property
+    def database(self) -> str:
+        """Where the tables are: FSYNC_DATABASE_URL when set, else the file FSYNC_DB_PATH."""
+        return self.secret(self.database_url) or str(self.db_path)
 
     @property
     def socket_mode(self) -> bool:
@@ -160,6 +181,7 @@ ENV_NAMES: dict[str, str] = {
     "firestartr_api_key": "FIRESTARTR_API_KEY",
     "firestartr_rate_limit": "FIRESTARTR_RATE_LIMIT",
     "db_path": "FSYNC_DB_PATH",
+    "database_url": "FSYNC_DATABASE_URL",
     "poll_interval": "FSYNC_POLL_INTERVAL",
     "history_days": "FSYNC_HISTORY_DAYS",
     "alert_channel": "FSYNC_ALERT_CHANNEL",
@@ -170,7 +192,13 @@ ENV_NAMES: dict[str, str] = {
     "four_eyes": "FSYNC_FOUR_EYES",
 }
 
-SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "FIRESTARTR_API_KEY")
+SECRET_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "FIRESTARTR_API_KEY",
+    "FSYNC_DATABASE_URL",
+)
 
 
 def take_secrets_from_environment() -> None:

@@ -53,7 +53,7 @@ def build(
     clock: Callable[[], datetime] = utcnow,
 ) -> Deps:
     """`web`, `client` and `clock` stand in for Slack, the Sync API and time in tests."""
-    store = Store(settings.db_path)  # the database first: no network needed to find it unusable
+    store = Store(settings.database)  # the database first: no network needed to find it unusable
     metrics = Metrics()
     client = client or SyncClient.from_settings(settings, metrics=metrics)
     policy = Policy.from_settings(settings)

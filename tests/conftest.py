@@ -117,3 +117,25 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+# -- PostgreSQL (tests/support/postgres.py) ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """One PostgreSQL server per test process, started on first use."""
+    from tests.support.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """Where a test's Store lives: a file, then a fresh PostgreSQL database (the same test)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "fsync.db")
+    server = request.getfixturevalue("postgres_server")
+    return str(server.new_database())

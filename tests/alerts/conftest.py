@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,9 @@ def ws(name: str, status: str = "success", message: str | None = None, **kw: Any
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "fsync.db")
+def store(database: str) -> Store:
+    """On SQLite, then on PostgreSQL: every alert test that takes `store` runs on both."""
+    return Store(database)
 
 
 @pytest.fixture(scope="session")

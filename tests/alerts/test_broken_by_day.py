@@ -65,8 +65,8 @@ def test_the_fleet_s_history_draws_the_worst_first(tmp_path: Path) -> None:
             closed_at=NOW - timedelta(hours=2),
         ),
     ]
-    with store.db.conn:
-        assert history_repo.record(store.db, [], rows)
+    with store.transaction() as db:
+        assert history_repo.record(db, [], rows)
     broken = broken_by_day(history_repo.episodes(store.db, None, NOW - timedelta(days=7)), NOW, 7)
     chart = broken_heatmap(broken, [f"d{n}" for n in range(7)], title="Time broken")
     assert isinstance(chart, Chart) and chart.workspaces == ("web", "db")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from bot.firestartr.client import SyncClient
 from bot.settings import Settings
 from bot.slack.deps import Deps
 from tests.support.pollers import held_poller
+from tests.support.postgres import settings_for
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -61,10 +61,12 @@ def api() -> Api:
 
 
 @pytest.fixture
-def make(tmp_path: Path, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
+def make(database: str, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+
     def build() -> tuple[Deps, Poller, Lease]:
         settings = Settings(
-            db_path=tmp_path / "fsync.db",
+            **settings_for(database),
             firestartr_api_key="k",
             slack_bot_token="xoxb-test",
             alert_channel="CALERTS",

@@ -209,8 +209,8 @@ def test_a_week_s_report_on_a_moving_clock_is_complete(store: Store) -> None:
 def test_a_month_s_report_counts_what_only_history_still_holds(store: Store) -> None:
     # The alert pipeline forgets closed episodes after 14 days; history keeps them (90 days).
     old = ep("old", "billing", EventKind.FAILED, NOW - timedelta(days=20), NOW - timedelta(days=19))
-    with store.db.conn:
-        assert history_repo.record(store.db, [], [old])
+    with store.transaction() as db:
+        assert history_repo.record(db, [], [old])
     report = Reports(store, clock=lambda: NOW, keep=timedelta(days=90)).last(30)
     assert report.now.failures == 1 and report.now.recoveries == (timedelta(days=1),)
     assert report.complete and report.kept_days == 90

@@ -96,12 +96,9 @@ def test_the_outbox_stores_each_operation_as_the_plain_word_it_always_was(
     reply = Delivery("r1", "CALERTS", DeliveryOp.REPLY, new.key, TEXT)
     update = Delivery("u1", "CALERTS", DeliveryOp.UPDATE, new.key, TEXT)
     queue(store, post, reply, update, cards=(new,))
-    stored = store.db.execute("SELECT key, op, typeof(op) FROM alert_outbox ORDER BY id").fetchall()
-    assert stored == [
-        ("card:ep1", "post", "text"),
-        ("r1", "reply", "text"),
-        ("u1", "update", "text"),
-    ]
+    stored = store.db.execute("SELECT key, op FROM alert_outbox ORDER BY id").fetchall()
+    assert stored == [("card:ep1", "post"), ("r1", "reply"), ("u1", "update")]
+    assert all(type(op) is str for _, op in stored)  # text as read back, not an enum's repr
     (head,) = outbox.Outbox(store, lease).heads()
     assert head.key == "card:ep1" and head.op is DeliveryOp.POST
 

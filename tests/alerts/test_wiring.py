@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
 from datetime import timedelta
-from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -21,11 +20,12 @@ from bot.settings import Settings
 from bot.slack import blockkit
 from bot.slack.deps import Deps
 from tests.alerts.conftest import NOW, ws
+from tests.support.postgres import settings_for
 
 
-def build(tmp_path: Path) -> Deps:
+def build(database: str) -> Deps:
     settings = Settings(
-        db_path=tmp_path / "fsync.db",
+        **settings_for(database),
         firestartr_api_key="k",
         slack_bot_token="xoxb-test",
         alert_channel="CALERTS",
@@ -33,8 +33,8 @@ def build(tmp_path: Path) -> Deps:
     return wiring.build(settings, clock=lambda: NOW)
 
 
-def test_the_root_builds_the_workers_and_offers_every_alert_subcommand(tmp_path: Path) -> None:
-    deps = build(tmp_path)
+def test_the_root_builds_the_workers_and_offers_every_alert_subcommand(database: str) -> None:
+    deps = build(database)
     assert [type(w) for w in deps.workers] == [Poller, DigestPoster, Sender, Lease]
     assert deps.alerts is not None
     alert_subcommands = {cls.name for cls in get_args(AlertCommand)}
@@ -49,9 +49,9 @@ def test_the_root_builds_the_workers_and_offers_every_alert_subcommand(tmp_path:
 
 
 def test_the_root_shares_one_store_and_client_and_nothing_is_plugged_in_later(
-    tmp_path: Path,
+    database: str,
 ) -> None:
-    deps = build(tmp_path)
+    deps = build(database)
     poller, poster, sender, lease = deps.workers
     assert poster.store is deps.store and poster.lease is lease
     assert poller.store is deps.store and poller.client is deps.client and poller.lease is lease
@@ -60,8 +60,8 @@ def test_the_root_shares_one_store_and_client_and_nothing_is_plugged_in_later(
         deps.home_extras = list  # type: ignore[misc]
 
 
-def test_status_shows_active_mutes_only(tmp_path: Path) -> None:
-    deps = build(tmp_path)
+def test_status_shows_active_mutes_only(database: str) -> None:
+    deps = build(database)
     deps.service.fleet_cache.remember_fleet([ws("dev-1"), ws("dev-2"), ws("prod")])
     with deps.store.transaction() as db:
         route_repo.add_mute(db, "dev-*", NOW + timedelta(minutes=80), "planned work", "UOPER0001")
@@ -72,8 +72,8 @@ def test_status_shows_active_mutes_only(tmp_path: Path) -> None:
     }
 
 
-def test_the_app_home_lists_routes_and_mutes(tmp_path: Path) -> None:
-    deps = build(tmp_path)
+def test_the_app_home_lists_routes_and_mutes(database: str) -> None:
+    deps = build(database)
     with deps.store.transaction() as db:
         route_repo.add_route(db, "CPROD0001", "prod*", ["failed"], "UOPER0001")
         route_repo.add_mute(db, "dev-*", NOW + timedelta(hours=1), "<!channel> work", "UOPER0001")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -100,9 +99,10 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bot(
-    api: SyncAPI, slack: LosingSlack, clock: FakeClock, tmp_path: Path
+    api: SyncAPI, slack: LosingSlack, clock: FakeClock, database: str
 ) -> Iterator[InProcessBot]:
-    app = InProcessBot(api, slack, tmp_path / "fsync.db", clock=clock)
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    app = InProcessBot(api, slack, database, clock=clock)
     yield app
     app.close()
 

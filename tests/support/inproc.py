@@ -27,6 +27,7 @@ from bot.store import Store
 from tests.fakes import FakeSlack
 from tests.support import slackreq
 from tests.support.acks import dispatch_signed
+from tests.support.postgres import settings_for
 
 API_KEY = "sync-key-inproc-not-shown"
 BOT_TOKEN = "xoxb-inproc-bot-token-0123456789"
@@ -40,7 +41,7 @@ class InProcessBot:
         self,
         api: SyncAPI,
         slack: FakeSlack,
-        db: Path,
+        db: Path | str,
         *,
         clock: Callable[[], float] | None = None,
         follow_every: float = 0.05,
@@ -52,7 +53,7 @@ class InProcessBot:
             slack_api_url=slack.api_url,
             firestartr_api_url="https://sync.example.test",
             firestartr_api_key=API_KEY,
-            db_path=db,
+            **settings_for(str(db)),  # type: ignore[arg-type]
             admins=[ADMIN],
             operators=[OPERATOR],
         )
