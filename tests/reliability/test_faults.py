@@ -1,6 +1,7 @@
 """Faults end to end (issue 7): real processes on loopback, the numbers of the issue.
 
-Each test starts its own simulator, fake Slack and `fsync-bot run` on a fresh database. No test
+Each test starts its own simulator, fake Slack and `fsync-bot run` on a fresh database: an SQLite
+file, then a PostgreSQL database (the `database` fixture, tests/conftest.py). No test
 sleeps to let something happen: each waits on the fact that shows it did (the outbox drained, the
 bot logged the n-th failed poll, Slack refused an alert n times), so a slow machine cannot make
 a test pass without having seen anything, and a fast one does not wait for nothing.
@@ -8,7 +9,6 @@ a test pass without having seen anything, and a fast one does not wait for nothi
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -41,25 +41,27 @@ def cards(slack: HistorySlack, channels: list[str]) -> Counter[str]:
     return Counter(k for k in slack.keys() if k.split(":")[-1] in channels)
 
 
-def most_attempts(db: Path) -> int:
+def most_attempts(bot: BotProcess) -> int:
     """The most tries any alert still waiting has had (each claim counts one)."""
-    with sqlite3.connect(db) as conn:
-        found = conn.execute(
-            "SELECT max(attempts) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-        ).fetchone()[0]
+    ((found,),) = bot.query(
+        "SELECT max(attempts) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+    )
     return int(found or 0)
 
 
-def pending(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM alert_outbox WHERE state = 'pending'").fetchone()[
-            0
-        ]
+def pending(bot: BotProcess) -> int:
+    ((found,),) = bot.query("SELECT count(*) FROM alert_outbox WHERE state = 'pending'")
+    return int(found)
 
 
 @contextmanager
 def alerting_bot(
-    tmp_path: Path, key: str, channel: str, post_interval: float = 0.0, poll: str = "1"
+    tmp_path: Path,
+    database: str,
+    key: str,
+    channel: str,
+    post_interval: float = 0.0,
+    poll: str = "1",
 ) -> Iterator[tuple[HistorySlack, SimProcess, BotProcess]]:
     """A simulator, a fake Slack and `fsync-bot run` polling every `poll` seconds into
     `channel`, once the first poll's alerts are in."""
@@ -67,7 +69,7 @@ def alerting_bot(
     try:
         with SimProcess(key=key) as sim:
             env = {"FSYNC_POLL_INTERVAL": poll, "FSYNC_ALERT_CHANNEL": channel}
-            bot = BotProcess(slack, sim.url, sim.key, tmp_path, **env).start()
+            bot = BotProcess(slack, sim.url, sim.key, tmp_path, database=database, **env).start()
             try:
                 wait_until(lambda: slack.posts(channel), 15, "the first poll's alerts")
                 yield slack, sim, bot
@@ -77,22 +79,24 @@ def alerting_bot(
         slack.stop()
 
 
-def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(tmp_path: Path) -> None:
+def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(
+    tmp_path: Path, database: str
+) -> None:
     channels = [f"CK{n:03d}" for n in range(20)]
     slack = HistorySlack(post_interval=1.0).start()
     try:
         with SimProcess(key="kill-key") as sim:
             env = {"FSYNC_POLL_INTERVAL": "1"}
-            first = BotProcess(slack, sim.url, sim.key, tmp_path, **env).start()
+            first = BotProcess(slack, sim.url, sim.key, tmp_path, database=database, **env).start()
             for n, channel in enumerate(channels):  # 5 workspaces a channel: cards, not digests
                 _, name = first.command(f"subscribe k{n:02d}-*", user=OPERATOR, channel=channel)
                 first.responses(name)
             failing(sim, [f"k{n:02d}-{i}" for n in range(20) for i in range(5)])
-            wait_until(lambda: pending(first.db) >= 60, 20, "the alerts to be queued")
+            wait_until(lambda: pending(first) >= 60, 20, "the alerts to be queued")
             wait_until(lambda: sum(cards(slack, channels).values()) >= 10, 20, "deliveries")
-            at_kill = pending(first.db)
+            at_kill = pending(first)
             first.kill()
-            second = BotProcess(slack, sim.url, sim.key, tmp_path, **env).start()
+            second = BotProcess(slack, sim.url, sim.key, tmp_path, database=database, **env).start()
             try:
                 wait_until(lambda: len(cards(slack, channels)) == 100, 60, "all 100 alerts")
                 # A double would be a row sent again before it is marked sent: none is left.
@@ -106,8 +110,14 @@ def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(tmp_path: Pat
         slack.stop()
 
 
-def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    with alerting_bot(tmp_path, "outage-key", "COUTAGE", post_interval=1.0) as (slack, sim, bot):
+def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(
+    tmp_path: Path, database: str
+) -> None:
+    with alerting_bot(tmp_path, database, "outage-key", "COUTAGE", post_interval=1.0) as (
+        slack,
+        sim,
+        bot,
+    ):
         before, started = len(slack.calls), time.monotonic()
         # Slack answers 500 and 429 (Retry-After: 1) alternately (the issue's outage) until it
         # has refused the alert at the head of the channel's queue four times: the sender must
@@ -116,7 +126,7 @@ def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(tmp_path: 
             slack.fail("*", status=500, error="internal_error")
             slack.fail("*", status=429, retry_after=1)
         failing(sim, ["out-1", "out-2", "out-3"])
-        wait_until(lambda: most_attempts(bot.db) >= 4, 30, "4 refused tries of one alert")
+        wait_until(lambda: most_attempts(bot) >= 4, 30, "4 refused tries of one alert")
         with slack.lock:
             slack.failures.clear()
         outage = time.monotonic() - started
@@ -138,8 +148,8 @@ def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(tmp_path: 
         assert "Traceback" not in bot.log()
 
 
-def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path) -> None:
-    with alerting_bot(tmp_path, "garble-key", "CGARBLE", poll="0.3") as (slack, sim, bot):
+def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path, database: str) -> None:
+    with alerting_bot(tmp_path, database, "garble-key", "CGARBLE", poll="0.3") as (slack, sim, bot):
         sim.control("POST", "/_sim/faults", {"malformed_rate": 1.0}).raise_for_status()
         _, name = bot.command("status", user=OPERATOR)
         (reply,) = bot.responses(name, timeout=15)
@@ -160,9 +170,9 @@ def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path) -> Non
 
 
 def test_api_down_for_12_polls_is_one_alert_one_recovery_and_no_false_alarms(
-    tmp_path: Path,
+    tmp_path: Path, database: str
 ) -> None:
-    with alerting_bot(tmp_path, "down-key", "CDOWN", poll="0.3") as (slack, sim, bot):
+    with alerting_bot(tmp_path, database, "down-key", "CDOWN", poll="0.3") as (slack, sim, bot):
         wait_until(lambda: bot.unsent() == 0, 15, "the first poll's alerts to be out")
         before = len(slack.posts("CDOWN"))
         sim.control("POST", "/_sim/faults", {"error_rate": 1, "error_status": 503})

@@ -10,11 +10,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Self
 
 import httpx
+import psycopg
 
+from bot.engine import is_postgres
 from tests.fakes import FakeSlack
 from tests.support import secrets_scan, slackreq
 from tests.support.acks import assert_slack_accepts
@@ -33,10 +36,19 @@ def free_port() -> int:
 
 class BotProcess:
     def __init__(
-        self, slack: FakeSlack, sim_url: str, sim_key: str, workdir: Path, **env: str
+        self,
+        slack: FakeSlack,
+        sim_url: str,
+        sim_key: str,
+        workdir: Path,
+        *,
+        database: str | None = None,
+        **env: str,
     ) -> None:
+        """`database`: a PostgreSQL URL, or a file (default: fsync.db in `workdir`)."""
         self.slack, self.port = slack, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database = database or str(workdir / "fsync.db")
         self.db = workdir / "fsync.db"
         self.log_path = workdir / f"bot-{self.port}.log"
         self.env = {
@@ -47,7 +59,8 @@ class BotProcess:
             "PORT": str(self.port),
             "FIRESTARTR_API_URL": sim_url,
             "FIRESTARTR_API_KEY": sim_key,
-            "FSYNC_DB_PATH": str(self.db),
+            **({"FSYNC_DATABASE_URL": self.database} if is_postgres(self.database) else {}),
+            "FSYNC_DB_PATH": self.database if not is_postgres(self.database) else str(self.db),
             "FSYNC_ADMINS": f"{ADMIN},{ADMIN2}",
             "FSYNC_OPERATORS": f"{OPERATOR},{OPERATOR2},{OPERATOR3}",
             "FSYNC_POLL_INTERVAL": "3600",
@@ -112,12 +125,19 @@ class BotProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of `sql` read from the bot's database, whichever kind it is."""
+        if is_postgres(self.database):
+            with psycopg.connect(self.database, autocommit=True) as pg:
+                return pg.execute(sql).fetchall()
+        with closing(sqlite3.connect(self.database, timeout=10)) as conn:
+            return conn.execute(sql).fetchall()
+
     def unsent(self) -> int:
         """Alerts the sender may still send; once 0, nothing more can be sent or doubled."""
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            (left,) = conn.execute(
-                "SELECT count(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
-            ).fetchone()
+        ((left,),) = self.query(
+            "SELECT count(*) FROM alert_outbox WHERE state IN ('pending', 'sending')"
+        )
         return int(left)
 
     def failed_polls(self) -> int:
