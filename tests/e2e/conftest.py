@@ -9,6 +9,7 @@ import pytest
 
 from tests.fakes import FakeSlack
 from tests.support.botproc import BotProcess
+from tests.support.replicas import Replicas
 from tests.support.simproc import SimProcess
 
 SIM_KEY = "sim-key-e2e-not-a-secret"
@@ -52,6 +53,19 @@ def bot(e2e_bot: BotProcess, e2e_sim: SimProcess, fake_slack: FakeSlack) -> BotP
     return e2e_bot
 
 
+# The database that the replicas of one test share, as the environment fsync reads it (one
+# fresh database per test). PostgreSQL joins here once its session server fixture is merged
+# (issue 16): `params=["sqlite", "postgresql"]` and, for "postgresql", yield
+# {"FSYNC_DATABASE_URL": <the URL of a new database on that server>}. Nothing else changes: the
+# tests that take `replica_db` read no database themselves (tests/support/replicas.py).
+@pytest.fixture(params=["sqlite"])
+def replica_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    if request.param == "sqlite":
+        yield {"FSYNC_DB_PATH": str(tmp_path / "fsync.db")}
+    else:
+        raise ValueError(f"no replica database {request.param!r}")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
@@ -59,3 +73,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     bot = item.funcargs.get("bot") if hasattr(item, "funcargs") else None
     if report.when == "call" and report.failed and isinstance(bot, BotProcess):
         report.sections.append(("bot log (tail)", bot.log()[-4000:]))
+    pair = item.funcargs.get("replicas") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(pair, Replicas):
+        report.sections.append(("replica logs (tails)", pair.logs()))
