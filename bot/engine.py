@@ -170,9 +170,12 @@ class Engine:
             damage = _quick_check(db.conn, deadline=None)
             if damage:
                 raise sqlite3.DatabaseError(damage)
-            migrations.apply(db)
-            db.execute("CREATE TABLE IF NOT EXISTS _write_probe (x)")
-            db.execute("DROP TABLE _write_probe")
+            # Replicas started at once on a new database take turns (the next one finds them
+            # applied) instead of failing "database is locked" or "no such table: _write_probe".
+            with self.transaction():
+                migrations.apply(db)
+                db.execute("CREATE TABLE IF NOT EXISTS _write_probe (x)")
+                db.execute("DROP TABLE _write_probe")
         except sqlite3.OperationalError as exc:
             raise StoreError(
                 f"Cannot use the database {self.path}: {exc}. "
@@ -202,7 +205,15 @@ class Engine:
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
         )
         lite.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-        lite.execute("PRAGMA journal_mode=WAL")
+        deadline = time.monotonic() + self.busy_timeout
+        while True:  # a new file's switch to WAL does not wait for a lock (no busy handler):
+            try:  # replicas opening it at the same moment try again until one has switched it
+                lite.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
         lite.execute("PRAGMA synchronous=NORMAL")
         return sqlite_utils.Database(lite)
 

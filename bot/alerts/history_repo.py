@@ -237,7 +237,8 @@ def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen
     rows = db.execute(
         "SELECT id, workspace, kind, opened_at, closed_at, closed_how, failures, conflicts, "
         "first_error, last_error FROM history_episodes "
-        "WHERE (CAST(? AS TEXT) IS NULL OR workspace = ?) AND (closed_at IS NULL OR closed_at >= ?) "
+        "WHERE (CAST(? AS TEXT) IS NULL OR workspace = ?) "
+        "AND (closed_at IS NULL OR closed_at >= ?) "
         "ORDER BY opened_at",
         [workspace, workspace, _text(since)],
     ).fetchall()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.fakes import FakeSlack
 from tests.support.botproc import BotProcess
+from tests.support.replicas import Replicas
 from tests.support.simproc import SimProcess
 
 SIM_KEY = "sim-key-e2e-not-a-secret"
@@ -52,6 +53,16 @@ def bot(e2e_bot: BotProcess, e2e_sim: SimProcess, fake_slack: FakeSlack) -> BotP
     return e2e_bot
 
 
+# The database that the replicas of one test share, as the environment fsync reads it (one
+# fresh database per test): an SQLite file, then a PostgreSQL database (tests/conftest.py
+# `database`). The tests that take it read no database themselves (tests/support/replicas.py).
+@pytest.fixture
+def replica_db(database: str, tmp_path: Path) -> dict[str, str]:
+    if database.startswith("postgresql://"):
+        return {"FSYNC_DATABASE_URL": database, "FSYNC_DB_PATH": str(tmp_path / "unused.db")}
+    return {"FSYNC_DB_PATH": database}
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
@@ -59,3 +70,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     bot = item.funcargs.get("bot") if hasattr(item, "funcargs") else None
     if report.when == "call" and report.failed and isinstance(bot, BotProcess):
         report.sections.append(("bot log (tail)", bot.log()[-4000:]))
+    pair = item.funcargs.get("replicas") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(pair, Replicas):
+        report.sections.append(("replica logs (tails)", pair.logs()))
