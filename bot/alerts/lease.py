@@ -1,10 +1,11 @@
 """The alerts lease: one process per database polls and sends; another one waits to take over.
 
-A row in `alert_lease` names the holder and when its hold expires (wall-clock seconds, shared by
-every process on the machine). A keeper thread renews it four times per TTL. Every write that
+A row in `alert_lease` names the holder and when its hold expires (wall-clock seconds: the
+processes sharing an SQLite file are on one machine; PostgreSQL replicas need clocks kept in step
+by NTP, well within the TTL). A keeper thread renews it four times per TTL. Every write that
 matters (a tick's snapshot and outbox rows, an outbox claim) checks the lease inside its own
-BEGIN IMMEDIATE transaction, so a process that lost the lease while busy cannot commit stale
-work: the new holder reloads the snapshot from the database and carries on from there.
+writing transaction, so a process that lost the lease while busy cannot commit stale work: the
+new holder reloads the snapshot from the database and carries on from there.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ The default channel's alerts are never made undeliverable: while it is gone they
 (see sender.py).
 Rows recorded `muted` or `undeliverable` by the router are never sent.
 
-Every state change is one short BEGIN IMMEDIATE transaction; claiming also checks the lease, so
-only the lease holder sends, and a row claimed by a process that died is taken over only after
-its claim (longer than any Slack request) has run out.
+Every state change is one short writing transaction (`store.transaction()`: SQLite's BEGIN
+IMMEDIATE, or PostgreSQL's writer lock; a claim on PostgreSQL locks its row FOR UPDATE SKIP
+LOCKED instead). Claiming also checks the lease, so only the lease holder sends, and a row
+claimed by a process that died is taken over only after its claim (longer than any Slack
+request) has run out.
 """
 
 from __future__ import annotations
