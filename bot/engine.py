@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import sqlite_utils
@@ -188,8 +187,8 @@ class Engine:
             ) from exc
 
     @property
-    def db(self) -> Any:
-        """This thread's connection (typed loosely: each repository is written for `Db`)."""
+    def db(self) -> Db:
+        """This thread's connection: sqlite-utils' Database, or a PgDatabase answering alike."""
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._connect()
@@ -219,7 +218,7 @@ class Engine:
 
     # --- transactions --------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, *, writer: bool = True) -> Iterator[Any]:
+    def transaction(self, *, writer: bool = True) -> Iterator[Db]:
         """One writer at a time: SQLite's BEGIN IMMEDIATE, or PostgreSQL's writer lock. Writers
         queue on the busy timeout instead of failing. `writer=False` (PostgreSQL only; SQLite
         has no other lock): a transaction that locks the rows it writes itself."""
@@ -243,7 +242,7 @@ class Engine:
         db.execute("COMMIT")
 
     @contextmanager
-    def impatient(self, busy_timeout: float) -> Iterator[Any]:
+    def impatient(self, busy_timeout: float) -> Iterator[Db]:
         """This thread's connection waiting at most `busy_timeout` s for a lock, for work on
         a path with a deadline of its own (acks: Slack's 3 s)."""
         db = self.db
