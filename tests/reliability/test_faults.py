@@ -1,44 +1,26 @@
-"""Faults end to end (issue 7): real processes on loopback, the numbers of the issue.
+"""Faults end to end (issue 7), Slack's side: real processes on loopback, the numbers of the issue.
 
 Each test starts its own simulator, fake Slack and `fsync-bot run` on a fresh database: an SQLite
-file, then a PostgreSQL database (the `database` fixture, tests/conftest.py). No test
-sleeps to let something happen: each waits on the fact that shows it did (the outbox drained, the
-bot logged the n-th failed poll, Slack refused an alert n times), so a slow machine cannot make
-a test pass without having seen anything, and a fast one does not wait for nothing.
+file, then a PostgreSQL database (the `database` fixture, tests/conftest.py). No test sleeps to
+let something happen: each waits on the fact that shows it did (the outbox drained, Slack refused
+an alert n times), so a slow machine cannot make a test pass without having seen anything, and a
+fast one does not wait for nothing. The Sync API's side is in test_api_faults.py.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.alerts.historyslack import HistorySlack
 from tests.support.botproc import OPERATOR, BotProcess
+from tests.support.faultstage import alerting_bot, cards, failing
 from tests.support.simproc import SimProcess
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def failing(sim: SimProcess, names: list[str]) -> None:
-    for name in names:
-        sim.control("POST", "/_sim/workspaces", {"name": name}).raise_for_status()
-    for name in names:
-        sim.control(
-            "POST",
-            f"/_sim/workspaces/{name}/state",
-            {"status": "failed", "message": f"Error: quota exceeded in {name}"},
-        )
-
-
-def cards(slack: HistorySlack, channels: list[str]) -> Counter[str]:
-    """How many alert messages carry each alert key (a duplicate shows as a count of 2)."""
-    return Counter(k for k in slack.keys() if k.split(":")[-1] in channels)
 
 
 def most_attempts(bot: BotProcess) -> int:
@@ -52,31 +34,6 @@ def most_attempts(bot: BotProcess) -> int:
 def pending(bot: BotProcess) -> int:
     ((found,),) = bot.query("SELECT count(*) FROM alert_outbox WHERE state = 'pending'")
     return int(found)
-
-
-@contextmanager
-def alerting_bot(
-    tmp_path: Path,
-    database: str,
-    key: str,
-    channel: str,
-    post_interval: float = 0.0,
-    poll: str = "1",
-) -> Iterator[tuple[HistorySlack, SimProcess, BotProcess]]:
-    """A simulator, a fake Slack and `fsync-bot run` polling every `poll` seconds into
-    `channel`, once the first poll's alerts are in."""
-    slack = HistorySlack(post_interval=post_interval).start()
-    try:
-        with SimProcess(key=key) as sim:
-            env = {"FSYNC_POLL_INTERVAL": poll, "FSYNC_ALERT_CHANNEL": channel}
-            bot = BotProcess(slack, sim.url, sim.key, tmp_path, database=database, **env).start()
-            try:
-                wait_until(lambda: slack.posts(channel), 15, "the first poll's alerts")
-                yield slack, sim, bot
-            finally:
-                bot.stop()
-    finally:
-        slack.stop()
 
 
 def test_kill_9_with_100_alerts_pending_delivers_each_exactly_once(
@@ -146,50 +103,3 @@ def test_slack_down_then_back_backs_off_and_loses_and_doubles_nothing(
         counts = cards(slack, ["COUTAGE"])
         assert set(counts.values()) == {1}
         assert "Traceback" not in bot.log()
-
-
-def test_garbled_answers_and_unknown_states_crash_nothing(tmp_path: Path, database: str) -> None:
-    with alerting_bot(tmp_path, database, "garble-key", "CGARBLE", poll="0.3") as (slack, sim, bot):
-        sim.control("POST", "/_sim/faults", {"malformed_rate": 1.0}).raise_for_status()
-        _, name = bot.command("status", user=OPERATOR)
-        (reply,) = bot.responses(name, timeout=15)
-        assert "last known state" in str(reply) and "could not read" in str(reply)
-        _, name = bot.command("sync staging", user=OPERATOR)
-        (reply,) = bot.responses(name, timeout=15)
-        assert "could not read" in reply["text"]
-        wait_until(lambda: bot.failed_polls() >= 3, 15, "three garbled polls")
-        sim.control("POST", "/_sim/faults", {}).raise_for_status()
-        posted = len(slack.posts("CGARBLE"))
-        failing(sim, ["after-garble"])
-        wait_until(
-            lambda: len(slack.posts("CGARBLE")) > posted,
-            15,
-            "the poller to go on after garbled answers",
-        )
-        assert "Traceback" not in bot.log()
-
-
-def test_api_down_for_12_polls_is_one_alert_one_recovery_and_no_false_alarms(
-    tmp_path: Path, database: str
-) -> None:
-    with alerting_bot(tmp_path, database, "down-key", "CDOWN", poll="0.3") as (slack, sim, bot):
-        wait_until(lambda: bot.unsent() == 0, 15, "the first poll's alerts to be out")
-        before = len(slack.posts("CDOWN"))
-        sim.control("POST", "/_sim/faults", {"error_rate": 1, "error_status": 503})
-        wait_until(lambda: bot.failed_polls() >= 12, 30, "12 failed polls")
-        _, name = bot.command("status", user=OPERATOR)
-        (reply,) = bot.responses(name, timeout=15)
-        assert "last known state" in str(reply) and "ago" in str(reply)
-        sim.control("POST", "/_sim/faults", {})
-        api_cards = wait_until(
-            lambda: [m for m in slack.posts("CDOWN") if "Sync API" in str(m)],
-            10,
-            "the api card",
-        )
-        assert len(api_cards) == 1
-        wait_until(lambda: slack.replies("CDOWN", api_cards[0]["ts"]), 15, "the recovery")
-        # Three good polls after the return, their alerts (if any) out: no per-workspace alarm.
-        polls = sim.listings()
-        wait_until(lambda: sim.listings() >= polls + 3, 15, "three polls after the return")
-        wait_until(lambda: bot.unsent() == 0, 15, "the outbox to drain")
-        assert len(slack.posts("CDOWN")) == before + 1
