@@ -17,6 +17,9 @@ listing: `httpx` GET of /workspaces plus `json.loads`, nothing else; "CPU / floo
 of each tick's ratio to the floor measured right after it. To measure fsync and not
 its rate limit, the child's FIRESTARTR_RATE_LIMIT and the simulator's limit are raised. The
 fleet copy the poller saves for commands at most once a minute is in the first tick only.
+These ticks are full listings: each is asked without tag or cursor (as the poller asks every ten
+minutes), so they measure the listing's whole cost. After them come the 1%-changed ticks on
+changed_since (bench/delta_tick.py) and the unchanged-fleet ticks on a 304 (bench/quiet_tick.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench import common, procs, quiet_tick
+from bench import common, delta_tick, procs, quiet_tick
 from bench.common import Result
 from bench.procs import API
 
@@ -113,6 +116,7 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
         for n in range(ticks + 1):
             flipped = flip(sim, names, failed, rng) if n else 0
             lease.renew()
+            poller.quiet.full_at = None  # a full listing, not changed_since (see the docstring)
             gc.collect()
             reset_peak_rss()
             writes, cpu, wall = conn.total_changes, time.process_time(), time.perf_counter()
@@ -144,10 +148,19 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
                     "peak_rss_mb": peak,
                 }
             )
+        delta = delta_tick.measure(
+            poller,
+            lease,
+            deps.client,
+            conn,
+            floor_client,
+            ticks,
+            lambda: flip(sim, names, failed, rng),
+        )
         quiet = quiet_tick.measure(poller, lease, deps.client, conn, floor_client, ticks)
         floor_client.close()
         deps.client.close()
-    return {"size": size, "ticks": rows, "quiet": quiet}
+    return {"size": size, "ticks": rows, "delta": delta, "quiet": quiet}
 
 
 def run_size(size: int, ticks: int, seed: int, tmp: Path) -> dict[str, Any]:
@@ -253,6 +266,46 @@ def main() -> None:
         ],
         table,
     )
+    delta_rows = []
+    for run in runs:
+        delta = run["delta"]
+        d = {
+            "changed": statistics.median(r["changed"] or 0 for r in delta),
+            "cpu": median(delta, "cpu"),
+            "wall": median(delta, "wall"),
+            "writes": median(delta, "writes"),
+            "floor_cpu": median(delta, "floor_cpu"),
+            "ratio": statistics.median(r["cpu"] / r["floor_cpu"] for r in delta),
+            "answered_delta": sum(1 for r in delta if r["delta"]) / len(delta),
+        }
+        summary[run["size"]]["delta"] = d  # type: ignore[assignment]
+        delta_rows.append(
+            [
+                f"{run['size']:,}",
+                f"{d['changed']:.0f}",
+                f"{d['answered_delta']:.0%}",
+                f"{d['cpu'] * 1000:.2f} ms",
+                f"{d['wall'] * 1000:.2f} ms",
+                f"{d['writes']:.0f}",
+                f"{d['floor_cpu'] * 1000:.1f} ms",
+                f"{d['ratio']:.1%}",
+            ]
+        )
+    result.table(
+        "1% changed: the listing is a changed_since answer (medians; sync off, "
+        "bench/delta_tick.py)",
+        [
+            "workspaces",
+            "changed",
+            "ticks on changed_since",
+            "CPU",
+            "wall",
+            "SQLite rows written",
+            "floor CPU",
+            "CPU / floor",
+        ],
+        delta_rows,
+    )
     quiet_rows = []
     for run in runs:
         quiet = run["quiet"]
@@ -319,6 +372,12 @@ def main() -> None:
         "unchanged 50,000-workspace fleet: tick under 5% of the full-listing floor",
         f"{largest:,}: {quiet_ratio:.1%}" + ("" if largest == 50_000 else " (50,000 not run)"),
         quiet_ratio < 0.05 and largest == 50_000,
+    )
+    delta_ratio = summary[largest]["delta"]["ratio"]  # type: ignore[index]
+    result.budget(
+        "1% of a 50,000-workspace fleet changed: tick under 20% of the full-listing floor",
+        f"{largest:,}: {delta_ratio:.1%}" + ("" if largest == 50_000 else " (50,000 not run)"),
+        delta_ratio < 0.20 and largest == 50_000,
     )
     if 50_000 in summary:
         peak = summary[50_000]["peak_rss"]
