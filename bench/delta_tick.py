@@ -3,8 +3,11 @@
 Run inside poll_tick's child after its full-listing ticks. As in bench/quiet_tick.py the
 simulator's sync is switched off through PUT /config and the poller ticks until the listing
 answers 304, so that what changes is exactly what the bench changes: before each measured tick
-(not timed) about 1% of the fleet changes state through /_sim, as in the full-listing ticks.
-The tick (the changed_since request, merging it into the held listing, the diff of the changed
+(not timed) about 1% of the fleet changes through /_sim. poll_tick runs it twice: with the
+changes a fleet has between two polls (1% finishes a sync; 1 in 20 of those fails and as many
+failures recover: poll_tick.syncs), which the budget is about, and with the full-listing ticks'
+changes (half of the 1% fail, the other half recover: poll_tick.flip), an alert storm of 1%
+whose routing costs the same however the listing was read. The tick (the changed_since request, merging it into the held listing, the diff of the changed
 workspaces, the transaction) is timed as in poll_tick and followed by the same floor: a plain GET
 of the whole listing plus `json.loads`. A tick that fell on the full listing every ten minutes
 (bot/alerts/quiet.py) is counted apart, not left out.

@@ -3,10 +3,11 @@
 It polls only while it holds the lease. A tick reads the fleet with one request at the poller's
 priority (people's commands go first on the shared rate limiter), plus the conflicts of workspaces
 that entered a conflict; compares with the snapshot kept in memory (loaded from SQLite whenever
-the lease is gained); and stores the changed snapshot rows, the episodes, the outbox rows and
-the history (bot/alerts/history_repo.py) in one transaction that also checks the lease. A crash
-before that commit loses nothing (the next tick sees the same change again); after it, the
-change is never alerted twice.
+the lease is gained; when the listing was a changed_since answer, only the workspaces it names,
+bot/alerts/quiet.py says when all are diffed anyway); and stores the changed snapshot rows, the
+episodes, the outbox rows and the history (bot/alerts/history_repo.py) in one transaction that
+also checks the lease. A crash before that commit loses nothing (the next tick lists the whole
+fleet and sees the same change again); after it, the change is never alerted twice.
 
 A failed listing counts towards the `api` alert; a 429 only makes it wait longer. A tick that
 crashes is logged and the loop goes on.

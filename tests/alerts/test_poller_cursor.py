@@ -243,3 +243,4 @@ def test_the_full_listing_still_comes_every_ten_minutes(
         clock.now += timedelta(seconds=30)
     assert api.asked.count("full") == 2
     assert api.asked[0] == api.asked[-1] == "full"
+    assert api.asked[1:-1] == ["since"] * (ticks - 1)  # every tick between: only the changes
