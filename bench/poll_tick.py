@@ -293,6 +293,7 @@ def main() -> None:
         d = {
             "changed": statistics.median(r["changed"] or 0 for r in delta),
             "cpu": median(delta, "cpu"),
+            "listing_cpu": median(delta, "listing_cpu"),
             "wall": median(delta, "wall"),
             "writes": median(delta, "writes"),
             "floor_cpu": median(delta, "floor_cpu"),
@@ -307,6 +308,7 @@ def main() -> None:
                 f"{d['changed']:.0f}",
                 f"{d['answered_delta']:.0%}",
                 f"{d['cpu'] * 1000:.2f} ms",
+                f"{d['listing_cpu'] * 1000:.2f} ms",
                 f"{d['wall'] * 1000:.2f} ms",
                 f"{d['writes']:.0f}",
                 f"{d['floor_cpu'] * 1000:.1f} ms",
@@ -322,6 +324,7 @@ def main() -> None:
             "changed",
             "ticks on changed_since",
             "CPU",
+            "of which the listing",
             "wall",
             "SQLite rows written",
             "floor CPU",
