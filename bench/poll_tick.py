@@ -17,6 +17,9 @@ listing: `httpx` GET of /workspaces plus `json.loads`, nothing else; "CPU / floo
 of each tick's ratio to the floor measured right after it. To measure fsync and not
 its rate limit, the child's FIRESTARTR_RATE_LIMIT and the simulator's limit are raised. The
 fleet copy the poller saves for commands at most once a minute is in the first tick only.
+These ticks are full listings: each is asked without tag or cursor (as the poller asks every ten
+minutes), so they measure the listing's whole cost. After them come the 1%-changed ticks on
+changed_since (bench/delta_tick.py) and the unchanged-fleet ticks on a 304 (bench/quiet_tick.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench import common, procs, quiet_tick
+from bench import common, delta_tick, procs, quiet_tick
 from bench.common import Result
 from bench.procs import API
 
@@ -58,6 +61,29 @@ def flip(sim: procs.SimProcess, names: list[str], failed: set[str], rng: random.
         list(pool.map(one, jobs))
     failed.difference_update(recover)
     failed.update(n for n, s in jobs if s == "failed")
+    return len(jobs)
+
+
+def syncs(sim: procs.SimProcess, names: list[str], failed: set[str], rng: random.Random) -> int:
+    """About 1% of the fleet finishes a sync, as a fleet does between two polls (intervals of
+    10 to 60 minutes, a poll every 30 s): 1 in 20 fails, as many earlier failures recover, and
+    the rest succeed (last_sync moves, no alert)."""
+    count = max(1, len(names) // 100)
+    troubled = max(1, count // 20)
+    recover = rng.sample(sorted(failed), min(len(failed), troubled))
+    healthy = [n for n in rng.sample(names, min(len(names), 2 * count)) if n not in failed]
+    fail, succeed = healthy[:troubled], healthy[troubled : count - len(recover)]
+    jobs = [(n, "success") for n in recover + succeed] + [(n, "failed") for n in fail]
+
+    def one(job: tuple[str, str]) -> None:
+        name, status = job
+        message = f"Error: bench failure of {name}" if status == "failed" else None
+        procs.set_state(sim, name, status, message)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, jobs))
+    failed.difference_update(recover)
+    failed.update(fail)
     return len(jobs)
 
 
@@ -113,6 +139,7 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
         for n in range(ticks + 1):
             flipped = flip(sim, names, failed, rng) if n else 0
             lease.renew()
+            poller.quiet.full_at = None  # a full listing, not changed_since (see the docstring)
             gc.collect()
             reset_peak_rss()
             writes, cpu, wall = conn.total_changes, time.process_time(), time.perf_counter()
@@ -144,10 +171,13 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
                     "peak_rss_mb": peak,
                 }
             )
-        quiet = quiet_tick.measure(poller, lease, deps.client, conn, floor_client, ticks)
+        measured = (poller, lease, deps.client, conn, floor_client, ticks)
+        delta = delta_tick.measure(*measured, lambda: syncs(sim, names, failed, rng))
+        storm = delta_tick.measure(*measured, lambda: flip(sim, names, failed, rng))
+        quiet = quiet_tick.measure(*measured)
         floor_client.close()
         deps.client.close()
-    return {"size": size, "ticks": rows, "quiet": quiet}
+    return {"size": size, "ticks": rows, "delta": delta, "delta_storm": storm, "quiet": quiet}
 
 
 def run_size(size: int, ticks: int, seed: int, tmp: Path) -> dict[str, Any]:
@@ -253,6 +283,55 @@ def main() -> None:
         ],
         table,
     )
+    delta_rows = []
+    for run, kind, label in [
+        (run, kind, label)
+        for run in runs
+        for kind, label in (("delta", "syncs, 1 in 20 fails"), ("delta_storm", "half fail"))
+    ]:
+        delta = run[kind]
+        d = {
+            "changed": statistics.median(r["changed"] or 0 for r in delta),
+            "cpu": median(delta, "cpu"),
+            "listing_cpu": median(delta, "listing_cpu"),
+            "wall": median(delta, "wall"),
+            "writes": median(delta, "writes"),
+            "floor_cpu": median(delta, "floor_cpu"),
+            "ratio": statistics.median(r["cpu"] / r["floor_cpu"] for r in delta),
+            "answered_delta": sum(1 for r in delta if r["delta"]) / len(delta),
+        }
+        summary[run["size"]][kind] = d  # type: ignore[assignment]
+        delta_rows.append(
+            [
+                f"{run['size']:,}",
+                label,
+                f"{d['changed']:.0f}",
+                f"{d['answered_delta']:.0%}",
+                f"{d['cpu'] * 1000:.2f} ms",
+                f"{d['listing_cpu'] * 1000:.2f} ms",
+                f"{d['wall'] * 1000:.2f} ms",
+                f"{d['writes']:.0f}",
+                f"{d['floor_cpu'] * 1000:.1f} ms",
+                f"{d['ratio']:.1%}",
+            ]
+        )
+    result.table(
+        "1% changed: the listing is a changed_since answer (medians; sync off, "
+        "bench/delta_tick.py)",
+        [
+            "workspaces",
+            "the 1% that changed",
+            "changed",
+            "ticks on changed_since",
+            "CPU",
+            "of which the listing",
+            "wall",
+            "SQLite rows written",
+            "floor CPU",
+            "CPU / floor",
+        ],
+        delta_rows,
+    )
     quiet_rows = []
     for run in runs:
         quiet = run["quiet"]
@@ -319,6 +398,13 @@ def main() -> None:
         "unchanged 50,000-workspace fleet: tick under 5% of the full-listing floor",
         f"{largest:,}: {quiet_ratio:.1%}" + ("" if largest == 50_000 else " (50,000 not run)"),
         quiet_ratio < 0.05 and largest == 50_000,
+    )
+    delta_ratio = summary[largest]["delta"]["ratio"]  # type: ignore[index]
+    result.budget(
+        "1% of a 50,000-workspace fleet synced (1 in 20 failed): tick under 20% of the "
+        "full-listing floor",
+        f"{largest:,}: {delta_ratio:.1%}" + ("" if largest == 50_000 else " (50,000 not run)"),
+        delta_ratio < 0.20 and largest == 50_000,
     )
     if 50_000 in summary:
         peak = summary[50_000]["peak_rss"]

@@ -30,9 +30,8 @@ def freeze(floor_client: httpx.Client) -> None:
     put.raise_for_status()
 
 
-def measure(
-    poller: Any, lease: Any, client: Any, conn: Any, floor_client: httpx.Client, ticks: int
-) -> list[dict[str, Any]]:
+def settle(poller: Any, lease: Any, client: Any, floor_client: httpx.Client) -> None:
+    """Sync off, then ticks (not timed) until the listing holds still."""
     freeze(floor_client)
     # The switch changes every workspace once, and runs already going still finish: wait (not
     # timed) until three ticks in a row answer 304.
@@ -42,6 +41,12 @@ def measure(
         poller.tick()
         quiet_in_a_row = quiet_in_a_row + 1 if client.last_unchanged else 0
         time.sleep(0.2)
+
+
+def measure(
+    poller: Any, lease: Any, client: Any, conn: Any, floor_client: httpx.Client, ticks: int
+) -> list[dict[str, Any]]:
+    settle(poller, lease, client, floor_client)
     rows: list[dict[str, Any]] = []
     for n in range(ticks):
         lease.renew()

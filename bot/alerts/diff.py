@@ -13,7 +13,7 @@ The tick must stay cheap at 10,000 workspaces: an unchanged workspace costs one 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -68,9 +68,14 @@ def diff(
     *,
     rebase: bool = False,
     waiting: Mapping[str, dict[str, Any]] | None = None,
+    removed: Collection[str] | None = None,
 ) -> Diff:
     """What changed since `prev`. `conflicts` holds the conflicts read for `needs_conflicts()`,
     `waiting` the runs read for `approvals.needs_runs()`.
+
+    `removed`: `workspaces` holds only the workspaces that changed (a changed_since answer,
+    bot/firestartr/cursor.py) and these are the names no longer listed; None: `workspaces` is
+    the whole fleet and whatever `prev` has beyond it is gone.
 
     `rebase`: `prev` was loaded from SQLite, not seen by this process a poll ago (a restart).
     A workspace still failing with the same error whose last sync moved meanwhile is then not
@@ -120,15 +125,18 @@ def diff(
             out.episodes[after.id] = after
         if event is not None:
             out.events.append(event)
-    if len(prev) + len(out.seen) > len(workspaces):
-        listed = {ws.name for ws in workspaces}
-        for name in prev.keys() - listed:
-            out.removed.append(name)
-            episode = open_episodes.get(prev[name].episode or "")
-            if episode is not None:
-                closed = replace(episode, closed_at=now, closed_how="gone")
-                out.episodes[closed.id] = closed
-                out.events.append(Event(EventKind.GONE, closed, anchor="removed"))
+    gone: Iterable[str] = ()
+    if removed is not None:
+        gone = [name for name in removed if name in prev]
+    elif len(prev) + len(out.seen) > len(workspaces):
+        gone = prev.keys() - {ws.name for ws in workspaces}
+    for name in gone:
+        out.removed.append(name)
+        episode = open_episodes.get(prev[name].episode or "")
+        if episode is not None:
+            closed = replace(episode, closed_at=now, closed_how="gone")
+            out.episodes[closed.id] = closed
+            out.events.append(Event(EventKind.GONE, closed, anchor="removed"))
     return out
 
 

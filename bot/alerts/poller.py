@@ -3,10 +3,11 @@
 It polls only while it holds the lease. A tick reads the fleet with one request at the poller's
 priority (people's commands go first on the shared rate limiter), plus the conflicts of workspaces
 that entered a conflict; compares with the snapshot kept in memory (loaded from SQLite whenever
-the lease is gained); and stores the changed snapshot rows, the episodes, the outbox rows and
-the history (bot/alerts/history_repo.py) in one transaction that also checks the lease. A crash
-before that commit loses nothing (the next tick sees the same change again); after it, the
-change is never alerted twice.
+the lease is gained; when the listing was a changed_since answer, only the workspaces it names,
+bot/alerts/quiet.py says when all are diffed anyway); and stores the changed snapshot rows, the
+episodes, the outbox rows and the history (bot/alerts/history_repo.py) in one transaction that
+also checks the lease. A crash before that commit loses nothing (the next tick lists the whole
+fleet and sees the same change again); after it, the change is never alerted twice.
 
 A failed listing counts towards the `api` alert; a 429 only makes it wait longer. A tick that
 crashes is logged and the loop goes on.
@@ -97,6 +98,7 @@ class Poller(Worker):
         # over) re-bases it rather than calling runs fsync did not watch news (diff.py).
         self._rebase = True
         self.quiet = Quiet()
+        self._stored = True  # the last listing's changes were stored (or it found none)
         self.polls = 0  # ticks completed (the demo waits for the first before its first command)
 
     # --- the thread (bot/worker.py runs it; stopping abandons a tick in flight uncommitted: the
@@ -147,7 +149,9 @@ class Poller(Worker):
         now = self.clock()
         client = self.client
         self.outcome = "ok"
-        full = self.quiet.want_full(now)
+        # After a tick that listed but did not store (it crashed), the client's tag and cursor
+        # are ahead of the snapshot: only a whole listing shows what that tick lost.
+        full = self.quiet.want_full(now) or not self._stored
         try:
             workspaces = client.list_workspaces(priority=Priority.POLLER, full=full)
         except RateLimited as exc:
@@ -162,29 +166,51 @@ class Poller(Worker):
             self._commit(Diff(), [event] if event else [], health, now, polled=False)
             return self.interval
         self._backoff = 1
+        self._stored = False
         self.fleet_cache.remember_fleet(workspaces, now)
         # A 304: the snapshot already is this listing; only the API's health can have changed.
         unchanged = self.quiet.skip(client.last_unchanged and not self._rebase, now)
+        # A changed_since answer: only its workspaces can differ from the snapshot, unless a
+        # stall is due by the clock (then all are diffed, as after a 304).
+        some = client.last_changes
+        if some is not None and (self._rebase or self.quiet.stall_due(now)):
+            some = None
+        diffed = [] if unchanged else workspaces if some is None else some.workspaces
         if not unchanged:
             self._save_fleet(workspaces)
-            self.quiet.diffed(workspaces, now, full=full)
-        changes = Diff() if unchanged else self._diff(workspaces, now)
+            if some is None:
+                self.quiet.diffed(workspaces, now, full=full)
+            else:
+                self.quiet.diffed_some(diffed, now)
+        changes = Diff()
+        if not unchanged:
+            changes = self._diff(diffed, now, None if some is None else some.removed)
         health, back = api_ok(self.health, now)
         events = list(changes.events)
         if back is not None:
             changes.episodes[back.episode.id] = back.episode
             events.append(back)
-        runs = [] if unchanged else history_repo.runs_seen(self.seen, workspaces, changes.seen, now)
+        runs = history_repo.runs_seen(self.seen, diffed, changes.seen, now) if diffed else []
         self._commit(changes, events, health, now, polled=True, runs=runs)
         self._rebase = False
+        self._stored = True
         self._prune(now)
         return self.interval
 
-    def _diff(self, workspaces: list[Workspace], now: datetime) -> Diff:
+    def _diff(
+        self, workspaces: list[Workspace], now: datetime, removed: frozenset[str] | None
+    ) -> Diff:
         found = conflicts.open_by_workspace(self.client, needs_conflicts(self.seen, workspaces))
         waiting = approvals.waiting_runs(self.client, approvals.needs_runs(self.seen, workspaces))
         changes = diff(
-            self.seen, self.open, workspaces, now, found, rebase=self._rebase, waiting=waiting
+            self.seen,
+            self.open,
+            workspaces,
+            now,
+            found,
+            rebase=self._rebase,
+            waiting=waiting,
+            removed=removed,
         )
         self._decided(changes)
         return changes

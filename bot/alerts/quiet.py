@@ -4,7 +4,8 @@ An unchanged listing ([ASSUMED] ETag / 304, docs/firestartr-sync-api.md endpoint
 workspace changed, so the diff could only find what time alone brings: a stall (a next sync
 overdue). The moment the next one can begin is worked out on each full diff; until then an
 unchanged tick costs no parsing and no diff. Every FULL_EVERY the poller asks without the tag,
-so anything a server's tag missed is caught within ten minutes.
+so anything a server's tag missed is caught within ten minutes. A changed_since answer
+(bot/firestartr/cursor.py) is diffed alone on the same terms: unless a stall is due by then.
 """
 
 from __future__ import annotations
@@ -59,5 +60,17 @@ class Quiet:
             self.full_at = now
         self.wake_at = next_stall(fleet, now)
 
+    def diffed_some(self, changed: list[Workspace], now: datetime) -> None:
+        """Only `changed` was diffed (changed_since): the others' next stall is where it was,
+        and one of these may now come sooner. (One that moved later leaves an early wake-up: a
+        whole diff that finds nothing, never a stall found late.)"""
+        soonest = next_stall(changed, now)
+        if soonest is not None and (self.wake_at is None or soonest < self.wake_at):
+            self.wake_at = soonest
+
+    def stall_due(self, now: datetime) -> bool:
+        """A workspace may have stalled by the clock alone: the whole listing needs a diff."""
+        return self.wake_at is not None and now >= self.wake_at
+
     def skip(self, unchanged: bool, now: datetime) -> bool:
-        return unchanged and (self.wake_at is None or now < self.wake_at)
+        return unchanged and not self.stall_due(now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -46,6 +47,16 @@ def read_model(response: httpx.Response, model: type[M]) -> M:
     return validate(response, read_json(response), model)
 
 
+@dataclass(slots=True)
+class Held:
+    """A listing as the server last gave it, and what to ask it with next time."""
+
+    listing: list[Any]
+    etag: str | None
+    cursor: str | None  # X-Sync-Cursor, for changed_since (bot/firestartr/cursor.py)
+    index: dict[str, int] | None = None  # name -> position in `listing`, built when first needed
+
+
 class ListingCache:
     """The models of the last listing by name: an item unchanged since then is not read again.
 
@@ -66,17 +77,18 @@ class ListingCache:
     def __init__(self) -> None:
         self._last: dict[str, tuple[int, Any]] = {}  # name -> (digest, model)
         self._lock = threading.Lock()
-        # The last whole listing and its ETag, for If-None-Match ([ASSUMED], API doc endpoint 1).
-        self._tagged: tuple[str, list[Any]] | None = None
+        # The poller's last whole listing with its ETag and cursor ([ASSUMED], API doc endpoint 1).
+        self._held: Held | None = None
 
-    def tagged(self) -> tuple[str, list[Any]] | None:
+    def held(self) -> Held | None:
         with self._lock:
-            return self._tagged
+            return self._held
 
-    def tag(self, etag: str | None, listing: list[Any]) -> None:
-        """Remember `listing` under its ETag; a server that sends none is never asked with one."""
+    def hold(self, held: Held) -> None:
+        """Remember a listing under its ETag and cursor; a server that sends neither is never
+        asked with one."""
         with self._lock:
-            self._tagged = (etag, listing) if etag else None
+            self._held = held if held.etag or held.cursor else None
 
     def last(self) -> dict[str, tuple[int, Any]]:
         with self._lock:

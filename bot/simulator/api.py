@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from bot.simulator import approvals, conflicts
+from bot.simulator.changes import CursorExpired
 from bot.simulator.config import config_now, put_config
 from bot.simulator.context import Simulator
 from bot.simulator.errors import ApiError, validation_error
@@ -17,6 +18,7 @@ from bot.simulator.log_api import get_run_log, with_links
 from bot.simulator.pipeline import Handler, ok, read_json, serve_v1
 
 V1 = "/v1/terraform/sync"
+CURSOR = "X-Sync-Cursor"  # [ASSUMED] the listing's cursor, for changed_since
 SYNC_TRIGGERS_PER_MINUTE = 10
 
 
@@ -28,15 +30,25 @@ def _text(body: dict[str, Any], key: str, default: str) -> str:
 
 
 async def list_workspaces(sim: Simulator, request: Request) -> Response:
+    """The fleet, or with `changed_since` only what changed (bot/simulator/changes.py)."""
     store = sim.engine.store
-    with store.lock:
-        body = store.list_bytes()
-        etag = store.list_etag()
-    # Strong comparison (RFC 9110 13.1.2): the tag names these exact bytes.
+    since = request.query_params.get("changed_since")
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
-    if etag in wanted or "*" in wanted:
-        return Response(status_code=304, headers={"ETag": etag})
-    return ok(body, headers={"ETag": etag})
+    with store.lock:
+        etag = store.list_etag()
+        headers = {"ETag": etag, CURSOR: store.list_cursor()}
+        # Strong comparison (RFC 9110 13.1.2): the tag names these exact bytes.
+        if etag in wanted or "*" in wanted:
+            return Response(status_code=304, headers=headers)
+        try:
+            body = store.list_bytes() if since is None else store.changed_bytes(since)
+        except CursorExpired:
+            raise ApiError(
+                410,
+                "cursor_expired",
+                "The changed_since cursor is unknown or too old; list the whole fleet again",
+            ) from None
+    return ok(body, headers=headers)
 
 
 async def trigger_sync(sim: Simulator, request: Request) -> Response:

@@ -44,6 +44,8 @@ class WorkspaceState:
     before_conflict: tuple[str, str | None] = ("success", None)
     # The serialized wire form; None after any change (see Store.touch).
     cached: bytes | None = None
+    # The wire form clients last saw (Store.settle): a touch that leaves it as it was is no change.
+    published: bytes | None = None
 
     @property
     def interval_s(self) -> int:

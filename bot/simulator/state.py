@@ -11,6 +11,7 @@ import heapq
 import threading
 from collections.abc import Iterator
 
+from bot.simulator.changes import ChangeLog
 from bot.simulator.model import ConflictState, RunState, WorkspaceState
 from bot.simulator.wire import IdMaker, dumps
 
@@ -23,9 +24,9 @@ class Store:
         self.ids = IdMaker()
         # Never reset: an ETag from before /_sim/reset must not match the config after it.
         self.config_version = 0
-        # The listing's ETag; never reset either, and bumped only when the listing's bytes differ.
-        self.list_version = 0
-        self._list_last: bytes = b""
+        # The listing's versions (its ETag and cursor): never reused, bumped only when the
+        # listing's bytes differ, and what changed in each (changed_since, changes.py).
+        self.changes = ChangeLog()
         self.clear()
 
     def clear(self) -> None:
@@ -39,18 +40,46 @@ class Store:
         self._heap: list[tuple[float, str]] = []
         self._list_cache: bytes | None = None
         self._config_cache: bytes | None = None
+        self._dirty: set[str] = set()  # touched since the last settle()
+        self.changes.restart()
         self.config_changed()
 
     # -- caches ---------------------------------------------------------------------------------
 
     def touch(self, ws: WorkspaceState) -> None:
         ws.cached = None
-        self._list_cache = None
+        self._dirty.add(ws.name)
 
     def touch_all(self) -> None:
         for ws in self.workspaces.values():
             ws.cached = None
-        self._list_cache = None
+        self._dirty.update(self.workspaces)
+
+    def settle(self) -> None:
+        """Compare what was touched with what clients last saw: a touch that left the wire form
+        as it was (a reschedule, a no-op config) is no change, so the tag holds and the poller
+        re-reads nothing. One new version for everything that did change."""
+        if not self._dirty:
+            return
+        enabled, log = self.enabled, self.changes
+        changed, removed = [], []
+        for name in self._dirty:
+            ws = self.workspaces.get(name)
+            if ws is None:
+                if log.knows(name):
+                    removed.append(name)
+                continue
+            fresh = ws.wire_bytes(enabled)
+            if fresh == ws.published:
+                continue
+            if ws.published is None and log.knows(name):
+                removed.append(name)  # deleted and added again: it moved to the listing's end
+            ws.published = fresh
+            changed.append(name)
+        self._dirty.clear()
+        if changed or removed:
+            log.record(changed, removed)
+            self._list_cache = None
 
     def config_changed(self) -> None:
         self.config_version += 1
@@ -63,21 +92,26 @@ class Store:
     def list_bytes(self) -> bytes:
         # Built from per-workspace fragments, so one workspace changing costs one dumps() plus a
         # join, not a re-serialization of 50,000 workspaces.
+        self.settle()
         if self._list_cache is None:
-            enabled = self.enabled
-            parts = [ws.wire_bytes(enabled) for ws in self.workspaces.values()]
-            listing = b'{"workspaces":[' + b",".join(parts) + b"]}"
-            # A touch that left the wire form as it was (a reschedule, a no-op config) keeps the
-            # tag: comparing bytes is far cheaper than the poller re-reading 50,000 workspaces.
-            if listing != self._list_last:
-                self.list_version += 1
-                self._list_last = listing
-            self._list_cache = listing
+            parts = [ws.published or b"" for ws in self.workspaces.values()]
+            self._list_cache = b'{"workspaces":[' + b",".join(parts) + b"]}"
         return self._list_cache
 
     def list_etag(self) -> str:
-        self.list_bytes()
-        return f'"ws-{self.list_version}"'
+        self.settle()
+        return f'"ws-{self.changes.version}"'
+
+    def list_cursor(self) -> str:
+        self.settle()
+        return str(self.changes.version)
+
+    def changed_bytes(self, cursor: str) -> bytes:
+        """The answer to `changed_since=cursor`; raises CursorExpired (changes.py)."""
+        self.settle()
+        changed, removed = self.changes.since(cursor)
+        parts = [self.workspaces[name].published or b"" for name in reversed(changed)]
+        return b'{"workspaces":[' + b",".join(parts) + b'],"removed":' + dumps(removed) + b"}"
 
     def config_bytes(self) -> bytes:
         if self._config_cache is None:
@@ -96,13 +130,13 @@ class Store:
         self.workspaces[ws.name] = ws
         if ws.next_sync is not None:
             heapq.heappush(self._heap, (ws.next_sync, ws.name))
-        self._list_cache = None
+        self._dirty.add(ws.name)
 
     def load(self, fleet: list[WorkspaceState]) -> None:
         self.workspaces.update((ws.name, ws) for ws in fleet)
         self._heap.extend((ws.next_sync, ws.name) for ws in fleet if ws.next_sync is not None)
         heapq.heapify(self._heap)
-        self._list_cache = None
+        self._dirty.update(ws.name for ws in fleet)
         self.config_changed()
 
     def schedule(self, ws: WorkspaceState, at: float | None) -> None:

@@ -101,7 +101,13 @@ def _trigger(sim: SimProcess) -> list[httpx.Response]:
 def _list_conditionally(sim: SimProcess) -> list[httpx.Response]:
     full = sim.api.get(f"{V1}/workspaces")
     again = sim.api.get(f"{V1}/workspaces", headers={"If-None-Match": full.headers["ETag"]})
-    return [full, again]
+    sim.control("POST", "/_sim/workspaces/production/state", json={"status": "failed"})
+    sim.control("DELETE", "/_sim/workspaces/sandbox")
+    since = {"changed_since": full.headers["X-Sync-Cursor"]}
+    changed = sim.api.get(f"{V1}/workspaces", params=since)
+    assert changed.json()["removed"] == ["sandbox"]
+    expired = sim.api.get(f"{V1}/workspaces", params={"changed_since": "nope"})
+    return [full, again, changed, expired]
 
 
 def _put_config(sim: SimProcess) -> list[httpx.Response]:
