@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.alerts.model import Decision, Event
+from bot.alerts.diff import Diff
+from bot.alerts.model import Decision, Event, EventKind
 from bot.errors import FeatureUnavailable, SyncAPIError
 from bot.firestartr.client import SyncClient
 from bot.firestartr.models import Conflict
@@ -88,3 +90,21 @@ def _moment(text: Any) -> datetime | None:
         return datetime.fromisoformat(str(text)) if text else None
     except ValueError:
         return None
+
+
+_CLOSES_A_CONFLICT = (EventKind.RESOLVED, EventKind.RECOVERED)
+
+
+def note_decisions(client: SyncClient, store: Store, changes: Diff) -> None:
+    """Conflicts a workspace just left behind, as the API tells their end: who decided what,
+    and when (into `changes`). A card then says so, also for a decision taken outside fsync."""
+    for event in changes.events:
+        episode = event.episode
+        if event.kind not in _CLOSES_A_CONFLICT or episode.kind != EventKind.CONFLICT:
+            continue
+        ended = tuple(as_decided(client, store, c) for c in episode.conflicts)
+        if ended == episode.conflicts:
+            continue
+        after = replace(episode, conflicts=ended)
+        changes.episodes[after.id] = after
+        changes.events[changes.events.index(event)] = replace(event, episode=after)

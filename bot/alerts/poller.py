@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -28,7 +27,7 @@ from bot.alerts import approvals, conflicts, history_repo, outbox, repo, route_r
 from bot.alerts.api_health import ApiHealth, api_failed, api_ok
 from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
-from bot.alerts.model import Episode, Event, EventKind, WorkspaceSnapshot
+from bot.alerts.model import Episode, Event, WorkspaceSnapshot
 from bot.alerts.quiet import Quiet
 from bot.alerts.render import Cards
 from bot.core import owners
@@ -47,7 +46,6 @@ PRUNE_EVERY = 3600.0
 KEEP = timedelta(days=14)
 MAX_BACKOFF_FACTOR = 8
 # News that ends a conflict episode: then how each of its conflicts was decided is looked up.
-_CLOSES_A_CONFLICT = (EventKind.RESOLVED, EventKind.RECOVERED)
 
 
 class LeaseLost(Exception):
@@ -212,7 +210,7 @@ class Poller(Worker):
             waiting=waiting,
             removed=removed,
         )
-        self._decided(changes)
+        conflicts.note_decisions(self.client, self.store, changes)
         return changes
 
     def _commit(
@@ -280,22 +278,6 @@ class Poller(Worker):
             log.info("alerts: %d events, %d deliveries queued", len(events), len(plan.deliveries))
         if any(d.state == "pending" for d in plan.deliveries):
             self.on_queued()
-
-    def _decided(self, changes: Diff) -> None:
-        """Conflicts a workspace just left behind, as the API tells their end: who decided what,
-        and when. A card then says so, also for a decision taken outside fsync."""
-        for event in changes.events:
-            episode = event.episode
-            if event.kind not in _CLOSES_A_CONFLICT or episode.kind != EventKind.CONFLICT:
-                continue
-            ended = tuple(
-                conflicts.as_decided(self.client, self.store, c) for c in episode.conflicts
-            )
-            if ended == episode.conflicts:
-                continue
-            after = replace(episode, conflicts=ended)
-            changes.episodes[after.id] = after
-            changes.events[changes.events.index(event)] = replace(event, episode=after)
 
     def _save_fleet(self, workspaces: list[Workspace]) -> None:
         """A copy for commands when the API is down, at most once a minute (it is not cheap)."""
