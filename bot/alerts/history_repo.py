@@ -9,19 +9,15 @@ order is time order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.alerts.fingerprint import fingerprint
-from bot.alerts.model import Episode, WorkspaceSnapshot
+from bot.alerts.model import Episode
 from bot.engine import Db
-from bot.firestartr.models import Workspace
 from bot.sql import replace_into
 
 log = logging.getLogger(__name__)
-# A workspace in one of these has no finished sync to report: its last_sync is an older run's.
-_UNDER_WAY = frozenset({"queued", "running", "never_synced", "awaiting_approval"})
 MAX_ERROR = 500  # characters of an error kept per run and episode
 
 
@@ -54,51 +50,12 @@ class EpisodeSeen:
     last_error: str | None
 
 
-def _text(moment: datetime | None) -> str | None:
+def text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
 def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-def runs_seen(
-    prev: Mapping[str, WorkspaceSnapshot],
-    workspaces: Iterable[Workspace],
-    changed: Mapping[str, WorkspaceSnapshot],
-    now: datetime,
-) -> list[RunSeen]:
-    """The runs a tick's listing reports, looking only at the workspaces the diff found changed:
-    a run that starts (a current run id) and a sync that ended (a new last_sync)."""
-    found = []
-    for ws in workspaces:
-        if ws.name not in changed:
-            continue
-        if ws.status in ("queued", "running") and ws.current_run_id:
-            run = ws.current_run_id
-            found.append(RunSeen(run, ws.name, run, now, None, "running"))
-        before = prev.get(ws.name)
-        if ws.status in _UNDER_WAY:
-            continue
-        fresh = ws.last_sync is not None and (before is None or before.last_sync != ws.last_sync)
-        # A run may be told by its id and outcome alone, last_sync left as it was (the
-        # simulator's forced failures are): it ended about when fsync saw it. A run id history
-        # already holds is the same run again, and is left out when it is written.
-        told = (
-            ws.last_run_id is not None
-            and before is not None
-            and (before.status, before.message) != (ws.status, ws.message)
-        )
-        if not fresh and not told:
-            continue
-        finished = min(ws.last_sync, now) if fresh and ws.last_sync is not None else now
-        key = ws.last_run_id or f"{ws.name}@{_text(ws.last_sync)}"
-        error = (ws.message or "")[:MAX_ERROR] if ws.status != "success" else None
-        mark = fingerprint(ws.message, ws.name) if error else ""
-        found.append(
-            RunSeen(key, ws.name, ws.last_run_id, None, finished, ws.status, mark, error, 1, fresh)
-        )
-    return found
 
 
 _ADD_RUN = (
@@ -110,11 +67,35 @@ _ADD_RUN = (
 )
 
 
-def _add_run(db: Db, run: RunSeen) -> None:
+# The last finished run of each workspace, read for a whole tick at once (a tick with 500
+# workspaces synced asked 500 times: bench/poll_tick's changed_since ticks).
+_LATEST = (
+    "SELECT workspace, id, outcome, finished_at FROM history_runs h WHERE workspace IN ({}) "
+    "AND finished_at = (SELECT MAX(finished_at) FROM history_runs WHERE workspace = h.workspace)"
+)
+Latest = dict[str, tuple[str, str, str]]  # workspace: (row id, outcome, finished_at)
+
+
+def _latest(db: Db, workspaces: Iterable[str]) -> Latest:
+    found: Latest = {}
+    names = sorted(set(workspaces))
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        rows = db.execute(_LATEST.format(",".join("?" * len(chunk))), chunk).fetchall()
+        for workspace, id_, outcome, end in rows:
+            found.setdefault(workspace, (id_, outcome, end))
+    return found
+
+
+# A success joining its day's row: (its run id, its end, the row's id, its own id).
+Join = tuple[str | None, str, str, str]
+
+
+def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
     """One run into history: a success right after a success of the same UTC day joins its
     row (one more run, the last one's id and end); a run already there is left as it is, except
-    a started one that now has its end."""
-    end = _text(run.finished_at)
+    a started one that now has its end. `latest` is kept up to date as runs are added."""
+    end = text(run.finished_at)
     if not run.fresh and end is not None:
         known = db.execute(
             "SELECT 1 FROM history_runs WHERE workspace = ? AND (id = ? OR run_id = ?) "
@@ -123,31 +104,26 @@ def _add_run(db: Db, run: RunSeen) -> None:
         ).fetchone()
         if known:
             return  # the same run, told again (a status that changed without a new sync)
-    latest = None
-    if end is not None:
-        latest = db.execute(
-            "SELECT id, outcome, finished_at FROM history_runs "
-            "WHERE workspace = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
-            [run.workspace],
-        ).fetchone()
-    if latest is not None and end is not None:
+    last = latest.get(run.workspace) if end is not None else None
+    if last is not None and end is not None:
         # The API's clock and fsync's differ: a run told later did not end before one told
         # earlier.
-        end = max(end, latest[2])
-        same_day = latest[2][:10] == end[:10]
-        if run.fresh and run.outcome == latest[1] == "success" and same_day:
-            db.execute(
-                "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
-                [run.run_id, end, latest[0]],
-            )
-            db.execute("DELETE FROM history_runs WHERE id = ? AND finished_at IS NULL", [run.id])
+        end = max(end, last[2])
+        same_day = last[2][:10] == end[:10]
+        if run.fresh and run.outcome == last[1] == "success" and same_day:
+            joins.append((run.run_id, end, last[0], run.id))
+            latest[run.workspace] = (last[0], "success", end)
             return
-    values = [_text(run.started_at), end, run.outcome, run.fingerprint, run.message]
+    values = [text(run.started_at), end, run.outcome, run.fingerprint, run.message]
+    row_id = run.id
     added = db.execute(_ADD_RUN, [run.id, run.workspace, run.run_id, *values]).rowcount
     if not added and run.fresh and end is not None:
         # The id belongs to another, earlier sync (an API that left last_run_id as it was while
         # last_sync moved on): this one is kept under its workspace and time, its id unknown.
-        db.execute(_ADD_RUN, [f"{run.workspace}@{end}", run.workspace, None, *values])
+        row_id = f"{run.workspace}@{end}"
+        added = db.execute(_ADD_RUN, [row_id, run.workspace, None, *values]).rowcount
+    if added and end is not None:
+        latest[run.workspace] = (row_id, run.outcome, end)
 
 
 def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool:
@@ -169,15 +145,25 @@ def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool
 
 def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
     conn = db.conn
+    latest = _latest(db, (r.workspace for r in runs if r.finished_at is not None))
+    joins: list[Join] = []
     for run in runs:
-        _add_run(db, run)
+        _add_run(db, run, latest, joins)
+    conn.executemany(  # written together: one statement per tick, not two per run
+        "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
+        [join[:3] for join in joins],
+    )
+    conn.executemany(
+        "DELETE FROM history_runs WHERE id = ? AND finished_at IS NULL",
+        [join[3:] for join in joins],
+    )
     rows = [
         (
             ep.id,
             ep.workspace,
             ep.kind,
-            _text(ep.opened_at),
-            _text(ep.closed_at),
+            text(ep.opened_at),
+            text(ep.closed_at),
             ep.closed_how,
             ep.failures,
             len(ep.conflicts) if ep.kind == "conflict" else 0,
@@ -202,7 +188,7 @@ def prune(db: Db, before: datetime) -> int:
     """Forget runs that ended (or, never seen to end, started) and episodes that closed before
     `before`; an open episode stays however old. The rows deleted. A failure is logged, not
     raised: the poll that prunes has committed its alerts already."""
-    cutoff = _text(before)
+    cutoff = text(before)
     try:
         gone = db.execute(
             "DELETE FROM history_runs WHERE coalesce(finished_at, started_at) < ?", [cutoff]
@@ -223,7 +209,7 @@ def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
         "SELECT id, workspace, run_id, started_at, finished_at, outcome, fingerprint, message, "
         "runs FROM history_runs WHERE workspace = ? AND coalesce(finished_at, started_at) >= ? "
         "ORDER BY coalesce(finished_at, started_at)",
-        [workspace, _text(since)],
+        [workspace, text(since)],
     ).fetchall()
     return [
         RunSeen(id_, ws, run_id, _moment(start), _moment(end), outcome, mark or "", msg, n or 1)
@@ -240,7 +226,7 @@ def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen
         "WHERE (CAST(? AS TEXT) IS NULL OR workspace = ?) "
         "AND (closed_at IS NULL OR closed_at >= ?) "
         "ORDER BY opened_at",
-        [workspace, workspace, _text(since)],
+        [workspace, workspace, text(since)],
     ).fetchall()
     found = []
     for id_, ws, kind, opened, closed, how, failures, conflicts, first, last in rows:

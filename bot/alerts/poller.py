@@ -27,9 +27,11 @@ from bot.alerts import approvals, conflicts, history_repo, outbox, repo, route_r
 from bot.alerts.api_health import ApiHealth, api_failed, api_ok
 from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
 from bot.alerts.lease import Lease
+from bot.alerts.members import DigestMembers
 from bot.alerts.model import Episode, Event, WorkspaceSnapshot
 from bot.alerts.quiet import Quiet
 from bot.alerts.render import Cards
+from bot.alerts.runs_seen import runs_seen
 from bot.core import owners
 from bot.core.authz import Policy
 from bot.errors import RateLimited, SyncAPIError
@@ -85,15 +87,14 @@ class Poller(Worker):
         self.outcome = "ok"  # how the last tick ended, for the metrics
         self.seen: dict[str, WorkspaceSnapshot] = {}
         self.open: dict[str, Episode] = {}
+        self.members = DigestMembers()
         self.health = ApiHealth()
-        self._generation = -1
-        self._backoff = 1
-        self._fleet_saved = float("-inf")
-        self._pruned = float("-inf")
+        self._generation, self._backoff = -1, 1
+        self._fleet_saved = self._pruned = float("-inf")
         self._due = 0.0  # monotonic time of the next poll
         self._holding = threading.Lock()
-        # The first listing after the snapshot is loaded from SQLite (a start, a lease taken
-        # over) re-bases it rather than calling runs fsync did not watch news (diff.py).
+        # The first listing after the snapshot is loaded (a start, a lease taken over) re-bases
+        # it rather than calling runs fsync did not watch news (diff.py).
         self._rebase = True
         self.quiet = Quiet()
         self._stored = True  # the last listing's changes were stored (or it found none)
@@ -136,6 +137,7 @@ class Poller(Worker):
         db = self.store.db
         self.seen = repo.load_snapshot(db)
         self.open = repo.open_episodes(db)
+        self.members.reset()
         self.health = repo.load_health(db, self.open)
         self._generation = generation
         self._rebase = True
@@ -188,7 +190,7 @@ class Poller(Worker):
         if back is not None:
             changes.episodes[back.episode.id] = back.episode
             events.append(back)
-        runs = history_repo.runs_seen(self.seen, diffed, changes.seen, now) if diffed else []
+        runs = runs_seen(self.seen, diffed, changes.seen, now) if diffed else []
         self._commit(changes, events, health, now, polled=True, runs=runs)
         self._rebase = False
         self._stored = True
@@ -240,7 +242,7 @@ class Poller(Worker):
             # The default channel is only ever held, never off: its alerts queue while it is gone.
             disabled=frozenset(route_repo.disabled_channels(db)) - {self.default_channel},
             links=repo.links(db, (e.episode.id for e in events)),
-            members=lambda card: repo.members(db, card, changes.episodes),
+            members=lambda card: self.members.of(db, card, self.open, changes.episodes),
             policy=self.policy,
             cards=self.cards,
             now=now,
@@ -265,6 +267,7 @@ class Poller(Worker):
             )
             outbox.enqueue(tx, plan.deliveries)
             history_repo.record(tx, runs or [], changes.episodes.values())
+        self.members.committed(changes.episodes.values())
         self.seen.update(changes.seen)
         for name in changes.removed:
             self.seen.pop(name, None)

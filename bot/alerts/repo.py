@@ -93,14 +93,27 @@ def open_episodes(db: Db) -> dict[str, Episode]:
     return {row[0]: _episode(row) for row in rows}
 
 
-def members(db: Db, card: str, overlay: Mapping[str, Episode]) -> list[Episode]:
-    """The episodes a digest carries, as they are after this tick (`overlay`)."""
+def member_ids(db: Db, card: str) -> list[str]:
+    """The ids of the episodes a digest carries, in the order they are stored."""
     rows = db.execute(
-        f"SELECT {_EPISODE_COLUMNS} FROM alert_episodes "  # noqa: S608
+        "SELECT id FROM alert_episodes "
         "WHERE id IN (SELECT episode FROM alert_links WHERE card = ?)",
         [card],
     ).fetchall()
-    return [overlay.get(row[0]) or _episode(row) for row in rows]
+    return [str(row[0]) for row in rows]
+
+
+def episodes_by_id(db: Db, ids: Sequence[str]) -> dict[str, Episode]:
+    found: dict[str, Episode] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(
+            f"SELECT {_EPISODE_COLUMNS} FROM alert_episodes "  # noqa: S608
+            f"WHERE id IN ({','.join('?' * len(chunk))})",
+            list(chunk),
+        ).fetchall()
+        found.update((str(row[0]), _episode(row)) for row in rows)
+    return found
 
 
 def links(db: Db, episode_ids: Iterable[str]) -> dict[str, dict[str, tuple[str, str]]]:

@@ -32,9 +32,11 @@ def ask(fsync: Fsync, slack: FakeSlack) -> Asker:
 
 
 def seed(fsync: Fsync) -> None:
-    """dev failed three days ago for two hours, and recovered."""
-    now = utcnow()
-    opened, closed = now - timedelta(days=3), now - timedelta(days=3) + timedelta(hours=2)
+    """dev failed three days ago, 10:00 to 12:00 UTC, and recovered. (At a fixed hour: from
+    `now - 3 days`, after 22:00 the two hours crossed midnight, and the first day, watched from
+    the failure on, read "broken all day": the test failed late in the UTC day, once in CI.)"""
+    day = (utcnow() - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    opened, closed = day + timedelta(hours=10), day + timedelta(hours=12)
     failed = Episode(
         "ep-dev-1", "dev", "failed", opened, "success", "plan failed: <!here>",
         "plan failed: <!here>", 1, (), closed, "recovered",
@@ -54,7 +56,7 @@ def test_a_viewer_reads_the_history_of_a_workspace(fsync: Fsync, ask: Asker) -> 
     assert "*50%* of 2 runs succeeded · 1 episode · mean time to recovery *2h*" in said
     (days,) = re.findall(r"[A-Z][a-z]{2} \d{2} ([·▁▆█]{7})", said)
     assert days[:3] == "···"  # before anything was recorded
-    assert "▆" in days[3:5] and "█" not in days  # broken part of a day (two, across midnight)
+    assert days[3] == "▆" and "█" not in days  # broken part of the day
     assert "plan failed: &lt;!here&gt;" in said and "<!here>" not in said
     assert "History of dev, last 90 days" in ask("history dev 90d", user=VIEWER)
 
