@@ -69,7 +69,8 @@ def _episode(row: Sequence[Any]) -> Episode:
         message=message,
         first_message=first,
         failures=failures or 0,
-        conflicts=tuple(json.loads(conflicts or "[]")),
+        # Most episodes have none: a digest's members are read on every tick it changes.
+        conflicts=tuple(json.loads(conflicts)) if conflicts and conflicts != "[]" else (),
         closed_at=_dt(closed),
         closed_how=how,
     )
