@@ -11,6 +11,7 @@ bot/alerts/lease.py, and the Sync API's health is a fact in bot.store's kv table
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,9 +37,11 @@ def load_snapshot(db: Db) -> dict[str, WorkspaceSnapshot]:
         "SELECT name, status, message, last_sync, open_conflicts, stalled, episode "
         "FROM alert_snapshot"
     ).fetchall()
+    # Names and statuses interned: each name is one string shared with the listing's models
+    # (bot/firestartr/models.py), and the statuses are a handful, not one per row (benchmark 2).
     return {
-        name: WorkspaceSnapshot(
-            status, message, _dt(last_sync), open_conflicts or 0, bool(stalled), episode
+        _shared(name): WorkspaceSnapshot(
+            _shared(status), message, _dt(last_sync), open_conflicts or 0, bool(stalled), episode
         )
         for name, status, message, last_sync, open_conflicts, stalled, episode in rows
     }
@@ -47,6 +50,12 @@ def load_snapshot(db: Db) -> dict[str, WorkspaceSnapshot]:
 _SNAPSHOT_UPSERT = replace_into(
     "alert_snapshot", "name, status, message, last_sync, open_conflicts, stalled, episode", "name"
 )
+
+
+def _shared(text: Any) -> Any:
+    return sys.intern(text) if type(text) is str else text
+
+
 _EPISODE_COLUMNS = (
     "id, workspace, kind, opened_at, status, message, first_message, failures, conflicts, "
     "closed_at, closed_how"
@@ -64,7 +73,8 @@ def _episode(row: Sequence[Any]) -> Episode:
         message=message,
         first_message=first,
         failures=failures or 0,
-        conflicts=tuple(json.loads(conflicts or "[]")),
+        # Most episodes have none: a digest's members are read on every tick it changes.
+        conflicts=tuple(json.loads(conflicts)) if conflicts and conflicts != "[]" else (),
         closed_at=_dt(closed),
         closed_how=how,
     )

@@ -6,12 +6,16 @@ missing optional fields default, and an unparseable timestamp becomes `None` ins
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,89}$")
 INTERVAL_PATTERN = re.compile(r"^[1-9][0-9]*[smhd]$")
@@ -48,9 +52,17 @@ def _lenient_int(value: Any) -> int:
         return 0
 
 
+def _shared(value: Any) -> Any:
+    # Every workspace repeats a few statuses and intervals, and its name is also a key of the
+    # listing cache and of the alert snapshot: one string each, not one per holder (benchmark 2).
+    return sys.intern(value) if type(value) is str else value
+
+
 Timestamp = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
 Text = Annotated[str | None, BeforeValidator(_lenient_str)]
 Count = Annotated[int, BeforeValidator(_lenient_int)]
+Shared = Annotated[str, AfterValidator(_shared)]
+SharedText = Annotated[str | None, BeforeValidator(_lenient_str), AfterValidator(_shared)]
 
 
 class WorkspaceStatus(StrEnum):
@@ -109,22 +121,42 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class Workspace(_Model):
-    # Frozen: the client hands the same object to consecutive listings while it is unchanged.
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+@dataclass(frozen=True, slots=True, config=ConfigDict(extra="ignore"))
+class Workspace:
+    """One workspace of the fleet listing, read as leniently as the other models.
 
-    name: str
+    A slotted pydantic dataclass, not a BaseModel: the poller holds one per workspace (50,000 in
+    the largest fleet benchmarked) and a BaseModel's instance dict and fields-set cost ~1.4 KB a
+    workspace where slots cost ~0.2 KB (benchmark 2: 69 MB against 11 MB at 50,000). Validation is
+    the same pydantic-core schema; the three BaseModel methods callers use are kept below.
+    Frozen: the client hands the same object to consecutive listings while it is unchanged.
+    """
+
+    name: Shared
     sync_enabled: bool = True
     last_sync: Timestamp = None
     # Kept as a plain string: an unknown status is shown as given, never a crash.
-    status: str = "unknown"
+    status: Shared = "unknown"
     next_sync: Timestamp = None
-    sync_interval: Text = None
+    sync_interval: SharedText = None
     auto_apply: bool | None = None
     open_conflicts: Count = 0
     current_run_id: Text = None
     message: Text = None
     last_run_id: Text = None  # [ASSUMED] the run that set last_sync: where its log is
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Workspace:
+        """Like BaseModel.model_validate: a ValidationError for anything that is not one."""
+        found: Workspace = cls.__pydantic_validator__.validate_python(data)  # type: ignore[attr-defined]
+        return found
+
+    def model_dump(self, *, mode: Literal["json", "python"] = "python") -> dict[str, Any]:
+        dumped: dict[str, Any] = self.__pydantic_serializer__.to_python(self, mode=mode)  # type: ignore[attr-defined]
+        return dumped
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Workspace:
+        return dataclasses.replace(self, **(update or {}))
 
 
 class WorkspaceList(_Model):

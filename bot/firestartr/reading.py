@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote
 
 import httpx
@@ -22,6 +22,17 @@ from bot.firestartr.models import ResolveResult, Run
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Readable(Protocol):
+    """What a list of items is read into: a BaseModel, or a model with its `model_validate`
+    (firestartr.models.Workspace, a slotted dataclass for its size)."""
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Any: ...
+
+
+R = TypeVar("R", bound=Readable)
 
 
 def read_json(response: httpx.Response) -> Any:
@@ -100,8 +111,8 @@ class ListingCache:
 
 
 def read_items(
-    response: httpx.Response, key: str, model: type[M], cache: ListingCache | None = None
-) -> list[M]:
+    response: httpx.Response, key: str, model: type[R], cache: ListingCache | None = None
+) -> list[R]:
     """`{key: [item, ...]}` (or a bare list) as models."""
     data = read_json(response)
     items = data.get(key) if isinstance(data, dict) else data
@@ -109,7 +120,7 @@ def read_items(
         raise failures.unexpected(response)
     last = cache.last() if cache is not None else {}
     kept: dict[str, tuple[int, Any]] = {}
-    out: list[M] = []
+    out: list[R] = []
     # The loop runs for every workspace on every poll: one hash and one lookup when unchanged.
     for item in items:
         raw = item.get("name") if cache is not None and type(item) is dict else None
@@ -123,7 +134,9 @@ def read_items(
             else:
                 before = last.get(name)
                 if before is not None and before[0] == digest:
-                    kept[name] = before
+                    # Keyed by the model's own name: this body's copy goes with the body, and
+                    # the model's is shared with the alert snapshot (models.py, `Shared`).
+                    kept[before[1].name] = before
                     out.append(before[1])
                     continue
         try:
@@ -132,7 +145,7 @@ def read_items(
             log.warning("Skipped an unreadable %s entry from the Sync API", key)
             continue
         if name is not None and digest is not None:
-            kept[name] = (digest, found)
+            kept[getattr(found, "name", name)] = (digest, found)
         out.append(found)
     if cache is not None:
         cache.keep(kept)
