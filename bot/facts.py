@@ -37,5 +37,9 @@ class Facts:
             [key, json.dumps(value, default=str), now_iso()],
         )
 
+    def put_json(self, key: str, text: str) -> None:
+        """Store a value already written as JSON text (read back by `get` as any other)."""
+        self.db.execute(replace_into("kv", "key, value, updated_at", "key"), [key, text, now_iso()])
+
     def delete(self, key: str) -> None:
         self.db.execute("DELETE FROM kv WHERE key = ?", [key])

@@ -287,7 +287,7 @@ class Poller(Worker):
         if time.monotonic() - self._fleet_saved < FLEET_EVERY:
             return
         self._fleet_saved = time.monotonic()
-        self.store.facts.put("fleet", [ws.model_dump(mode="json") for ws in workspaces])
+        self.store.facts.put_json("fleet", Workspace.listing_json(workspaces))
 
     def _prune(self, now: datetime) -> None:
         if time.monotonic() - self._pruned < PRUNE_EVERY:

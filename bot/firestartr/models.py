@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,89}$")
@@ -157,6 +157,15 @@ class Workspace:
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Workspace:
         return dataclasses.replace(self, **(update or {}))
+
+    @staticmethod
+    def listing_json(workspaces: Sequence[Workspace]) -> str:
+        """The listing as JSON text, written straight from the models (each model dumped to a
+        dict first cost 58 MB for a moment at 50,000 workspaces: bench/poll_tick)."""
+        return _LISTING.dump_json(list(workspaces)).decode()
+
+
+_LISTING = TypeAdapter(list[Workspace])
 
 
 class WorkspaceList(_Model):
