@@ -1,6 +1,6 @@
 """The fsync database's schema, one set of migrations for SQLite and PostgreSQL: `Store` applies
 them when it opens (SQLite through sqlite-utils' Migrations; PostgreSQL through
-bot/engine.py's `apply_postgres`, which calls the same functions with a PgDatabase).
+bot/postgres.py's `apply_migrations`, which calls the same functions with a PgDatabase).
 
 Add a migration at the end, never change what one that has shipped does: a database remembers
 which it ran. (m004's words changed once, to ones PostgreSQL knows too; what it does did not.)
@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-if TYPE_CHECKING:
-    from bot.postgres import PgDatabase
 
-    Db = sqlite_utils.Database | PgDatabase
+class Db(Protocol):
+    """What a migration calls: sqlite-utils' Database, or bot/postgres.py's PgDatabase."""
+
+    def table(self, name: str) -> Any: ...
+
+    def execute(self, sql: str, parameters: Any = None) -> Any: ...
+
 
 migrations = Migrations("fsync")
 STEPS: list[Callable[[Any], None]] = []  # the same functions, in order, for PostgreSQL

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
+
+from bot.migrations import STEPS
 
 # Text columns compare byte by byte, as in SQLite: ISO timestamps and globs are ordered and
 # compared as text, and a database created with a natural-language collation would order
@@ -156,3 +159,32 @@ class PgDatabase:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def apply_migrations(db: PgDatabase) -> None:
+    """Run the migrations this PostgreSQL database has not run, each in its own transaction,
+    under a session lock: replicas starting together migrate once, the others wait."""
+
+    db.execute("SELECT pg_advisory_lock(?)", [MIGRATION_LOCK])
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS fsync_migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in db.execute("SELECT name FROM fsync_migrations").fetchall()}
+        for fn in STEPS:
+            if fn.__name__ in done:
+                continue
+            db.execute("BEGIN")
+            try:
+                fn(db)
+                db.execute(
+                    "INSERT INTO fsync_migrations (name, applied_at) VALUES (?, ?)",
+                    [fn.__name__, datetime.now(UTC).isoformat()],
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+    finally:
+        db.execute("SELECT pg_advisory_unlock(?)", [MIGRATION_LOCK])

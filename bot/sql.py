@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.postgres import PgDatabase
-
 
 def _insert(table: str, columns: str) -> str:
     marks = ", ".join("?" for _ in columns.split(","))
@@ -31,4 +29,4 @@ def insert_new(table: str, columns: str) -> str:
 def row_lock(db: Any) -> str:
     """` FOR UPDATE SKIP LOCKED` on PostgreSQL (rows another transaction holds are passed over);
     nothing on SQLite, where a writing transaction already has the whole database."""
-    return " FOR UPDATE SKIP LOCKED" if isinstance(db, PgDatabase) else ""
+    return " FOR UPDATE SKIP LOCKED" if getattr(db, "dialect", "") == "postgresql" else ""

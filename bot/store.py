@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.engine import INTEGRITY_ERRORS, Engine, StoreError, unavailable_on_error
+from bot.engine import Engine, StoreError, integrity_errors, unavailable_on_error
 from bot.facts import Facts
 from bot.times import now_iso
 
@@ -106,7 +106,7 @@ class Store(Engine):
                     "VALUES (?, ?, ?, ?, ?, 'pending')",
                     [conflict_id, workspace, resolution, user_id, now_iso()],
                 )
-        except INTEGRITY_ERRORS:
+        except integrity_errors():
             return self.resolution(conflict_id)
         return None
 

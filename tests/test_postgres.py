@@ -5,6 +5,8 @@ never reaches a message. The alert and reliability suites run on it too (`databa
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -118,3 +120,16 @@ def test_check_says_the_postgresql_database_is_usable_and_hides_its_password(url
 def test_a_database_url_that_is_not_postgresql_is_refused_with_what_to_type() -> None:
     with pytest.raises(ValueError, match="postgresql://user:password@host"):
         Settings(firestartr_api_key="k", database_url="mysql://x@y/z")
+
+
+def test_a_bot_on_sqlite_never_loads_psycopg(tmp_path: Any) -> None:
+    """psycopg and libpq cost every process ~17 MB (bench/poll_tick's peak RSS): loaded only for
+    a PostgreSQL URL."""
+    probe = (
+        "import sys, bot.app, bot.wiring; from bot.store import Store; "
+        f"Store({str(tmp_path / 'fsync.db')!r}).audit(user_id='U', action='a', workspace='w', "
+        "args={}, outcome='ok'); "
+        "print(sorted(m for m in ('psycopg', 'bot.postgres') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.engine import INTEGRITY_ERRORS
+from bot.engine import integrity_errors
 from bot.sql import insert_new, replace_into
 from bot.store import Store
 from bot.times import now_iso, utcnow
@@ -89,7 +89,7 @@ class Requesters:
                 "INSERT INTO run_dms (run_id, phase, status, at) VALUES (?, ?, 'sending', ?)",
                 [run_id, phase, now_iso()],
             )
-        except INTEGRITY_ERRORS:
+        except integrity_errors():
             return False
         return True
 

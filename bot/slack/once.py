@@ -23,7 +23,7 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.engine import DATABASE_ERRORS
+from bot.engine import database_errors
 from bot.sql import insert_new
 from bot.store import Store
 
@@ -55,7 +55,7 @@ class SeenRequests:
                     [key, now + WINDOW if until is None else until],
                 )
                 return cursor.rowcount == 1
-        except DATABASE_ERRORS as exc:
+        except database_errors() as exc:
             log.warning("could not record a request as seen (%s); acting on it", exc)
             return True
 
