@@ -254,7 +254,7 @@ def first_seen(db: Db, workspace: str) -> datetime | None:
     row = db.execute(
         "SELECT min(t) FROM (SELECT min(coalesce(started_at, finished_at)) AS t FROM history_runs "
         "WHERE workspace = ? UNION ALL SELECT min(opened_at) FROM history_episodes "
-        "WHERE workspace = ?)",
+        "WHERE workspace = ?) AS firsts",
         [workspace, workspace],
     ).fetchone()
     return _moment(row[0]) if row else None

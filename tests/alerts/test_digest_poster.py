@@ -38,7 +38,7 @@ class Clock:
 class Process:
     """What one fsync process runs for digests: its lease, poster and sender, on a shared file."""
 
-    def __init__(self, path: Path, slack: HistorySlack, clock: Clock) -> None:
+    def __init__(self, path: Path | str, slack: HistorySlack, clock: Clock) -> None:
         self.store = Store(path)
         self.lease = Lease(self.store, ttl=30)
         self.poster = DigestPoster(
@@ -77,10 +77,10 @@ def digests(slack: HistorySlack) -> list[str]:
 
 
 def test_due_once_per_period_across_a_restart_and_a_second_process(
-    tmp_path: Path, slack: HistorySlack
+    database: str, slack: HistorySlack
 ) -> None:
     clock = Clock(SET_AT)
-    first = Process(tmp_path / "fsync.db", slack, clock)
+    first = Process(database, slack, clock)
     assert first.lease.renew()
     schedule(first.store, MADRID_10)
 
@@ -96,7 +96,7 @@ def test_due_once_per_period_across_a_restart_and_a_second_process(
     ]
 
     # A deploy: a second process waits while the first holds the lease ...
-    second = Process(tmp_path / "fsync.db", slack, clock)
+    second = Process(database, slack, clock)
     assert not second.lease.renew()
     assert (
         second.poster.post_due(digest_repo.every_schedule(second.store.db)[0], clock.now) is False
@@ -115,19 +115,19 @@ def test_due_once_per_period_across_a_restart_and_a_second_process(
     assert "2026-12-01" in digests(slack)[1]
 
 
-def test_only_the_lease_holder_queues(tmp_path: Path, slack: HistorySlack) -> None:
+def test_only_the_lease_holder_queues(database: str, slack: HistorySlack) -> None:
     clock = Clock(SET_AT + timedelta(hours=2))
-    proc = Process(tmp_path / "fsync.db", slack, clock)
+    proc = Process(database, slack, clock)
     schedule(proc.store, MADRID_10)
     proc.poster.iteration()  # lease never taken
     assert outbox.unsent(proc.store.db) == 0
 
 
 def test_a_time_already_past_when_set_waits_for_the_next_period(
-    tmp_path: Path, slack: HistorySlack
+    database: str, slack: HistorySlack
 ) -> None:
     clock = Clock(SET_AT + timedelta(hours=3))  # 12:00 in Madrid, set for 10:00
-    proc = Process(tmp_path / "fsync.db", slack, clock)
+    proc = Process(database, slack, clock)
     assert proc.lease.renew()
     schedule(proc.store, MADRID_10, since=clock.now)
     proc.tick_and_send()
@@ -135,10 +135,10 @@ def test_a_time_already_past_when_set_waits_for_the_next_period(
     assert proc.poster.iteration() <= 22 * 3600  # it wakes for tomorrow's 10:00
 
 
-def test_a_week_with_failures_posts_the_full_report(tmp_path: Path, slack: HistorySlack) -> None:
+def test_a_week_with_failures_posts_the_full_report(database: str, slack: HistorySlack) -> None:
     monday_9 = Schedule(Every.WEEKLY, clock_time(9, 0))
     clock = Clock(SET_AT - timedelta(days=7))
-    proc = Process(tmp_path / "fsync.db", slack, clock)
+    proc = Process(database, slack, clock)
     assert proc.lease.renew()
     schedule(proc.store, monday_9, since=clock.now)
     record_failure(proc.store, "e1", SET_AT - timedelta(days=2), in_history=False)

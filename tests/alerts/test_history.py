@@ -21,6 +21,7 @@ from bot.slack.deps import Deps
 from bot.slack.history_view import history_message
 from tests.alerts.test_poller import Api
 from tests.support.pollers import held_poller
+from tests.support.postgres import settings_for
 
 START = datetime(2025, 10, 13, 10, 0, tzinfo=UTC)
 LOCK = "Error acquiring the state lock: held by run 4f1c2a9e since 10:58"
@@ -50,9 +51,10 @@ class Script:
         self.api.fleet[name].update(status="running", current_run_id=run)
 
 
-def build(tmp_path: Path, api: Api, clock: Clock, **settings: object) -> tuple[Deps, Poller]:
+def build(database: str, api: Api, clock: Clock, **settings: object) -> tuple[Deps, Poller]:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`) where a test takes it."""
     config = Settings(
-        db_path=tmp_path / "fsync.db",
+        **settings_for(database),  # type: ignore[arg-type]
         firestartr_api_key="k",
         slack_bot_token="xoxb-test",
         alert_channel="CALERTS",
@@ -83,9 +85,9 @@ def at(hours: float) -> datetime:
 
 
 def test_the_history_of_a_workspace_is_what_the_ticks_saw_happen(
-    tmp_path: Path, api: Api, clock: Clock
+    database: str, api: Api, clock: Clock
 ) -> None:
-    deps, poller = build(tmp_path, api, clock)
+    deps, poller = build(database, api, clock)
     script = Script(api, clock)
     script.ran("web", "run-1")
     poller.tick()
@@ -129,7 +131,7 @@ def test_the_history_of_a_workspace_is_what_the_ticks_saw_happen(
 
 
 def test_a_poll_that_changes_nothing_writes_nothing(tmp_path: Path, api: Api, clock: Clock) -> None:
-    deps, poller = build(tmp_path, api, clock)
+    deps, poller = build(str(tmp_path / "fsync.db"), api, clock)  # SQLite: it counts its writes
     script = Script(api, clock)
     script.ran("web", "run-1", "failed", "boom")
     script.ran("api", "run-9")
@@ -147,9 +149,9 @@ def test_a_poll_that_changes_nothing_writes_nothing(tmp_path: Path, api: Api, cl
 
 
 def test_history_older_than_fsync_history_days_is_pruned_and_alerting_is_untouched(
-    tmp_path: Path, api: Api, clock: Clock
+    database: str, api: Api, clock: Clock
 ) -> None:
-    deps, poller = build(tmp_path, api, clock, history_days=30)
+    deps, poller = build(database, api, clock, history_days=30)
     script = Script(api, clock)
     script.ran("old", "run-1", "failed", "boom")
     script.ran("stuck", "run-2", "failed", "still broken")
@@ -167,7 +169,7 @@ def test_history_older_than_fsync_history_days_is_pruned_and_alerting_is_untouch
 
     clock.now = at(24 * 41)
     poller.lease.release()
-    _, later = build(tmp_path, api, clock, history_days=30)  # a new process: it prunes at once
+    _, later = build(database, api, clock, history_days=30)  # a new process: it prunes at once
     later.tick()
     db = deps.store.db
     since = START - timedelta(days=1)
@@ -195,9 +197,9 @@ def test_fsync_history_days_reaches_the_poller_and_defaults_to_90(
 
 
 def test_the_history_service_and_view_say_what_the_ticks_saw(
-    tmp_path: Path, api: Api, clock: Clock
+    database: str, api: Api, clock: Clock
 ) -> None:
-    deps, poller = build(tmp_path, api, clock)
+    deps, poller = build(database, api, clock)
     script = Script(api, clock)
     script.ran("web", "run-1")
     poller.tick()
@@ -233,9 +235,9 @@ def test_the_history_service_and_view_say_what_the_ticks_saw(
 
 
 def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
-    tmp_path: Path, api: Api, clock: Clock
+    database: str, api: Api, clock: Clock
 ) -> None:
-    deps, poller = build(tmp_path, api, clock)
+    deps, poller = build(database, api, clock)
     script = Script(api, clock)
     for n, hours in enumerate((0, 1, 2), start=1):  # three successes on Oct 13
         clock.now = at(hours)
@@ -276,12 +278,12 @@ def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
 
 
 def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a_sync(
-    tmp_path: Path, api: Api, clock: Clock
+    database: str, api: Api, clock: Clock
 ) -> None:
     """APIs differ on what moves when a run ends (the simulator's forced states are examples):
     a failure may come with a new run id and the old last_sync, a success with a new last_sync
     and the old run id, and a status may change with neither."""
-    deps, poller = build(tmp_path, api, clock)
+    deps, poller = build(database, api, clock)
     script = Script(api, clock)
     script.ran("web", "run-1")
     poller.tick()
@@ -305,9 +307,9 @@ def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a
 
 
 def test_history_that_cannot_be_written_never_stops_an_alert(
-    tmp_path: Path, api: Api, clock: Clock, caplog: pytest.LogCaptureFixture
+    database: str, api: Api, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    deps, poller = build(tmp_path, api, clock)
+    deps, poller = build(database, api, clock)
     Script(api, clock).ran("web", "run-1", "failed", "boom")
     deps.store.db.execute("DROP TABLE history_runs")  # a damaged table, a bug: history fails
     assert poller.tick() == 1  # the poll went through (the next one in an interval)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -102,8 +101,9 @@ def api() -> FakeSyncAPI:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "fsync.db")
+def store(database: str) -> Store:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    return Store(database)
 
 
 @pytest.fixture

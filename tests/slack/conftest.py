@@ -78,10 +78,9 @@ def team_settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack, **overrides
         slack_api_url=slack.api_url,
         firestartr_api_url=sim.url,
         firestartr_api_key=sim.key,
-        db_path=tmp_path / "fsync.db",
         admins=[ADMIN],
         operators=[OPERATOR],
-        **overrides,
+        **{"db_path": tmp_path / "fsync.db", **overrides},
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 from slack_sdk import WebClient
 
 from bot import wiring
@@ -20,10 +22,20 @@ from bot.settings import Settings
 from bot.slack.deps import Deps
 from bot.times import utcnow
 from tests.fakes import FakeSlack
+from tests.slack.conftest import team_settings
 from tests.support import slackreq
 from tests.support.acks import dispatch_signed
 from tests.support.botproc import BOT_TOKEN, OPERATOR
 from tests.support.episodes import record_failure
+from tests.support.postgres import settings_for
+from tests.support.simproc import SimProcess
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack, database: str) -> Settings:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    return team_settings(tmp_path, sim, slack, **settings_for(database))
+
 
 CHANNEL = "C1"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,17 +14,25 @@ from bot.alerts import history_repo
 from bot.alerts.history import HistoryService
 from bot.alerts.history_repo import RunSeen
 from bot.alerts.model import Episode
+from bot.settings import Settings
 from bot.slack.blockkit import message_problems
 from bot.slack.history_view import day_mark, history_message
 from bot.times import utcnow
 from tests.fakes import FakeSlack
-from tests.slack.conftest import Fsync
+from tests.slack.conftest import Fsync, team_settings
 from tests.slack.test_people import Asker
 from tests.support.botproc import VIEWER
 from tests.support.pollers import held_poller
+from tests.support.postgres import settings_for
 from tests.support.simproc import SimProcess
 
 V1 = "/v1/terraform/sync"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack, database: str) -> Settings:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    return team_settings(tmp_path, sim, slack, **settings_for(database))
 
 
 @pytest.fixture

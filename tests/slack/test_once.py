@@ -22,9 +22,9 @@ from tests.support.botproc import ADMIN
 from tests.support.simproc import SimProcess
 
 
-def test_seen_says_first_once_and_forgets_after_its_window(tmp_path: Path) -> None:
+def test_seen_says_first_once_and_forgets_after_its_window(database: str) -> None:
     now = [1000.0]
-    seen = once.SeenRequests(Store(tmp_path / "f.db"), clock=lambda: now[0])
+    seen = once.SeenRequests(Store(database), clock=lambda: now[0])
     assert [seen.first("a"), seen.first("a"), seen.first("b")] == [True, False, True]
     now[0] += once.WINDOW + 1
     assert seen.first("a") is True  # the old rows are gone: the table stays bounded
@@ -32,9 +32,9 @@ def test_seen_says_first_once_and_forgets_after_its_window(tmp_path: Path) -> No
     assert rows == [("a",)]
 
 
-def test_seen_survives_a_new_store_on_the_same_file(tmp_path: Path) -> None:
-    assert once.SeenRequests(Store(tmp_path / "f.db")).first("sig:x") is True
-    assert once.SeenRequests(Store(tmp_path / "f.db")).first("sig:x") is False
+def test_seen_survives_a_new_store_on_the_same_file(database: str) -> None:
+    assert once.SeenRequests(Store(database)).first("sig:x") is True
+    assert once.SeenRequests(Store(database)).first("sig:x") is False
 
 
 def test_a_locked_database_lets_the_request_through_and_keeps_the_other_writer(

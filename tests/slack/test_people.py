@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,19 @@ from slack_sdk import WebClient
 
 from bot.settings import Settings
 from tests.fakes import FakeSlack
-from tests.slack.conftest import Fsync, start_fsync
+from tests.slack.conftest import Fsync, start_fsync, team_settings
 from tests.support import slackreq
 from tests.support.botproc import ADMIN, OPERATOR, VIEWER
+from tests.support.postgres import settings_for
+from tests.support.simproc import SimProcess
 from tests.support.waiting import wait_until
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack, database: str) -> Settings:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    return team_settings(tmp_path, sim, slack, **settings_for(database))
+
 
 CHANNEL = "CCHAN0001"
 ASKED = itertools.count(1)

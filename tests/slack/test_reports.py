@@ -4,13 +4,26 @@ fake Slack that refuses invalid Block Kit): who may do what, and what each perso
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.settings import Settings
 from bot.slack import blockkit
 from tests.fakes import FakeSlack
-from tests.slack.conftest import Fsync
+from tests.slack.conftest import Fsync, team_settings
 from tests.support import slackreq
 from tests.support.botproc import ADMIN, OPERATOR, VIEWER
+from tests.support.postgres import settings_for
+from tests.support.simproc import SimProcess
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sim: SimProcess, slack: FakeSlack, database: str) -> Settings:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    return team_settings(tmp_path, sim, slack, **settings_for(database))
+
 
 CHANNEL = "C1"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -44,8 +43,9 @@ def slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "fsync.db")
+def store(database: str) -> Store:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+    return Store(database)
 
 
 def follower(runs: Runs, slack: FakeSlack, store: Store) -> RunFollower:
