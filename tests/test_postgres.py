@@ -123,7 +123,7 @@ def test_a_database_url_that_is_not_postgresql_is_refused_with_what_to_type() ->
 
 
 def test_a_bot_on_sqlite_never_loads_psycopg(tmp_path: Any) -> None:
-    """psycopg and libpq cost every process ~17 MB (bench/poll_tick's peak RSS): loaded only for
+    """psycopg and libpq cost every process ~9 MB at start-up: loaded only for
     a PostgreSQL URL."""
     probe = (
         "import sys, bot.app, bot.wiring; from bot.store import Store; "
