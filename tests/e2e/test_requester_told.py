@@ -72,8 +72,12 @@ def test_one_dm_per_run_across_a_crash_and_none_with_notify_off(
         (answer,) = again.responses(name)
         assert "*off*" in answer["text"]
         sync_dev(again)
-        # The fact to wait on: the bot's database says the third run's DM was not sent.
-        wait_until(lambda: told_in(again) == ["off", "sent", "sent"], timeout=15)
+        # The facts to wait on: the third run's card, then the bot's database saying its DM was
+        # not sent. (One wait of 15 s for both timed out once in CI on a loaded machine.)
+        fake_slack.wait_for(
+            "chat.postMessage", lambda c: c.args["channel"] == CHANNEL, count=3, timeout=30
+        )
+        wait_until(lambda: told_in(again) == ["off", "sent", "sent"], timeout=30)
         assert len(dms(fake_slack)) == 2
         assert fake_slack.invalid == []
     finally:
