@@ -117,6 +117,13 @@ def _quick_check(conn: sqlite3.Connection, *, deadline: float | None) -> str | N
     return None if found == "ok" else str(found)
 
 
+def _rollback(db: Db) -> None:
+    """Undo, unless the connection is gone (then the server has undone it already): the error
+    that stopped the transaction is the one to tell."""
+    if not getattr(db, "broken", False):
+        db.execute("ROLLBACK")
+
+
 class Engine:
     """Thread-safe access to the database at `where`: a file path (":memory:" is not supported:
     tests use a temporary file so that several threads and processes see the same data) or a
@@ -147,9 +154,16 @@ class Engine:
             db = self.db
             assert isinstance(db, _postgres().PgDatabase)
             _postgres().apply_migrations(db)
+        except _psycopg_error("ProgrammingError") as exc:
+            # libpq's words quote the part it could not read: the password, maybe.
+            raise StoreError(
+                f"FSYNC_DATABASE_URL could not be read ({type(exc).__name__}). Percent-encode "
+                "special characters in the user and password (`%` as %25, `@` as %40, `/` as "
+                "%2F, `?` as %3F, `#` as %23)."
+            ) from None
         except database_errors() as exc:
             raise StoreError(
-                f"Cannot use the database at {self.where}: {str(exc).strip()}. "
+                f"Cannot use the database at {self.where}: {redact_url(str(exc).strip())}. "
                 "Check FSYNC_DATABASE_URL (host, port, user, password, database name) and that "
                 "the user may create tables."
             ) from exc
@@ -187,6 +201,9 @@ class Engine:
     def db(self) -> Db:
         """This thread's connection: sqlite-utils' Database, or a PgDatabase answering alike."""
         db = getattr(self._local, "db", None)
+        if db is not None and getattr(db, "broken", False):
+            db.close()  # lost: the call that found it failed, the next one reconnects
+            db = None
         if db is None:
             db = self._connect()
             self._local.db = db
@@ -222,21 +239,22 @@ class Engine:
         queue on the busy timeout instead of failing. `writer=False` (PostgreSQL only; SQLite
         has no other lock): a transaction that locks the rows it writes itself."""
         db = self.db
-        if self.url and not writer:
-            db.execute("BEGIN")
-        elif self.url:
-            db.execute("BEGIN")
+        if self.url:
+            # READ COMMITTED whatever the server's default: a writer reads what the one before it
+            # committed (under REPEATABLE READ its snapshot would predate the lock it waited on).
+            db.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             try:
-                db.execute("SELECT pg_advisory_xact_lock(?)", [_postgres().WRITER_LOCK])
+                if writer:
+                    db.execute("SELECT pg_advisory_xact_lock(?)", [_postgres().WRITER_LOCK])
             except BaseException:
-                db.execute("ROLLBACK")
+                _rollback(db)
                 raise
         else:
             db.execute("BEGIN IMMEDIATE")
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         db.execute("COMMIT")
 
@@ -260,7 +278,7 @@ class Engine:
         `budget` seconds, and a write lock held by someone else counts as usable, since it is
         only busy. PostgreSQL: a fresh connection answers a read of fsync's tables."""
         if self.url:
-            return self._ping_postgres(budget)
+            return bool(_postgres().ping(self.url, budget))
         try:
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True, timeout=0.2)
         except sqlite3.Error:
@@ -279,14 +297,4 @@ class Engine:
             return False
         finally:
             conn.close()
-        return True
-
-    def _ping_postgres(self, budget: float) -> bool:
-        assert self.url is not None
-        try:
-            with _postgres().connect(self.url, timeout=max(1.0, budget * 2)) as conn:
-                conn.execute(f"SET statement_timeout = {max(100, int(budget * 1000))}")
-                conn.execute("SELECT count(*) FROM audit").fetchone()
-        except database_errors():
-            return False
         return True

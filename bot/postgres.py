@@ -51,9 +51,30 @@ class _BoolAsInt(Dumper):
 
 def connect(url: str, *, timeout: float = 10.0) -> psycopg.Connection[Any]:
     """An autocommit connection (transactions are explicit BEGIN ... COMMIT, as with SQLite)."""
-    conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, round(timeout)))
+    # Keepalives: a connection a firewall or a failover cut silently is found dead in about a
+    # minute instead of hanging a thread for the kernel's 15.
+    conn = psycopg.connect(
+        url,
+        autocommit=True,
+        connect_timeout=max(1, round(timeout)),
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+    )
     conn.adapters.register_dumper(bool, _BoolAsInt)
     return conn
+
+
+def ping(url: str, budget: float) -> bool:
+    """Whether a fresh connection reads fsync's tables within about `budget` seconds."""
+    try:
+        with connect(url, timeout=max(1.0, budget * 2)) as conn:
+            conn.execute(f"SET statement_timeout = {max(100, int(budget * 1000))}")
+            conn.execute("SELECT count(*) FROM audit").fetchone()
+    except psycopg.Error:
+        return False
+    return True
 
 
 class PgCursor:
@@ -157,6 +178,11 @@ class PgDatabase:
         ).fetchall()
         return sorted(str(row[0]) for row in rows)
 
+    @property
+    def broken(self) -> bool:
+        """Closed, or lost (a server restart, a failover): the thread gets a new connection."""
+        return bool(self.raw.closed or self.raw.broken)
+
     def close(self) -> None:
         self.raw.close()
 
@@ -165,7 +191,10 @@ def apply_migrations(db: PgDatabase) -> None:
     """Run the migrations this PostgreSQL database has not run, each in its own transaction,
     under a session lock: replicas starting together migrate once, the others wait."""
 
+    # Waited on for as long as another replica's migrations take, not the writers' lock timeout.
+    (before,) = db.execute("SELECT set_config('lock_timeout', '0', false)").fetchone()
     db.execute("SELECT pg_advisory_lock(?)", [MIGRATION_LOCK])
+    db.execute("SELECT set_config('lock_timeout', ?, false)", [before])
     try:
         db.execute(
             "CREATE TABLE IF NOT EXISTS fsync_migrations "
@@ -175,7 +204,7 @@ def apply_migrations(db: PgDatabase) -> None:
         for fn in STEPS:
             if fn.__name__ in done:
                 continue
-            db.execute("BEGIN")
+            db.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             try:
                 fn(db)
                 db.execute(

@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 import re
 
-# scheme://userinfo@ : userinfo is everything up to the last "@" before the host's end.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
+# scheme://userinfo@ : userinfo is everything up to the last "@" before the first "/". A
+# password may hold "?" or "#" (libpq takes them): a query that holds an "@" with no path
+# before it is redacted too, which hides a little more than needed, never less.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/]*@")
+# libpq's `?password=...` (and `password=...` in a key/value connection string).
+_PASSWORD = re.compile(r"(?i)\b(password=)[^&\s]*")
 
 
 def url(text: str) -> str:
-    """`text` with the userinfo of every URL in it replaced by `***`."""
-    return _USERINFO.sub(r"\1***@", text)
+    """`text` with the userinfo of every URL in it, and any `password=` value, as `***`."""
+    return _PASSWORD.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
 
 
 class RedactingFormatter(logging.Formatter):

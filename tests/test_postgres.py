@@ -20,10 +20,13 @@ from bot.alerts.outbox import Outbox, enqueue
 from bot.check import run_check
 from bot.engine import StoreError, unavailable_on_error
 from bot.errors import StoreUnavailable
+from bot.facts import Facts
 from bot.migrations import STEPS
 from bot.postgres import to_pyformat
 from bot.settings import Settings
+from bot.slack import once
 from bot.store import Store
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -133,3 +136,73 @@ def test_a_bot_on_sqlite_never_loads_psycopg(tmp_path: Any) -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_connection_the_server_dropped_is_replaced_on_the_next_call(url: str) -> None:
+    store = Store(url)
+    store.audit(user_id="U1", action="sync", workspace="w", args={}, outcome="ok")
+    pid = store.db.raw.info.backend_pid  # type: ignore[union-attr]
+    with psycopg.connect(url, autocommit=True) as admin:  # a failover, a restart, a proxy
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(StoreUnavailable):
+        store.audit(user_id="U2", action="sync", workspace="w", args={}, outcome="ok")
+    store.audit(user_id="U3", action="sync", workspace="w", args={}, outcome="ok")
+    with store.transaction() as db:
+        db.execute("SELECT 1")
+    assert [e["user_id"] for e in store.audit_entries()] == ["U3", "U1"]
+
+
+def test_a_writer_reads_what_the_one_before_committed_whatever_the_server_default(
+    url: str,
+) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        database = url.rsplit("/", 1)[1]
+        admin.execute(
+            f"ALTER DATABASE {database} SET default_transaction_isolation = 'repeatable read'"
+        )
+    first, second = Store(url), Store(url)
+    first.facts.put("n", 0)
+    read: list[Any] = []
+    with first.transaction() as db:
+        waiting = threading.Thread(target=lambda: read.append(_read_in_a_transaction(second)))
+        waiting.start()
+        wait_until(lambda: _queued_on_a_lock(url), what="the second writer queued on the lock")
+        Facts(db).put("n", 1)
+    waiting.join()
+    assert read == [1]  # under REPEATABLE READ it read 0: its snapshot predated the lock
+
+
+def _queued_on_a_lock(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as look:
+        row = look.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def _read_in_a_transaction(store: Store) -> Any:
+    with store.transaction() as db:
+        fact = Facts(db).get("n")
+        return None if fact is None else fact.value
+
+
+@pytest.mark.parametrize(
+    ("password", "hidden"), [("pa?ss", "pa?ss"), ("p#w", "p#w"), ("s3cr%t", "s3cr")]
+)
+def test_a_password_with_odd_characters_never_reaches_the_message(
+    password: str, hidden: str
+) -> None:
+    with pytest.raises(StoreError) as told:
+        Store(f"postgresql://fsync:{password}@127.0.0.1:1/fsync", busy_timeout=1)
+    assert hidden not in told.value.user_message
+    assert hidden not in str(told.value.__cause__ or "")
+
+
+def test_a_seen_request_is_told_at_once_while_a_replica_holds_the_writer_lock(url: str) -> None:
+    busy, other = Store(url), Store(url)
+    seen = once.SeenRequests(other)
+    with busy.transaction():
+        started = time.monotonic()
+        assert seen.first("sig:a") is True
+        assert seen.first("sig:a") is False
+        assert time.monotonic() - started < 0.5  # not behind the writer lock (1 s, then "act")
