@@ -38,10 +38,13 @@ def _free_port() -> int:
 
 class PostgresServer:
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="fsync-pg-"))
+        self._as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+        # As root, in /tmp itself: a TMPDIR under a folder only root may enter (a CI checkout's,
+        # say) would keep `nobody` out of its own data directory.
+        where = "/tmp" if self._as and os.access("/tmp", os.W_OK) else None
+        self.root = Path(tempfile.mkdtemp(prefix="fsync-pg-", dir=where))
         self.port = _free_port()
         self.bin = _bindir()
-        self._as = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
 
     def _run(self, *args: str) -> None:
         kwargs = {"user": self._as.pw_uid, "group": self._as.pw_gid} if self._as else {}
