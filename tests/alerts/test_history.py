@@ -8,19 +8,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot import wiring
 from bot.alerts import history_repo
 from bot.alerts.poller import Poller
-from bot.firestartr.client import SyncClient
 from bot.settings import Settings
 from bot.slack.blockkit import message_problems
 from bot.slack.deps import Deps
 from bot.slack.history_view import history_message
 from tests.alerts.test_poller import Api
-from tests.support.pollers import held_poller
+from tests.support.pollers import StepClock, mock_api_poller
 from tests.support.postgres import settings_for
 
 START = datetime(2025, 10, 13, 10, 0, tzinfo=UTC)
@@ -28,12 +26,9 @@ LOCK = "Error acquiring the state lock: held by run 4f1c2a9e since 10:58"
 TIMEOUT = "Error: registry.terraform.io/hashicorp/aws: request timed out after 30s"
 
 
-class Clock:
+class Clock(StepClock):
     def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
+        super().__init__(START)
 
 
 class Script:
@@ -53,20 +48,7 @@ class Script:
 
 def build(database: str, api: Api, clock: Clock, **settings: object) -> tuple[Deps, Poller]:
     """On SQLite, then on PostgreSQL (tests/conftest.py `database`) where a test takes it."""
-    config = Settings(
-        **settings_for(database),  # type: ignore[arg-type]
-        firestartr_api_key="k",
-        slack_bot_token="xoxb-test",
-        alert_channel="CALERTS",
-        poll_interval=1,
-        firestartr_rate_limit=10_000,
-        **settings,  # type: ignore[arg-type]
-    )
-    client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
-    deps = wiring.build(config, client=client, clock=clock)
-    poller, _ = held_poller(
-        deps, default_channel="CALERTS", clock=clock, history_days=config.history_days
-    )
+    deps, poller, _ = mock_api_poller(api, clock=clock, **settings_for(database), **settings)
     return deps, poller
 
 

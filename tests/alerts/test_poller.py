@@ -10,13 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import wiring
 from bot.alerts.lease import Lease
 from bot.alerts.poller import LeaseLost, Poller
-from bot.firestartr.client import SyncClient
-from bot.settings import Settings
 from bot.slack.deps import Deps
-from tests.support.pollers import held_poller
+from tests.support.pollers import mock_api_poller
 from tests.support.postgres import settings_for
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -65,18 +62,7 @@ def make(database: str, api: Api) -> Callable[[], tuple[Deps, Poller, Lease]]:
     """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
 
     def build() -> tuple[Deps, Poller, Lease]:
-        settings = Settings(
-            **settings_for(database),
-            firestartr_api_key="k",
-            slack_bot_token="xoxb-test",
-            alert_channel="CALERTS",
-            poll_interval=1,
-            firestartr_rate_limit=10_000,
-        )
-        client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
-        deps = wiring.build(settings, client=client)
-        poller, lease = held_poller(deps, default_channel=settings.alert_channel, clock=deps.clock)
-        return deps, poller, lease
+        return mock_api_poller(api, **settings_for(database))
 
     return build
 

@@ -12,15 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import wiring
-from bot.alerts import poller as poller_module
 from bot.alerts.poller import Poller
 from bot.alerts.quiet import FULL_EVERY
-from bot.firestartr.client import SyncClient
-from bot.settings import Settings
 from bot.simulator.changes import ChangeLog, CursorExpired
 from bot.slack.deps import Deps
-from tests.support.pollers import held_poller
+from tests.support.pollers import StepClock, diff_sizes, mock_api_poller
 
 START = datetime(2025, 10, 13, 14, 0, tzinfo=UTC)
 
@@ -73,46 +69,22 @@ class Api:
         return response
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-Built = tuple[Deps, Poller, Clock]
+Built = tuple[Deps, Poller, StepClock]
 
 
 @pytest.fixture
 def diffs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many workspaces each diff was handed."""
-    seen: list[int] = []
-    real = poller_module.diff
-
-    def spy(*args: Any, **kw: Any) -> Any:
-        seen.append(len(args[2]))
-        return real(*args, **kw)
-
-    monkeypatch.setattr(poller_module, "diff", spy)
-    return seen
+    return diff_sizes(monkeypatch)
 
 
 @pytest.fixture
 def build(tmp_path: Path) -> Callable[[Api, str], Built]:
     def make(api: Api, name: str) -> Built:
-        settings = Settings(
-            db_path=tmp_path / f"{name}.db",
-            firestartr_api_key="k",
-            slack_bot_token="xoxb-test",
-            alert_channel="CALERTS",
-            poll_interval=1,
-            firestartr_rate_limit=10_000,
+        clock = StepClock(START)
+        deps, poller, _ = mock_api_poller(
+            api, clock=clock, ttl=3600, db_path=tmp_path / f"{name}.db"
         )
-        client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
-        clock = Clock()
-        deps = wiring.build(settings, client=client, clock=clock)
-        poller, _ = held_poller(deps, default_channel=settings.alert_channel, clock=clock, ttl=3600)
         return deps, poller, clock
 
     return make
@@ -131,7 +103,7 @@ def episodes(deps: Deps) -> list[tuple[str, ...]]:
     return sorted(tuple(str(v) for v in row) for row in rows)
 
 
-def _script(api: Api, clock: Clock, poller: Poller) -> None:
+def _script(api: Api, clock: StepClock, poller: Poller) -> None:
     """A fleet of 30 through failures, a new error, recoveries, a removal while failing, one
     removed and added again, a newcomer failing, and a stall that comes by the clock alone."""
     for i in range(30):

@@ -11,13 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import wiring
-from bot.alerts import poller as poller_module
 from bot.alerts.poller import Poller
-from bot.firestartr.client import SyncClient
-from bot.settings import Settings
 from bot.slack.deps import Deps
-from tests.support.pollers import held_poller
+from tests.support.pollers import StepClock, diff_sizes, mock_api_poller
 
 START = datetime(2025, 10, 13, 14, 0, tzinfo=UTC)
 
@@ -52,15 +48,7 @@ class Api:
         return response
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-Built = tuple[Deps, Poller, Clock]
+Built = tuple[Deps, Poller, StepClock]
 
 
 @pytest.fixture
@@ -71,32 +59,14 @@ def api() -> Api:
 @pytest.fixture
 def diffs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many workspaces each diff was handed."""
-    seen: list[int] = []
-    real = poller_module.diff
-
-    def spy(*args: Any, **kw: Any) -> Any:
-        seen.append(len(args[2]))
-        return real(*args, **kw)
-
-    monkeypatch.setattr(poller_module, "diff", spy)
-    return seen
+    return diff_sizes(monkeypatch)
 
 
 @pytest.fixture
 def build(tmp_path: Path, api: Api) -> Callable[[], Built]:
     def make() -> Built:
-        settings = Settings(
-            db_path=tmp_path / "fsync.db",
-            firestartr_api_key="k",
-            slack_bot_token="xoxb-test",
-            alert_channel="CALERTS",
-            poll_interval=1,
-            firestartr_rate_limit=10_000,
-        )
-        client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
-        clock = Clock()
-        deps = wiring.build(settings, client=client, clock=clock)
-        poller, _ = held_poller(deps, default_channel=settings.alert_channel, clock=clock, ttl=3600)
+        clock = StepClock(START)
+        deps, poller, _ = mock_api_poller(api, clock=clock, ttl=3600, db_path=tmp_path / "fsync.db")
         return deps, poller, clock
 
     return make
