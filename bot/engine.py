@@ -26,10 +26,10 @@ import sqlite_utils
 from bot.errors import FsyncError, StoreUnavailable
 from bot.migrations import migrations
 from bot.redact import url as redact_url
+from bot.settings import POSTGRES_SCHEMES
 
 BUSY_TIMEOUT_MS = 10_000
 PING_BUDGET = 0.5  # seconds /healthz may spend checking the database
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -138,10 +138,6 @@ class Engine:
             self._open_postgres()
         else:
             self._open_check()
-
-    @property
-    def dialect(self) -> str:
-        return "postgresql" if self.url else "sqlite"
 
     @property
     def where(self) -> str:

@@ -172,12 +172,6 @@ class PgDatabase:
     def table(self, name: str) -> PgTable:
         return PgTable(self, name)
 
-    def table_names(self) -> list[str]:
-        rows = self.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        ).fetchall()
-        return sorted(str(row[0]) for row in rows)
-
     @property
     def broken(self) -> bool:
         """Closed, or lost (a server restart, a failover): the thread gets a new connection."""

@@ -25,6 +25,9 @@ def _split_csv(value: object) -> object:
     return value
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # FSYNC_DATABASE_URL
+
+
 class Settings(BaseSettings):
     """fsync's configuration. Field names map to the upper-case environment names."""
 
@@ -109,7 +112,7 @@ class Settings(BaseSettings):
     def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
             return None
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+        if not value.get_secret_value().startswith(POSTGRES_SCHEMES):
             raise ValueError(
                 "must be a PostgreSQL URL, postgresql://user:password@host:5432/dbname "
                 "(leave it unset for the SQLite file FSYNC_DB_PATH)"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine import is_postgres
 from tests.fakes import FakeSlack
 from tests.support.botproc import BotProcess
 from tests.support.replicas import Replicas
@@ -58,7 +59,7 @@ def bot(e2e_bot: BotProcess, e2e_sim: SimProcess, fake_slack: FakeSlack) -> BotP
 # `database`). The tests that take it read no database themselves (tests/support/replicas.py).
 @pytest.fixture
 def replica_db(database: str, tmp_path: Path) -> dict[str, str]:
-    if database.startswith("postgresql://"):
+    if is_postgres(database):
         return {"FSYNC_DATABASE_URL": database, "FSYNC_DB_PATH": str(tmp_path / "unused.db")}
     return {"FSYNC_DB_PATH": database}
 

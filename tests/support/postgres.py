@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psycopg
 
+from bot.engine import is_postgres
+
 USER = "fsync"
 
 
@@ -90,6 +92,6 @@ class PostgresServer:
 
 def settings_for(database: str) -> dict[str, object]:
     """Settings fields that put fsync's tables in `database` (a file, or a PostgreSQL URL)."""
-    if database.startswith("postgresql://"):
+    if is_postgres(database):
         return {"database_url": database}
     return {"db_path": Path(database)}
