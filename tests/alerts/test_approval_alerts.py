@@ -14,19 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import wiring
 from bot.alerts import approvals
 from bot.alerts.diff import diff
 from bot.alerts.model import EventKind
 from bot.alerts.poller import Poller
-from bot.firestartr.client import SyncClient
-from bot.settings import Settings
 from bot.slack import alert_cards
 from bot.slack.deps import Deps
 from bot.slack.ids import Action
 from tests.alerts.blockkit import assert_valid
 from tests.alerts.conftest import NOW, POLICY, ws
-from tests.support.pollers import held_poller
+from tests.support.pollers import mock_api_poller
 
 RUN = {
     "id": "run_W1",
@@ -71,17 +68,9 @@ def api() -> Api:
 
 @pytest.fixture
 def stack(tmp_path: Path, api: Api) -> tuple[Deps, Poller]:
-    settings = Settings(
-        db_path=tmp_path / "fsync.db",
-        firestartr_api_key="k",
-        slack_bot_token="xoxb-test",
-        alert_channel="CALERTS",
-        admins=["UADMIN001"],
-        firestartr_rate_limit=10_000,
+    deps, poller, _ = mock_api_poller(
+        api, db_path=tmp_path / "fsync.db", admins=["UADMIN001"], poll_interval=30
     )
-    client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
-    deps = wiring.build(settings, client=client)
-    poller, _ = held_poller(deps, default_channel=settings.alert_channel, clock=deps.clock)
     return deps, poller
 
 

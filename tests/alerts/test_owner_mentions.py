@@ -9,17 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from bot import wiring
 from bot.alerts.poller import Poller
-from bot.firestartr.client import SyncClient
-from bot.settings import Settings
 from bot.slack.blockkit import message_problems
 from bot.slack.deps import Deps
 from tests.alerts.test_poller import Api
-from tests.support.pollers import held_poller
+from tests.support.pollers import mock_api_poller
 
 OPERATOR = "UOPER0001"
 ANA, PLATFORM = "<@U0ANA>", "<!subteam^S0PLAT>"
@@ -33,18 +29,7 @@ def api() -> Api:
 
 @pytest.fixture
 def built(tmp_path: Path, api: Api) -> tuple[Deps, Poller]:
-    settings = Settings(
-        db_path=tmp_path / "fsync.db",
-        firestartr_api_key="k",
-        slack_bot_token="xoxb-test",
-        alert_channel="CALERTS",
-        poll_interval=1,
-        firestartr_rate_limit=10_000,
-        operators=[OPERATOR],
-    )
-    client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
-    deps = wiring.build(settings, client=client)
-    poller, _ = held_poller(deps, default_channel="CALERTS", clock=deps.clock)
+    deps, poller, _ = mock_api_poller(api, db_path=tmp_path / "fsync.db", operators=[OPERATOR])
     return deps, poller
 
 

@@ -66,14 +66,14 @@ def mock_api_poller(
     """The root's Deps over a Sync API answered by `api` (httpx.MockTransport), alerts to
     CALERTS, and a held Poller on the same clock. `settings`: the database (`db_path` or
     `database_url`) and anything else to set."""
-    config = Settings(
-        firestartr_api_key="k",
-        slack_bot_token="xoxb-test",
-        alert_channel="CALERTS",
-        poll_interval=1,
-        firestartr_rate_limit=10_000,
-        **settings,
-    )
+    defaults = {
+        "firestartr_api_key": "k",
+        "slack_bot_token": "xoxb-test",
+        "alert_channel": "CALERTS",
+        "poll_interval": 1,
+        "firestartr_rate_limit": 10_000,
+    }
+    config = Settings(**{**defaults, **settings})
     client = SyncClient("http://sync.test", "k", transport=httpx.MockTransport(api), retries=0)
     deps = wiring.build(config, client=client, **({"clock": clock} if clock else {}))
     poller, lease = held_poller(
