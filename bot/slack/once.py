@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 WINDOW = 300.0
 # The check runs before the ack: it may wait this long for a lock held by another writer.
 ACK_PATH_WAIT = 1.0
+PRUNE_EVERY = 60.0  # seconds between two deletions of expired keys (each request inserts)
 
 
 class SeenRequests:
@@ -37,6 +38,7 @@ class SeenRequests:
 
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store, self.clock = store, clock
+        self._pruned = float("-inf")
 
     def first(self, key: str, *, until: float | None = None) -> bool:
         """True the first time `key` is offered until `until` (default: WINDOW from now).
@@ -60,11 +62,13 @@ class SeenRequests:
         except database_errors() as exc:
             log.warning("could not record a request as seen (%s); acting on it", exc)
             return True
-        try:  # the expired ones go when nobody else is at it; the next request tries again
-            with self.store.impatient(0.05) as db:
-                db.execute("DELETE FROM seen_requests WHERE until < ?", [now])
-        except database_errors():
-            pass
+        if now - self._pruned >= PRUNE_EVERY:  # not a second write on every ack
+            self._pruned = now
+            try:  # when nobody else is at it; the upsert above takes an expired key meanwhile
+                with self.store.impatient(0.05) as db:
+                    db.execute("DELETE FROM seen_requests WHERE until < ?", [now])
+            except database_errors():
+                pass
         return first
 
 
