@@ -34,6 +34,10 @@ class RunSeen:
     runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
     # Written only: its last_sync is new, so an id history holds already was another sync's.
     fresh: bool = True
+    # Written only: told by the first poll after a (re)load, against a stored snapshot that may
+    # be behind (repo.routine). Left out when it is the last run history holds: the same run
+    # id, or without ids, an end no later than that run's.
+    recounted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +74,12 @@ _ADD_RUN = (
 # The last finished run of each workspace, read for a whole tick at once (a tick with 500
 # workspaces synced asked 500 times: bench/poll_tick's changed_since ticks).
 _LATEST = (
-    "SELECT workspace, id, outcome, finished_at FROM history_runs h WHERE workspace IN ({}) "
+    "SELECT workspace, id, outcome, finished_at, run_id FROM history_runs h "
+    "WHERE workspace IN ({}) "
     "AND finished_at = (SELECT MAX(finished_at) FROM history_runs WHERE workspace = h.workspace)"
 )
-Latest = dict[str, tuple[str, str, str]]  # workspace: (row id, outcome, finished_at)
+# workspace: (row id, outcome, finished_at, the last run's id)
+Latest = dict[str, tuple[str, str, str, str | None]]
 
 
 def _latest(db: Db, workspaces: Iterable[str]) -> Latest:
@@ -82,8 +88,8 @@ def _latest(db: Db, workspaces: Iterable[str]) -> Latest:
     for start in range(0, len(names), 500):
         chunk = names[start : start + 500]
         rows = db.execute(_LATEST.format(",".join("?" * len(chunk))), chunk).fetchall()
-        for workspace, id_, outcome, end in rows:
-            found.setdefault(workspace, (id_, outcome, end))
+        for workspace, id_, outcome, end, run_id in rows:
+            found.setdefault(workspace, (id_, outcome, end, run_id))
     return found
 
 
@@ -105,6 +111,9 @@ def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
         if known:
             return  # the same run, told again (a status that changed without a new sync)
     last = latest.get(run.workspace) if end is not None else None
+    if run.recounted and last is not None and end is not None:
+        if (last[3] == run.run_id) if run.run_id else (last[2] >= end):
+            return  # counted before the snapshot was loaded
     if last is not None and end is not None:
         # The API's clock and fsync's differ: a run told later did not end before one told
         # earlier.
@@ -112,7 +121,7 @@ def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
         same_day = last[2][:10] == end[:10]
         if run.fresh and run.outcome == last[1] == "success" and same_day:
             joins.append((run.run_id, end, last[0], run.id))
-            latest[run.workspace] = (last[0], "success", end)
+            latest[run.workspace] = (last[0], "success", end, run.run_id)
             return
     values = [text(run.started_at), end, run.outcome, run.fingerprint, run.message]
     row_id = run.id
@@ -123,7 +132,7 @@ def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
         row_id = f"{run.workspace}@{end}"
         added = db.execute(_ADD_RUN, [row_id, run.workspace, None, *values]).rowcount
     if added and end is not None:
-        latest[run.workspace] = (row_id, run.outcome, end)
+        latest[run.workspace] = (row_id, run.outcome, end, run.run_id)
 
 
 def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool:

@@ -47,7 +47,6 @@ FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
 PRUNE_EVERY = 3600.0
 KEEP = timedelta(days=14)
 MAX_BACKOFF_FACTOR = 8
-# News that ends a conflict episode: then how each of its conflicts was decided is looked up.
 
 
 class LeaseLost(Exception):
@@ -190,7 +189,7 @@ class Poller(Worker):
         if back is not None:
             changes.episodes[back.episode.id] = back.episode
             events.append(back)
-        runs = runs_seen(self.seen, diffed, changes.seen, now) if diffed else []
+        runs = runs_seen(self.seen, diffed, changes.seen, now, self._rebase) if diffed else []
         self._commit(changes, events, health, now, polled=True, runs=runs)
         self._rebase = False
         self._stored = True
@@ -264,6 +263,7 @@ class Poller(Worker):
                 cards=plan.cards,
                 health=health,
                 reminded=ended,
+                before=self.seen,
             )
             outbox.enqueue(tx, plan.deliveries)
             history_repo.record(tx, runs or [], changes.episodes.values())

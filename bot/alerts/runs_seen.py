@@ -20,9 +20,13 @@ def runs_seen(
     workspaces: Iterable[Workspace],
     changed: Mapping[str, WorkspaceSnapshot],
     now: datetime,
+    rebase: bool = False,
 ) -> list[RunSeen]:
     """The runs a tick's listing reports, looking only at the workspaces the diff found changed:
-    a run that starts (a current run id) and a sync that ended (a new last_sync)."""
+    a run that starts (a current run id) and a sync that ended (a new last_sync).
+
+    `rebase`: `prev` was loaded from the database, whose rows keep an older last_sync after
+    routine successes (repo.routine): a sync that looks new may be one history counted already."""
     found = []
     for ws in workspaces:
         if ws.name not in changed:
@@ -49,6 +53,18 @@ def runs_seen(
         error = (ws.message or "")[:MAX_ERROR] if ws.status != "success" else None
         mark = fingerprint(ws.message, ws.name) if error else ""
         found.append(
-            RunSeen(key, ws.name, ws.last_run_id, None, finished, ws.status, mark, error, 1, fresh)
+            RunSeen(
+                key,
+                ws.name,
+                ws.last_run_id,
+                None,
+                finished,
+                ws.status,
+                mark,
+                error,
+                1,
+                fresh,
+                recounted=rebase and fresh,
+            )
         )
     return found

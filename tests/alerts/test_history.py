@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import wiring
-from bot.alerts import history_repo
+from bot.alerts import history_repo, repo
 from bot.alerts.poller import Poller
 from bot.settings import Settings
 from bot.slack.blockkit import message_problems
@@ -257,6 +257,42 @@ def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
     text = json.dumps(history_message(history), ensure_ascii=False)
     assert "*88%* of 8 runs succeeded" in text
     assert "success ×2, the last `run-8`" in text
+
+
+@pytest.mark.parametrize("run_ids", [True, False], ids=["run ids", "no run ids"])
+def test_a_restart_after_routine_successes_counts_each_run_once(
+    database: str, api: Api, clock: Clock, run_ids: bool
+) -> None:
+    """A success after a success writes no snapshot row (repo.routine: at 50,000 workspaces they
+    were a fifth of a tick), so the stored snapshot is behind; a restart must still not count
+    a run history holds, and must count the one that ran while fsync was down."""
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+
+    def ran(run: str) -> None:
+        script.ran("web", run)
+        if not run_ids:
+            api.fleet["web"]["last_run_id"] = None
+
+    api.set("db")  # another workspace, never changing
+    for n, hours in enumerate((0, 1, 2), start=1):
+        clock.now = at(hours)
+        ran(f"run-{n}")
+        poller.tick()
+    assert repo.load_snapshot(deps.store.db)["web"].last_sync == at(0)  # not rewritten
+    for hours, run in ((2.5, None), (3, "run-4")):  # a restart, then one after a run while down
+        clock.now = at(hours)
+        if run:
+            ran(run)
+        poller.load()  # what a restart or a lease taken over does before its first poll
+        poller.tick()
+
+    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    assert [(r.outcome, r.runs, r.finished_at) for r in runs] == [("success", 4, at(3))]
+    clock.now = at(4)
+    script.ran("web", "run-5", "failed", "boom")  # a change of status is written at once
+    poller.tick()
+    assert repo.load_snapshot(deps.store.db)["web"].last_sync == at(4)
 
 
 def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a_sync(
