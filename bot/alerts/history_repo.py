@@ -158,6 +158,8 @@ def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> Non
     joins: list[Join] = []
     for run in runs:
         _add_run(db, run, latest, joins)
+    # In key order (a stable sort: one row's joins keep theirs): neighbours share index pages.
+    joins.sort(key=lambda join: join[2])
     conn.executemany(  # written together: one statement per tick, not two per run
         "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
         [join[:3] for join in joins],
