@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 from bot.alerts.poller import Poller
 from bot.slack.deps import Deps
 from tests.support.pollers import StepClock, diff_sizes, mock_api_poller
+from tests.support.postgres import settings_for, writes
 
 START = datetime(2025, 10, 13, 14, 0, tzinfo=UTC)
 
@@ -63,10 +63,12 @@ def diffs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.fixture
-def build(tmp_path: Path, api: Api) -> Callable[[], Built]:
+def build(database: str, api: Api) -> Callable[[], Built]:
+    """On SQLite, then on PostgreSQL (tests/conftest.py `database`)."""
+
     def make() -> Built:
         clock = StepClock(START)
-        deps, poller, _ = mock_api_poller(api, clock=clock, ttl=3600, db_path=tmp_path / "fsync.db")
+        deps, poller, _ = mock_api_poller(api, clock=clock, ttl=3600, **settings_for(database))
         return deps, poller, clock
 
     return make
@@ -85,7 +87,7 @@ def test_an_unchanged_fleet_tick_does_no_diff_and_writes_nothing(
     deps, poller, clock = build()
     poller.tick()
     assert diffs == [2]
-    written = deps.store.db.conn.total_changes
+    written = writes(deps.store)
     for _ in range(5):
         clock.now += timedelta(seconds=30)
         before = deps.client.last_ok_at
@@ -95,7 +97,7 @@ def test_an_unchanged_fleet_tick_does_no_diff_and_writes_nothing(
     assert api.answered == [200] + [304] * 5
     assert api.asked[1:] == ['"v2"'] * 5
     assert diffs == [2]  # no diff after the first listing
-    assert deps.store.db.conn.total_changes == written
+    assert writes(deps.store) == written
     assert cards(deps) == ["card"]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from bot.engine import is_postgres
+from bot.engine import Engine, is_postgres
 
 USER = "fsync"
 
@@ -64,10 +64,12 @@ class PostgresServer:
         data = self.root / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", USER, "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")  # fmt: skip
-        # No durability needed: the cluster lives as long as the test process.
+        # No durability needed: the cluster lives as long as the test process. No autovacuum:
+        # its ANALYZE takes transaction ids, which `writes` counts.
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
+            "-c autovacuum=off"
         )
         self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.root / "log"),
                   "-w", "-t", "60", "start")  # fmt: skip
@@ -95,3 +97,13 @@ def settings_for(database: str) -> dict[str, object]:
     if is_postgres(database):
         return {"database_url": database}
     return {"db_path": Path(database)}
+
+
+def writes(store: Engine) -> int:
+    """A count that moves whenever fsync writes: on SQLite, the rows this thread's connection
+    changed; on PostgreSQL, the transaction ids handed out (only a transaction that writes takes
+    one, and the test server runs no autovacuum)."""
+    if store.url:
+        row = store.db.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()
+        return int(row[0])
+    return int(store.db.conn.total_changes)
