@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import compress, count
+from operator import attrgetter, is_not
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
@@ -174,10 +176,58 @@ def _names(members: Sequence[Episode], limit: int = 8) -> str:
     return names + (f" and {len(members) - limit} more" if len(members) > limit else "")
 
 
+# What a digest's group lines read from each member: nothing else of an episode may feed them.
+_FACE = attrgetter("kind", "first_message", "workspace")
+SUMMARIES_KEPT = 32  # digests drawn again in a tick: a few
+
+
 def digest(episodes: Sequence[Episode]) -> Message:
     total = len(episodes)
     needs = f"{plural(total, 'workspace')} {verb(total, 'needs', 'need')} attention"
     title = f":rotating_light: *{needs}*"
+    blocks: list[Block] = [section(title), *pack_lines(list(_summaries.lines(episodes)))]
+    back = sum(1 for e in episodes if e.closed_at is not None)
+    if back:
+        are = verb(back, "is", "are")
+        blocks.append(context(f":large_green_circle: {back} of {total} {are} back since."))
+    blocks.append(
+        context("One line per workspace in the thread · `/fsync status` shows the whole fleet")
+    )
+    return message(needs, blocks)
+
+
+class _Summaries:
+    """A digest's group lines, remembered with the members they were drawn from: a storm digest
+    of 1,500 is drawn again on every tick one of its members recovers, and only the count of
+    those back changes (grouping it again was most of routing's time, bench/poll_tick). A member
+    that is the same object as last time has the same face (episodes are frozen); only the
+    others, this tick's news, are compared field by field."""
+
+    def __init__(self) -> None:
+        self._drawn: list[tuple[tuple[Episode, ...], tuple[str, ...]]] = []
+
+    def lines(self, episodes: Sequence[Episode]) -> tuple[str, ...]:
+        now = tuple(episodes)
+        for n, (before, lines) in enumerate(self._drawn):
+            if _same_faces(before, now):
+                self._drawn[n] = (now, lines)  # so the next draw finds these very objects
+                return lines
+        lines = tuple(_group_lines(now))
+        self._drawn = [(now, lines), *self._drawn[: SUMMARIES_KEPT - 1]]
+        return lines
+
+
+def _same_faces(before: tuple[Episode, ...], now: tuple[Episode, ...]) -> bool:
+    if len(before) != len(now):
+        return False
+    changed = compress(count(), map(is_not, before, now))  # positions, at C speed
+    return all(_FACE(before[at]) == _FACE(now[at]) for at in changed)
+
+
+_summaries = _Summaries()
+
+
+def _group_lines(episodes: Sequence[Episode]) -> list[str]:
     lines = []
     grouped = groups(episodes)
     for kind, _, members in grouped[:MAX_GROUPS_SHOWN]:
@@ -188,15 +238,7 @@ def digest(episodes: Sequence[Episode]) -> Message:
         rest = sum(len(m) for _, _, m in grouped[MAX_GROUPS_SHOWN:])
         smaller = plural(len(grouped) - MAX_GROUPS_SHOWN, "smaller group")
         lines.append(f"…and {rest} more in {smaller}")
-    blocks: list[Block] = [section(title), *pack_lines(lines)]
-    back = sum(1 for e in episodes if e.closed_at is not None)
-    if back:
-        are = verb(back, "is", "are")
-        blocks.append(context(f":large_green_circle: {back} of {total} {are} back since."))
-    blocks.append(
-        context("One line per workspace in the thread · `/fsync status` shows the whole fleet")
-    )
-    return message(needs, blocks)
+    return lines
 
 
 def digest_details(episodes: Sequence[Episode]) -> list[Message]:
