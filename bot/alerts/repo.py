@@ -104,13 +104,21 @@ def open_episodes(db: Db) -> dict[str, Episode]:
 
 
 def member_ids(db: Db, card: str) -> list[str]:
-    """The ids of the episodes a digest carries, in the order they are stored."""
+    """The ids of the episodes a digest carries, by id: the same order on every read (Postgres
+    moves a row it updates), as bot/alerts/members.py keeps them."""
     rows = db.execute(
         "SELECT id FROM alert_episodes "
-        "WHERE id IN (SELECT episode FROM alert_links WHERE card = ?)",
+        "WHERE id IN (SELECT episode FROM alert_links WHERE card = ?) ORDER BY id",
         [card],
     ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def link_count(db: Db, card: str) -> int:
+    """How many episodes a card carries: its links are written with it and only ever pruned
+    after, so while this holds still so do its members (bot/alerts/members.py)."""
+    row = db.execute("SELECT count(*) FROM alert_links WHERE card = ?", [card]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def episodes_by_id(db: Db, ids: Sequence[str]) -> dict[str, Episode]:

@@ -10,7 +10,9 @@ and a click swaps them for "Resolved by ..." like everywhere else.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, count
+from operator import attrgetter, is_not
 from typing import Any
 
 from bot.alerts.fingerprint import fingerprint
@@ -174,10 +176,67 @@ def _names(members: Sequence[Episode], limit: int = 8) -> str:
     return names + (f" and {len(members) - limit} more" if len(members) > limit else "")
 
 
+# What a digest's group lines read from each member: nothing else of an episode may feed them.
+_FACE = attrgetter("kind", "first_message", "workspace")
+SUMMARIES_KEPT = 32  # digests drawn again in a tick: a few
+
+
 def digest(episodes: Sequence[Episode]) -> Message:
     total = len(episodes)
     needs = f"{plural(total, 'workspace')} {verb(total, 'needs', 'need')} attention"
     title = f":rotating_light: *{needs}*"
+    lines, back = _summaries.draw(episodes)
+    blocks: list[Block] = [section(title), *pack_lines(list(lines))]
+    if back:
+        are = verb(back, "is", "are")
+        blocks.append(context(f":large_green_circle: {back} of {total} {are} back since."))
+    blocks.append(
+        context("One line per workspace in the thread · `/fsync status` shows the whole fleet")
+    )
+    return message(needs, blocks)
+
+
+def _back(episodes: Iterable[Episode]) -> int:
+    return sum(1 for e in episodes if e.closed_at is not None)
+
+
+class _Summaries:
+    """A digest's group lines and how many of it are back, remembered with the members they
+    were drawn from: a storm digest of 1,500 is drawn again on every tick one of its members
+    recovers, and grouping it again was most of routing's time (bench/poll_tick). A member that
+    is the same object as last time is the same (episodes are frozen); only the others, this
+    tick's news, are looked at."""
+
+    def __init__(self) -> None:
+        self._drawn: list[tuple[tuple[Episode, ...], tuple[str, ...], int]] = []
+
+    def draw(self, episodes: Sequence[Episode]) -> tuple[tuple[str, ...], int]:
+        now = tuple(episodes)
+        for n, (before, lines, back) in enumerate(self._drawn):
+            if len(before) != len(now) or not _same_faces(before, now, _changed(before, now)):
+                continue
+            changed = list(_changed(before, now))
+            back += _back(now[at] for at in changed) - _back(before[at] for at in changed)
+            self._drawn[n] = (now, lines, back)  # so the next draw finds these very objects
+            return lines, back
+        drawn = (now, tuple(_group_lines(now)), _back(now))
+        self._drawn = [drawn, *self._drawn[: SUMMARIES_KEPT - 1]]
+        return drawn[1], drawn[2]
+
+
+def _changed(before: tuple[Episode, ...], now: tuple[Episode, ...]) -> Iterator[int]:
+    """Where the members are other objects, at C speed: a storm's are mostly the same."""
+    return compress(count(), map(is_not, before, now))
+
+
+def _same_faces(before: tuple[Episode, ...], now: tuple[Episode, ...], at: Iterable[int]) -> bool:
+    return all(_FACE(before[n]) == _FACE(now[n]) for n in at)
+
+
+_summaries = _Summaries()
+
+
+def _group_lines(episodes: Sequence[Episode]) -> list[str]:
     lines = []
     grouped = groups(episodes)
     for kind, _, members in grouped[:MAX_GROUPS_SHOWN]:
@@ -188,15 +247,7 @@ def digest(episodes: Sequence[Episode]) -> Message:
         rest = sum(len(m) for _, _, m in grouped[MAX_GROUPS_SHOWN:])
         smaller = plural(len(grouped) - MAX_GROUPS_SHOWN, "smaller group")
         lines.append(f"…and {rest} more in {smaller}")
-    blocks: list[Block] = [section(title), *pack_lines(lines)]
-    back = sum(1 for e in episodes if e.closed_at is not None)
-    if back:
-        are = verb(back, "is", "are")
-        blocks.append(context(f":large_green_circle: {back} of {total} {are} back since."))
-    blocks.append(
-        context("One line per workspace in the thread · `/fsync status` shows the whole fleet")
-    )
-    return message(needs, blocks)
+    return lines
 
 
 def digest_details(episodes: Sequence[Episode]) -> list[Message]:

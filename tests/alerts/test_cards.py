@@ -116,6 +116,35 @@ def test_a_digest_groups_by_fingerprint_with_the_detail_in_at_most_20_messages(c
     assert set(re.findall(r"\*(ws-\d+)\*", everything)) == {e.workspace for e in episodes}
 
 
+def test_a_digest_drawn_again_is_grouped_again_only_when_what_it_groups_by_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Names of their own: no other test's digest has these members.
+    members = [
+        replace(e, workspace=f"redraw-{n:03d}", first_message=e.message)
+        for n, e in enumerate(storm(200))
+    ]
+    grouped: list[int] = []
+    real = cards.groups
+    monkeypatch.setattr(cards, "groups", lambda eps: grouped.append(len(eps)) or real(eps))
+    first = cards.digest(members)
+    # Three back: new objects with the same faces; only the count of those back changes.
+    for n in (0, 1, 2):
+        members[n] = replace(members[n], status="success", closed_at=NOW, closed_how="recovered")
+    again = cards.digest(members)
+    assert_valid(again)
+    assert again["blocks"][:-2] == first["blocks"][:-1]
+    assert "3 of 200 are back since" in shown(again)
+    # One of them first failed with another error (another face): grouped again, and shown.
+    members[7] = replace(members[7], first_message="Error: quota exceeded in <!here>")
+    changed = cards.digest(members)
+    assert_valid(changed)
+    text = shown(changed)
+    assert "quota exceeded in &lt;!here&gt;" in text and "*99 " in text
+    assert "3 of 200 are back since" in text
+    assert grouped == [200, 200]  # before, once per draw
+
+
 def test_news_of_many_episodes_is_packed() -> None:
     events = [
         Event("recovered", replace(e, closed_at=NOW, closed_how="recovered")) for e in storm(300)

@@ -15,7 +15,8 @@ from bot.store import Store
 from tests.alerts.conftest import NOW
 
 CARD = "digest:CALERTS:1"
-READ = repo.episodes_by_id  # the uncounted read, for what the database holds
+READ = repo.episodes_by_id  # the uncounted reads, for what the database holds
+IDS = repo.member_ids
 
 
 def failure(n: int, closed: bool = False) -> Episode:
@@ -49,8 +50,8 @@ def commit(store: Store, members: DigestMembers, *episodes: Episode, card: bool 
 
 def stored(store: Store) -> list[Episode]:
     db = store.db
-    found = READ(db, repo.member_ids(db, CARD))
-    return [found[i] for i in repo.member_ids(db, CARD)]
+    found = READ(db, IDS(db, CARD))
+    return [found[i] for i in IDS(db, CARD)]
 
 
 class Counting:
@@ -108,3 +109,77 @@ def test_a_closed_episode_is_read_once_not_on_every_tick(store: Store, monkeypat
     for _ in range(5):
         assert len(members.of(store.db, CARD, {}, {})) == 50
     assert len(counting.ids) == 50  # once each: before, the whole digest on every tick
+
+
+class IdReads:
+    """The store's reads of a digest's member ids, counted."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        self.n = 0
+        real = repo.member_ids
+
+        def counted(db: Any, card: str) -> Any:
+            self.n += 1
+            return real(db, card)
+
+        monkeypatch.setattr(repo, "member_ids", counted)
+
+
+def test_a_kept_digest_follows_every_committed_tick_and_reads_its_ids_once(
+    store: Store, monkeypatch: Any
+) -> None:
+    members = DigestMembers()
+    first = [failure(n) for n in range(6)]
+    commit(store, members, *first, card=True)
+    reads = IdReads(monkeypatch)
+    open_now = {e.id: e for e in first}
+    for n in range(4):  # a tick per recovery, the next one's news failing again meanwhile
+        back = replace(open_now.pop(f"ep{n}"), closed_at=NOW, closed_how="recovered")
+        worse = replace(open_now[f"ep{n + 1}"], message=f"Error {n + 1}, again", failures=2)
+        tick = {back.id: back, worse.id: worse}
+        during = members.of(store.db, CARD, open_now, tick)
+        assert [e.closed_at is not None for e in during] == [i <= n for i in range(6)]
+        assert during[n + 1] == worse
+        commit(store, members, back, worse)
+        open_now[worse.id] = worse
+        assert members.of(store.db, CARD, open_now, {}) == stored(store) == during
+    assert reads.n == 1  # before, a join of the whole digest on each of its 8 draws
+
+
+def test_a_regained_lease_reads_again_what_another_replica_wrote(
+    store: Store, monkeypatch: Any
+) -> None:
+    members = DigestMembers()
+    first = [failure(n) for n in range(4)]
+    commit(store, members, *first, card=True)
+    assert members.of(store.db, CARD, {e.id: e for e in first}, {}) == stored(store)
+    # The lease lost: another replica ticks, ep1 back and ep2 worse, this one is not told.
+    other = DigestMembers()
+    commit(store, other, replace(first[1], closed_at=NOW, closed_how="recovered"))
+    commit(store, other, replace(first[2], message="Error 2b", failures=2))
+    reads = IdReads(monkeypatch)
+    members.reset()  # the lease regained: the poller reloads its open episodes too
+    open_now = repo.open_episodes(store.db)
+    for _ in range(3):
+        now = members.of(store.db, CARD, open_now, {})
+        assert now == stored(store)
+        assert now[1].closed_at == NOW and now[2].message == "Error 2b"
+    assert reads.n == 1
+
+
+def test_a_pruned_member_leaves_the_kept_digest_which_is_read_again_once(
+    store: Store, monkeypatch: Any
+) -> None:
+    members = DigestMembers()
+    long_ago = NOW - timedelta(days=30)
+    old = [replace(failure(n, closed=True), closed_at=long_ago) for n in range(2)]
+    recent = [failure(n) for n in range(2, 5)]
+    commit(store, members, *old, *recent, card=True)
+    open_now = {e.id: e for e in recent}
+    reads = IdReads(monkeypatch)
+    assert len(members.of(store.db, CARD, open_now, {})) == 5
+    with store.transaction() as db:
+        repo.prune(db, NOW - timedelta(days=14))
+    for _ in range(3):
+        assert members.of(store.db, CARD, open_now, {}) == stored(store) == recent
+    assert reads.n == 2  # before the prune, and once after: its link count changed
