@@ -10,6 +10,7 @@ and a click swaps them for "Resolved by ..." like everywhere else.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, count
 from operator import attrgetter, is_not
@@ -209,9 +210,13 @@ class _Summaries:
 
     def __init__(self) -> None:
         self._drawn: list[tuple[tuple[Episode, ...], tuple[str, ...], int]] = []
+        self._lock = threading.Lock()  # pollers of several apps in one process (the tests)
 
     def draw(self, episodes: Sequence[Episode]) -> tuple[tuple[str, ...], int]:
-        now = tuple(episodes)
+        with self._lock:
+            return self._draw(tuple(episodes))
+
+    def _draw(self, now: tuple[Episode, ...]) -> tuple[tuple[str, ...], int]:
         for n, (before, lines, back) in enumerate(self._drawn):
             if len(before) != len(now) or not _same_faces(before, now, _changed(before, now)):
                 continue
