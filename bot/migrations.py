@@ -274,3 +274,26 @@ def m007_digest_schedules(db: Db) -> None:
         pk="channel",
         not_null={"every", "at", "zone", "since"},
     )
+
+
+@_step
+def m008_history_pending(db: Db) -> None:
+    """Issue 16: the runs a tick saw, appended in the tick and folded into history_runs a few
+    minutes' worth at a time (bot/alerts/history_pending.py): a run folded at once dirtied a
+    page of history_runs of its own, half of a tick at 50,000 workspaces. `seq` is their order."""
+    db.table("history_pending").create(
+        {
+            "seq": int,
+            "id": str,
+            "workspace": str,
+            "run_id": str,
+            "started_at": str,
+            "finished_at": str,
+            "outcome": str,
+            "fingerprint": str,
+            "message": str,
+            "fresh": int,
+            "recounted": int,
+        },
+        pk="seq",
+    )

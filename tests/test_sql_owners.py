@@ -34,6 +34,8 @@ OWNERS = {
     # Issue 15: what happened, kept for FSYNC_HISTORY_DAYS.
     "history_runs": "bot.alerts.history_repo",
     "history_episodes": "bot.alerts.history_repo",
+    # Issue 16: a tick's runs, folded into history_runs a few minutes' worth at a time.
+    "history_pending": "bot.alerts.history_pending",
     # Issue 15: scheduled digests.
     "digest_schedules": "bot.alerts.digest_repo",
 }

@@ -9,6 +9,7 @@ each day the workspace was broken. Days are UTC days; today ends now.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from bot.alerts import history_repo
 from bot.alerts.history_repo import EpisodeSeen, RunSeen
 from bot.core.authz import RoleAction
 from bot.core.service import FsyncService
+from bot.errors import StoreUnavailable
 from bot.firestartr.names import validate_name
 from bot.store import Store
 
@@ -27,6 +29,8 @@ BROKEN = frozenset({"failed", "conflict", "stalled"})
 # What people did through fsync that belongs in a workspace's history.
 TAKEN = (RoleAction.RESOLVE, RoleAction.APPROVE, RoleAction.DISCARD)
 DAY = timedelta(days=1)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,7 @@ class HistoryService:
         (WorkspaceNotFound with the nearest names otherwise): a workspace gone from the fleet
         keeps its history."""
         validate_name(workspace)
+        self._fold(workspace)
         db = self.store.db
         watched_from = history_repo.first_seen(db, workspace)
         if watched_from is None:
@@ -193,3 +198,13 @@ class HistoryService:
             [_taken(row) for row in rows if row["outcome"] != "denied"],
             watched_from,
         )
+
+    def _fold(self, workspace: str) -> None:
+        """The runs the poller appended and has not folded yet (bot/alerts/upkeep.py), this
+        workspace's, folded now: what is read is then all of it. A database too busy for that
+        now shows what was folded (at most FOLD_EVERY old) rather than nothing."""
+        try:
+            with self.store.transaction() as tx:
+                history_repo.fold(tx, workspace)
+        except StoreUnavailable as exc:
+            log.warning("history of %s read without its last runs: %s", workspace, exc.reason)

@@ -10,56 +10,49 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from bot.alerts import history_pending
+from bot.alerts.history_rows import MAX_ERROR as MAX_ERROR
+from bot.alerts.history_rows import EpisodeSeen as EpisodeSeen
+from bot.alerts.history_rows import RunSeen as RunSeen
+from bot.alerts.history_rows import moment
+from bot.alerts.history_rows import text as text
 from bot.alerts.model import Episode
 from bot.engine import Db
 from bot.sql import replace_into
 
 log = logging.getLogger(__name__)
-MAX_ERROR = 500  # characters of an error kept per run and episode
 
 
-@dataclass(frozen=True, slots=True)
-class RunSeen:
-    id: str
-    workspace: str
-    run_id: str | None
-    started_at: datetime | None  # when fsync saw it start, if it did
-    finished_at: datetime | None
-    outcome: str  # the workspace's status after it: success | failed | conflict ... | running
-    fingerprint: str = ""
-    message: str | None = None
-    runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
-    # Written only: its last_sync is new, so an id history holds already was another sync's.
-    fresh: bool = True
-    # Written only: told by the first poll after a (re)load, against a stored snapshot that may
-    # be behind (repo.routine). Left out when it is the last run history holds: the same run
-    # id, or without ids, an end no later than that run's.
-    recounted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class EpisodeSeen:
-    id: str
-    workspace: str
-    kind: str  # failed | conflict | stalled | approval | api
-    opened_at: datetime
-    closed_at: datetime | None
-    closed_how: str | None
-    failures: int
-    conflicts: int
-    first_error: str | None
-    last_error: str | None
-
-
-def text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+def _run(
+    id_: str,
+    workspace: str,
+    run_id: str | None,
+    started: str | None,
+    ended: str | None,
+    outcome: str,
+    mark: str | None,
+    message: str | None,
+    runs: int | None,
+    fresh: bool = True,
+    recounted: bool = False,
+) -> RunSeen:
+    """A run from its stored columns."""
+    begun, end = moment(started), moment(ended)
+    return RunSeen(
+        id_,
+        workspace,
+        run_id,
+        begun,
+        end,
+        outcome,
+        mark or "",
+        message,
+        runs or 1,
+        fresh,
+        recounted,
+    )
 
 
 _ADD_RUN = (
@@ -135,14 +128,27 @@ def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
         latest[run.workspace] = (row_id, run.outcome, end, run.run_id)
 
 
-def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool:
+def record(
+    db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode], *, defer: bool = False
+) -> bool:
     """Store a tick's news in the caller's transaction; False when it could not be.
+
+    `defer` (the poller): the runs are appended to history_pending, to be folded into
+    history_runs later (`fold`), in order. A run joins a row of history_runs at a random place
+    in a table of one row per workspace and day: at 50,000 workspaces with 1% syncing between
+    polls, folding each tick's runs at once was half of the tick (bench/poll_tick), most of it
+    the database pages each run dirtied. Folded a few minutes' runs at a time, one page takes
+    many runs. Readers fold a workspace's runs before reading it (bot/alerts/history.py).
 
     History must never stop alerts: what fails here is undone back to a savepoint and logged,
     and the tick's alerts are committed without it."""
     db.execute("SAVEPOINT history")
     try:
-        _record(db, runs, episodes)
+        if defer:
+            history_pending.append(db, runs)
+        else:
+            _apply(db, runs)
+        _record_episodes(db, episodes)
     except Exception:
         db.execute("ROLLBACK TO history")
         log.exception("the history of this poll is not kept; its alerts are")
@@ -152,7 +158,25 @@ def record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> bool
     return True
 
 
-def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> None:
+def fold(db: Db, workspace: str | None = None) -> int:
+    """Fold the pending runs (every workspace's, or one's) into history_runs, oldest first, in
+    the caller's (writing) transaction; how many. Runs that cannot be folded are logged and
+    dropped: a run history cannot keep must not stop the ones after it."""
+    db.execute("SAVEPOINT fold")
+    try:
+        runs = history_pending.take(db, workspace)
+        _apply(db, runs)
+    except Exception:
+        db.execute("ROLLBACK TO fold")
+        log.exception("the history of some runs could not be kept")
+        runs = []
+    finally:
+        db.execute("RELEASE fold")
+    history_pending.forget(db, workspace)  # all of them: no one appends while this writes
+    return len(runs)
+
+
+def _apply(db: Db, runs: Sequence[RunSeen]) -> None:
     conn = db.conn
     latest = _latest(db, (r.workspace for r in runs if r.finished_at is not None))
     joins: list[Join] = []
@@ -168,6 +192,10 @@ def _record(db: Db, runs: Sequence[RunSeen], episodes: Iterable[Episode]) -> Non
         "DELETE FROM history_runs WHERE id = ? AND finished_at IS NULL",
         [join[3:] for join in joins],
     )
+
+
+def _record_episodes(db: Db, episodes: Iterable[Episode]) -> None:
+    conn = db.conn
     rows = [
         (
             ep.id,
@@ -222,10 +250,7 @@ def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
         "ORDER BY coalesce(finished_at, started_at)",
         [workspace, text(since)],
     ).fetchall()
-    return [
-        RunSeen(id_, ws, run_id, _moment(start), _moment(end), outcome, mark or "", msg, n or 1)
-        for id_, ws, run_id, start, end, outcome, mark, msg, n in rows
-    ]
+    return [_run(*row) for row in rows]
 
 
 def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen]:
@@ -241,7 +266,7 @@ def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen
     ).fetchall()
     found = []
     for id_, ws, kind, opened, closed, how, failures, conflicts, first, last in rows:
-        opened_at = _moment(opened)
+        opened_at = moment(opened)
         assert opened_at is not None  # the column is always written
         found.append(
             EpisodeSeen(
@@ -249,7 +274,7 @@ def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen
                 ws,
                 kind,
                 opened_at,
-                _moment(closed),
+                moment(closed),
                 how,
                 failures or 0,
                 conflicts or 0,
@@ -268,4 +293,4 @@ def first_seen(db: Db, workspace: str) -> datetime | None:
         "WHERE workspace = ?) AS firsts",
         [workspace, workspace],
     ).fetchone()
-    return _moment(row[0]) if row else None
+    return moment(row[0]) if row else None

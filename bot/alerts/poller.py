@@ -5,9 +5,10 @@ priority (people's commands go first on the shared rate limiter), plus the confl
 that entered a conflict; compares with the snapshot kept in memory (loaded from SQLite whenever
 the lease is gained; when the listing was a changed_since answer, only the workspaces it names,
 bot/alerts/quiet.py says when all are diffed anyway); and stores the changed snapshot rows, the
-episodes, the outbox rows and the history (bot/alerts/history_repo.py) in one transaction that
-also checks the lease. A crash before that commit loses nothing (the next tick lists the whole
-fleet and sees the same change again); after it, the change is never alerted twice.
+episodes, the outbox rows and the history (bot/alerts/history_repo.py: the runs are appended,
+bot/alerts/upkeep.py folds them) in one transaction that also checks the lease. A crash before
+that commit loses nothing (the next tick lists the whole fleet and sees the same change again);
+after it, the change is never alerted twice.
 
 A failed listing counts towards the `api` alert; a 429 only makes it wait longer. A tick that
 crashes is logged and the loop goes on.
@@ -32,6 +33,7 @@ from bot.alerts.model import Episode, Event, WorkspaceSnapshot
 from bot.alerts.quiet import Quiet
 from bot.alerts.render import Cards
 from bot.alerts.runs_seen import runs_seen
+from bot.alerts.upkeep import Upkeep
 from bot.core import owners
 from bot.core.authz import Policy
 from bot.errors import RateLimited, SyncAPIError
@@ -44,8 +46,6 @@ from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 FLEET_EVERY = 60.0  # seconds between two copies of the fleet in the kv table
-PRUNE_EVERY = 3600.0
-KEEP = timedelta(days=14)
 MAX_BACKOFF_FACTOR = 8
 
 
@@ -83,13 +83,14 @@ class Poller(Worker):
         self.clock, self.interval, self.on_queued = clock, interval, on_queued
         self.metrics = metrics or Metrics()
         self.history_keep = timedelta(days=history_days)  # FSYNC_HISTORY_DAYS
+        self.upkeep = Upkeep(store, self.history_keep)
         self.outcome = "ok"  # how the last tick ended, for the metrics
         self.seen: dict[str, WorkspaceSnapshot] = {}
         self.open: dict[str, Episode] = {}
         self.members = DigestMembers()
         self.health = ApiHealth()
         self._generation, self._backoff = -1, 1
-        self._fleet_saved = self._pruned = float("-inf")
+        self._fleet_saved = float("-inf")
         self._due = 0.0  # monotonic time of the next poll
         self._holding = threading.Lock()
         # The first listing after the snapshot is loaded (a start, a lease taken over) re-bases
@@ -193,7 +194,7 @@ class Poller(Worker):
         self._commit(changes, events, health, now, polled=True, runs=runs)
         self._rebase = False
         self._stored = True
-        self._prune(now)
+        self.upkeep.after_tick(now)
         return self.interval
 
     def _diff(
@@ -266,7 +267,7 @@ class Poller(Worker):
                 before=self.seen,
             )
             outbox.enqueue(tx, plan.deliveries)
-            history_repo.record(tx, runs or [], changes.episodes.values())
+            history_repo.record(tx, runs or [], changes.episodes.values(), defer=True)
         self.members.committed(changes.episodes.values())
         self.seen.update(changes.seen)
         for name in changes.removed:
@@ -288,13 +289,3 @@ class Poller(Worker):
             return
         self._fleet_saved = time.monotonic()
         self.store.facts.put_json("fleet", Workspace.listing_json(workspaces))
-
-    def _prune(self, now: datetime) -> None:
-        if time.monotonic() - self._pruned < PRUNE_EVERY:
-            return
-        self._pruned = time.monotonic()
-        with self.store.transaction() as tx:
-            outbox.prune(tx, now - KEEP)
-            repo.prune(tx, now - KEEP)
-        with self.store.transaction() as tx:  # its own: a failure here keeps alerts pruned
-            history_repo.prune(tx, now - self.history_keep)

@@ -19,7 +19,7 @@ from bot.alerts import history_repo, repo, route_repo
 from bot.alerts.fingerprint import fingerprint
 from bot.alerts.history_repo import EpisodeSeen
 from bot.alerts.model import Episode, EventKind, Mute
-from bot.alerts.poller import KEEP
+from bot.alerts.upkeep import KEEP
 from bot.engine import Db
 from bot.store import Store
 from bot.times import iso, utcnow

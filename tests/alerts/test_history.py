@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot import wiring
-from bot.alerts import history_repo, repo
+from bot.alerts import history_repo, repo, upkeep
 from bot.alerts.poller import Poller
 from bot.settings import Settings
 from bot.slack.blockkit import message_problems
 from bot.slack.deps import Deps
 from bot.slack.history_view import history_message
+from bot.store import Store
 from tests.alerts.test_poller import Api
 from tests.support.pollers import StepClock, mock_api_poller
 from tests.support.postgres import settings_for, writes
@@ -62,6 +63,14 @@ def clock() -> Clock:
     return Clock()
 
 
+def stored_runs(store: Store, workspace: str, since: datetime) -> list[history_repo.RunSeen]:
+    """What history holds for the workspace, with the runs the poller appended since the last
+    fold folded first, as `/fsync history` folds them (bot/alerts/history.py)."""
+    with store.transaction() as tx:
+        history_repo.fold(tx, workspace)
+    return history_repo.runs(store.db, workspace, since)
+
+
 def at(hours: float) -> datetime:
     return START + timedelta(hours=hours)
 
@@ -87,7 +96,7 @@ def test_the_history_of_a_workspace_is_what_the_ticks_saw_happen(
     poller.tick()
 
     db = deps.store.db
-    runs = history_repo.runs(db, "web", START - timedelta(days=1))
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
     assert [(r.run_id, r.outcome, r.started_at, r.finished_at) for r in runs] == [
         ("run-1", "success", None, at(0)),
         ("run-2", "failed", at(0.5), at(1)),  # seen starting, then ending: one row
@@ -154,9 +163,9 @@ def test_history_older_than_fsync_history_days_is_pruned_and_alerting_is_untouch
     later.tick()
     db = deps.store.db
     since = START - timedelta(days=1)
-    assert history_repo.runs(db, "old", since) == []
+    assert stored_runs(deps.store, "old", since) == []
     assert history_repo.episodes(db, "old", since) == []
-    assert [r.run_id for r in history_repo.runs(db, "recent", since)] == ["run-4", "run-5"]
+    assert [r.run_id for r in stored_runs(deps.store, "recent", since)] == ["run-4", "run-5"]
     assert len(history_repo.episodes(db, "recent", since)) == 1
     # An episode still open is kept however old; its run (41 days ago) is not.
     assert [e.kind for e in history_repo.episodes(db, "stuck", since)] == ["failed"]
@@ -243,7 +252,7 @@ def test_successes_in_a_row_on_one_day_share_a_row_and_each_still_counts(
     script.ran("web", "run-8")
     poller.tick()
 
-    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
     assert [(r.run_id, r.outcome, r.runs, r.finished_at) for r in runs] == [
         ("run-4", "success", 4, at(3)),
         ("run-5", "failed", 1, at(5)),
@@ -286,7 +295,7 @@ def test_a_restart_after_routine_successes_counts_each_run_once(
         poller.load()  # what a restart or a lease taken over does before its first poll
         poller.tick()
 
-    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
     assert [(r.outcome, r.runs, r.finished_at) for r in runs] == [("success", 4, at(3))]
     clock.now = at(4)
     script.ran("web", "run-5", "failed", "boom")  # a change of status is written at once
@@ -315,11 +324,41 @@ def test_a_run_told_by_its_id_alone_is_kept_once_and_a_reused_id_does_not_hide_a
     api.fleet["web"]["last_sync"] = clock.now.isoformat()
     poller.tick()  # a new sync that still says run-2
 
-    runs = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
     assert [(r.run_id, r.outcome, r.finished_at) for r in runs] == [
         ("run-1", "success", at(0)),
         ("run-2", "failed", at(1)),
         (None, "success", at(3)),
+    ]
+
+
+def test_a_ticks_runs_wait_for_the_fold_and_the_history_command_folds_its_workspace(
+    database: str, api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs are appended in the tick and folded every FOLD_EVERY (a page of history_runs then
+    takes many runs); whoever reads a workspace's history folds its runs first."""
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    for name in ("web", "api", "db"):
+        script.ran(name, f"{name}-1")
+    poller.tick()  # the first tick folds at once: what a process before this one left
+    pending = "SELECT workspace FROM history_pending ORDER BY seq"
+    assert deps.store.db.execute(pending).fetchall() == []
+    clock.now = at(1)
+    script.ran("web", "web-2")
+    script.ran("api", "api-2", "failed", "boom")
+    poller.tick()
+    assert [w for (w,) in deps.store.db.execute(pending).fetchall()] == ["web", "api"]
+    assert deps.history is not None
+    assert deps.history.history("web", 7).finished_runs == 2  # /fsync history web folds web's
+    assert [w for (w,) in deps.store.db.execute(pending).fetchall()] == ["api"]
+    monkeypatch.setattr(upkeep, "FOLD_EVERY", 0.0)  # the next tick is FOLD_EVERY later
+    clock.now = at(2)
+    poller.tick()
+    assert deps.store.db.execute(pending).fetchall() == []
+    assert [(r.outcome, r.runs) for r in stored_runs(deps.store, "api", START)] == [
+        ("success", 1),
+        ("failed", 1),
     ]
 
 
@@ -328,11 +367,35 @@ def test_history_that_cannot_be_written_never_stops_an_alert(
 ) -> None:
     deps, poller = build(database, api, clock)
     Script(api, clock).ran("web", "run-1", "failed", "boom")
-    deps.store.db.execute("DROP TABLE history_runs")  # a damaged table, a bug: history fails
+    for table in ("history_pending", "history_runs"):  # damaged tables, a bug: history fails
+        deps.store.db.execute(f"DROP TABLE {table}")
     assert poller.tick() == 1  # the poll went through (the next one in an interval)
     queued = deps.store.db.execute("SELECT op, state, kind FROM alert_outbox").fetchall()
     assert queued == [("post", "pending", "failed")]
     assert [e.workspace for e in poller.open.values()] == ["web"]
     assert history_repo.episodes(deps.store.db, "web", START) == []  # undone with the runs
     assert "the history of this poll is not kept; its alerts are" in caplog.text
+    assert "history not folded; the next fold tries again" in caplog.text
     assert "not pruned; the next prune tries again" in caplog.text
+
+
+def test_runs_that_cannot_be_folded_are_dropped_and_the_next_ones_kept(
+    database: str, api: Api, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()  # a first tick folds at once (what a last process left, and its own)
+    clock.now = at(1)
+    script.ran("web", "run-2", "failed", "x" * 2000)
+    poller.tick()
+    deps.store.db.execute(  # a row fsync cannot read back into a run: folding it fails
+        "UPDATE history_pending SET finished_at = 'not a time'"
+    )
+    assert [(r.run_id, r.runs) for r in stored_runs(deps.store, "web", START)] == [("run-1", 1)]
+    assert "the history of some runs could not be kept" in caplog.text
+    clock.now = at(2)
+    script.ran("web", "run-3")
+    poller.tick()
+    assert [(r.run_id, r.runs) for r in stored_runs(deps.store, "web", START)] == [("run-3", 2)]
+    assert poller.upkeep.fold() == 0  # nothing left pending

@@ -101,6 +101,7 @@ def test_the_history_of_a_workspace_is_what_the_simulator_did(
         poller.tick()
     lease.release()
 
+    said = ask("history dev", user=VIEWER)  # folds what the poller appended (history.py)
     since = utcnow() - timedelta(days=1)
     runs = history_repo.runs(fsync.deps.store.db, "dev", since)
     assert (
@@ -114,7 +115,6 @@ def test_the_history_of_a_workspace_is_what_the_simulator_did(
     )
     (episode,) = history_repo.episodes(fsync.deps.store.db, "dev", since)
     assert (episode.failures, episode.closed_how) == (2, "recovered")
-    said = ask("history dev", user=VIEWER)
     assert "1 episode · mean time to recovery" in said
     assert "state lock is held by &lt;@U0BOB&gt;" in said and "<@U0BOB>" not in said
     assert "AccessDenied for ec2:RunInstances" in said

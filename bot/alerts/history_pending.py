@@ -1,0 +1,63 @@
+"""Runs the poller saw, not yet folded into history (bot/alerts/history_repo.py `record` with
+`defer`, and `fold`): appended in order, taken in order. The one module that reads and writes
+history_pending (tests/test_sql_owners.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.alerts.history_rows import RunSeen, moment, text
+from bot.engine import Db
+
+_PENDING_INSERT = (
+    "INSERT INTO history_pending (seq, id, workspace, run_id, started_at, finished_at, outcome, "
+    "fingerprint, message, fresh, recounted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Every workspace's pending runs (NULL), or one's; oldest first.
+_PENDING_SELECT = (
+    "SELECT seq, id, workspace, run_id, started_at, finished_at, outcome, fingerprint, message, "
+    "fresh, recounted FROM history_pending WHERE (CAST(? AS TEXT) IS NULL OR workspace = ?) "
+    "ORDER BY seq"
+)
+_PENDING_DELETE = "DELETE FROM history_pending WHERE (CAST(? AS TEXT) IS NULL OR workspace = ?)"
+
+
+def append(db: Db, runs: Sequence[RunSeen]) -> None:
+    if not runs:
+        return
+    (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM history_pending").fetchone()
+    rows = [_pending(last + n, run) for n, run in enumerate(runs, start=1)]
+    db.conn.executemany(_PENDING_INSERT, rows)
+
+
+def _pending(seq: int, r: RunSeen) -> tuple[object, ...]:
+    started, finished, flags = text(r.started_at), text(r.finished_at), (r.fresh, r.recounted)
+    return (
+        seq,
+        r.id,
+        r.workspace,
+        r.run_id,
+        started,
+        finished,
+        r.outcome,
+        r.fingerprint,
+        r.message,
+        *map(int, flags),
+    )
+
+
+def take(db: Db, workspace: str | None) -> list[RunSeen]:
+    """The pending runs (every workspace's: None), oldest first."""
+    found = db.execute(_PENDING_SELECT, [workspace, workspace]).fetchall()
+    runs = [
+        RunSeen(
+            id_, ws, run, moment(start), moment(end), outcome, mark or "", msg, 1, *map(bool, flags)
+        )
+        for _, id_, ws, run, start, end, outcome, mark, msg, *flags in found
+    ]
+    return runs
+
+
+def forget(db: Db, workspace: str | None) -> None:
+    """Drop what `take` gave, once folded (in the same writing transaction)."""
+    db.execute(_PENDING_DELETE, [workspace, workspace])

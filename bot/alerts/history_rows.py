@@ -1,0 +1,50 @@
+"""What history holds, as the readers and the poller pass it around (bot/alerts/history_repo.py
+stores it): a run seen, an episode seen, and how their times are written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+MAX_ERROR = 500  # characters of an error kept per run and episode
+
+
+@dataclass(frozen=True, slots=True)
+class RunSeen:
+    id: str
+    workspace: str
+    run_id: str | None
+    started_at: datetime | None  # when fsync saw it start, if it did
+    finished_at: datetime | None
+    outcome: str  # the workspace's status after it: success | failed | conflict ... | running
+    fingerprint: str = ""
+    message: str | None = None
+    runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
+    # Written only: its last_sync is new, so an id history holds already was another sync's.
+    fresh: bool = True
+    # Written only: told by the first poll after a (re)load, against a stored snapshot that may
+    # be behind (repo.routine). Left out when it is the last run history holds: the same run
+    # id, or without ids, an end no later than that run's.
+    recounted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSeen:
+    id: str
+    workspace: str
+    kind: str  # failed | conflict | stalled | approval | api
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_how: str | None
+    failures: int
+    conflicts: int
+    first_error: str | None
+    last_error: str | None
+
+
+def text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
