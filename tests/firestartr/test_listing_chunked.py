@@ -9,6 +9,7 @@ import logging
 import tracemalloc
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,3 +185,41 @@ def test_a_listing_without_braces_in_its_strings_is_read_in_slices() -> None:
     parts = list(chunked.chunks(body, "workspaces"))
     assert len(parts) >= 8
     assert [item for part in parts for item in part] == items_of(body)
+
+
+def test_a_listing_that_arrives_in_pieces_is_held_once_while_read(make_client: MakeClient) -> None:
+    # httpx's own read joined a list of every piece: the body twice at once (25 MB at 50,000);
+    # here 2.02 times the body at the peak with it, 1.66 without (measured).
+    body = listing(FLEET)
+
+    def pieces(request: Any) -> Any:
+        chunks = (body[i : i + 16_384] for i in range(0, len(body), 16_384))
+        headers = {"content-type": "application/json", "content-length": str(len(body))}
+        return httpx.Response(200, content=chunks, headers=headers)
+
+    client = make_client(pieces)
+    first = client.list_workspaces()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        again = client.list_workspaces()
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert again == first
+    assert peak < 1.8 * len(body), f"{peak / len(body):.2f} times the body at the peak"
+
+
+def test_a_body_shorter_or_longer_than_announced_is_read_as_it_came(
+    make_client: MakeClient,
+) -> None:
+    body = listing(50)
+    for announced in (len(body) * 2, len(body) // 2, 0):
+
+        def pieces(request: Any, announced: int = announced) -> Any:
+            chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
+            return httpx.Response(200, content=chunks, headers={"content-length": str(announced)})
+
+        fleet = make_client(pieces).list_workspaces()
+        assert [w.name for w in fleet] == [i["name"] for i in items_of(body)]
