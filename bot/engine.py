@@ -21,12 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-import sqlite_utils
-
 from bot.errors import FsyncError, StoreUnavailable
 from bot.migrations import migrations
 from bot.redact import url as redact_url
 from bot.settings import POSTGRES_SCHEMES
+from bot.sqlite_lib import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 PING_BUDGET = 0.5  # seconds /healthz may spend checking the database

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlite_utils.migrations import Migrations
+from bot.sqlite_lib import Migrations
 
 
 class Db(Protocol):

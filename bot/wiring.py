@@ -14,6 +14,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from bot import malloc
 from bot.alerts import outbox
 from bot.alerts.digest_poster import DigestPoster
 from bot.alerts.digests import Digests
@@ -53,6 +54,7 @@ def build(
     clock: Callable[[], datetime] = utcnow,
 ) -> Deps:
     """`web`, `client` and `clock` stand in for Slack, the Sync API and time in tests."""
+    malloc.return_big_blocks()  # the poller's listing-sized buffers (bot/malloc.py)
     store = Store(settings.database)  # the database first: no network needed to find it unusable
     metrics = Metrics()
     client = client or SyncClient.from_settings(settings, metrics=metrics)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote
@@ -16,7 +17,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
-from bot.firestartr import failures
+from bot.firestartr import chunked, failures
 from bot.firestartr.models import ResolveResult, Run
 
 log = logging.getLogger(__name__)
@@ -113,40 +114,56 @@ class ListingCache:
 def read_items(
     response: httpx.Response, key: str, model: type[R], cache: ListingCache | None = None
 ) -> list[R]:
-    """`{key: [item, ...]}` (or a bare list) as models."""
+    """`{key: [item, ...]}` (or a bare list) as models. The body is read a slice at a time
+    (bot/firestartr/chunked.py) when its shape allows, so that a 50,000-item listing's dicts
+    never all exist at once; else whole."""
+    try:
+        return _read(chunked.chunks(response.content, key), key, model, cache)
+    except chunked.NotChunked:
+        pass  # nothing was kept or logged: `_read` does both only once every slice is read
     data = read_json(response)
     items = data.get(key) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise failures.unexpected(response)
+    return _read([items], key, model, cache)
+
+
+def _read(
+    slices: Iterable[list[Any]], key: str, model: type[R], cache: ListingCache | None
+) -> list[R]:
     last = cache.last() if cache is not None else {}
     kept: dict[str, tuple[int, Any]] = {}
     out: list[R] = []
-    # The loop runs for every workspace on every poll: one hash and one lookup when unchanged.
-    for item in items:
-        raw = item.get("name") if cache is not None and type(item) is dict else None
-        name = raw if type(raw) is str else None
-        digest: int | None = None
-        if name is not None:
+    skipped = 0
+    for items in slices:
+        # The loop runs for every workspace on every poll: one hash and one lookup when unchanged.
+        for item in items:
+            raw = item.get("name") if cache is not None and type(item) is dict else None
+            name = raw if type(raw) is str else None
+            digest: int | None = None
+            if name is not None:
+                try:
+                    digest = hash((tuple(item), tuple(item.values())))
+                except TypeError:  # a nested list or object: read it every time
+                    pass
+                else:
+                    before = last.get(name)
+                    if before is not None and before[0] == digest:
+                        # Keyed by the model's own name: this body's copy goes with the body,
+                        # and the model's is shared with the alert snapshot (models.py, `Shared`).
+                        kept[before[1].name] = before
+                        out.append(before[1])
+                        continue
             try:
-                digest = hash((tuple(item), tuple(item.values())))
-            except TypeError:  # a nested list or object: read it every time
-                pass
-            else:
-                before = last.get(name)
-                if before is not None and before[0] == digest:
-                    # Keyed by the model's own name: this body's copy goes with the body, and
-                    # the model's is shared with the alert snapshot (models.py, `Shared`).
-                    kept[before[1].name] = before
-                    out.append(before[1])
-                    continue
-        try:
-            found = model.model_validate(item)
-        except ValidationError:
-            log.warning("Skipped an unreadable %s entry from the Sync API", key)
-            continue
-        if name is not None and digest is not None:
-            kept[getattr(found, "name", name)] = (digest, found)
-        out.append(found)
+                found = model.model_validate(item)
+            except ValidationError:
+                skipped += 1
+                continue
+            if name is not None and digest is not None:
+                kept[getattr(found, "name", name)] = (digest, found)
+            out.append(found)
+    if skipped:
+        log.warning("Skipped %d unreadable %s entries from the Sync API", skipped, key)
     if cache is not None:
         cache.keep(kept)
     return out

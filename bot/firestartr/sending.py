@@ -6,6 +6,7 @@ The rules are in bot/firestartr/client.py's docstring; the endpoints are there t
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 from collections.abc import Callable, Iterator
@@ -126,11 +127,12 @@ class Sending:
         request = self._http.build_request(
             call.method, call.path, params=call.params, json=call.body, headers=call.headers
         )
-        if call.max_bytes is None:
-            return self._http.send(request)
         streamed = self._http.send(request, stream=True)
         try:
-            body = read_tail(streamed.iter_bytes(), call.max_bytes)
+            if call.max_bytes is None:
+                body = read_whole(streamed)
+            else:
+                body = read_tail(streamed.iter_bytes(), call.max_bytes)
         finally:
             streamed.close()
         # The body is decoded already: its encoding and length no longer describe it.
@@ -181,6 +183,36 @@ class Sending:
         except Exception as exc:  # the message is still right without the names
             log.info("Could not list workspaces for a suggestion: %s", type(exc).__name__)
             return None
+
+
+# A Content-Length up to this is trusted to size the buffer (a 50,000-workspace listing is 12.5 MB).
+_PRESIZE_LIMIT = 64 * 1024 * 1024
+
+
+def read_whole(streamed: httpx.Response) -> bytes:
+    """The whole body, into one buffer sized by its Content-Length when the server sent one and
+    no encoding changes its length. httpx's own `read()` joins a list of every chunk: twice the
+    body at its peak, 25 MB for a 50,000-workspace listing (bench/poll_tick: peak RSS)."""
+    chunks = streamed.iter_bytes()
+    first = next(chunks, b"")
+    second = next(chunks, None)
+    if second is None:  # a body in one piece (small, or from an in-memory transport) as it is
+        return first
+    buffer = io.BytesIO()
+    length = streamed.headers.get("content-length", "")
+    encoded = streamed.headers.get("content-encoding", "identity").lower() != "identity"
+    if length.isdigit() and 0 < int(length) <= _PRESIZE_LIMIT and not encoded:
+        buffer.seek(int(length) - 1)
+        buffer.write(b"\0")  # one allocation of the body's size
+        buffer.seek(0)
+    buffer.write(first)
+    buffer.write(second)
+    del first, second
+    for chunk in chunks:
+        buffer.write(chunk)
+    buffer.truncate()  # a body shorter than announced
+    # getvalue() hands over the buffer itself when nothing else refers to it: no copy.
+    return buffer.getvalue()
 
 
 def read_tail(chunks: Iterator[bytes], limit: int) -> bytes:
