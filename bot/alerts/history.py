@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.alerts import history_repo
-from bot.alerts.history_repo import EpisodeSeen, RunSeen
+from bot.alerts.history_rows import EpisodeSeen, RunSeen
 from bot.core.authz import RoleAction
 from bot.core.service import FsyncService
 from bot.errors import StoreUnavailable

@@ -13,16 +13,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.alerts import history_pending
-from bot.alerts.history_rows import MAX_ERROR as MAX_ERROR
-from bot.alerts.history_rows import EpisodeSeen as EpisodeSeen
-from bot.alerts.history_rows import RunSeen as RunSeen
-from bot.alerts.history_rows import moment
-from bot.alerts.history_rows import text as text
+from bot.alerts.history_rows import MAX_ERROR, EpisodeSeen, RunSeen, moment, text
 from bot.alerts.model import Episode
 from bot.engine import Db
 from bot.sql import replace_into
 
 log = logging.getLogger(__name__)
+FOLD_BATCH = 5_000  # pending runs read and folded at once
 
 
 def _run(
@@ -133,12 +130,11 @@ def record(
 ) -> bool:
     """Store a tick's news in the caller's transaction; False when it could not be.
 
-    `defer` (the poller): the runs are appended to history_pending, to be folded into
-    history_runs later (`fold`), in order. A run joins a row of history_runs at a random place
-    in a table of one row per workspace and day: at 50,000 workspaces with 1% syncing between
-    polls, folding each tick's runs at once was half of the tick (bench/poll_tick), most of it
-    the database pages each run dirtied. Folded a few minutes' runs at a time, one page takes
-    many runs. Readers fold a workspace's runs before reading it (bot/alerts/history.py).
+    `defer` (the poller): the runs are appended to history_pending and folded into history_runs
+    later, in order (`fold`). A run joins a row at a random place in a table of a row per
+    workspace and day: at 50,000 workspaces with 1% syncing between polls, that was half of a
+    tick, mostly pages dirtied by one run each (bench/poll_tick); a fold of minutes of runs
+    dirties each page once. Readers fold a workspace's runs first (bot/alerts/history.py).
 
     History must never stop alerts: what fails here is undone back to a savepoint and logged,
     and the tick's alerts are committed without it."""
@@ -162,18 +158,23 @@ def fold(db: Db, workspace: str | None = None) -> int:
     """Fold the pending runs (every workspace's, or one's) into history_runs, oldest first, in
     the caller's (writing) transaction; how many. Runs that cannot be folded are logged and
     dropped: a run history cannot keep must not stop the ones after it."""
+    folded = after = 0
     db.execute("SAVEPOINT fold")
     try:
-        runs = history_pending.take(db, workspace)
-        _apply(db, runs)
+        while True:  # a batch at a time: a first tick appends a run per workspace
+            runs, after = history_pending.take(db, workspace, after, FOLD_BATCH)
+            if not runs:
+                break
+            _apply(db, runs)
+            folded += len(runs)
     except Exception:
         db.execute("ROLLBACK TO fold")
         log.exception("the history of some runs could not be kept")
-        runs = []
+        folded = 0
     finally:
         db.execute("RELEASE fold")
     history_pending.forget(db, workspace)  # all of them: no one appends while this writes
-    return len(runs)
+    return folded
 
 
 def _apply(db: Db, runs: Sequence[RunSeen]) -> None:

@@ -27,6 +27,7 @@ from typing import Protocol
 from bot.alerts import approvals, conflicts, history_repo, outbox, repo, route_repo, router
 from bot.alerts.api_health import ApiHealth, api_failed, api_ok
 from bot.alerts.diff import Diff, diff, needs_conflicts, reminders
+from bot.alerts.history_rows import RunSeen
 from bot.alerts.lease import Lease
 from bot.alerts.members import DigestMembers
 from bot.alerts.model import Episode, Event, WorkspaceSnapshot
@@ -223,7 +224,7 @@ class Poller(Worker):
         now: datetime,
         *,
         polled: bool,
-        runs: list[history_repo.RunSeen] | None = None,
+        runs: list[RunSeen] | None = None,
     ) -> None:
         store = self.store
         if health.episode is not None and health.episode.id not in self.open:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.alerts import history_repo, repo, route_repo
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.history_repo import EpisodeSeen
+from bot.alerts.history_rows import EpisodeSeen
 from bot.alerts.model import Episode, EventKind, Mute
 from bot.alerts.upkeep import KEEP
 from bot.engine import Db

@@ -1,4 +1,4 @@
-"""The runs a poll saw end (history_repo.RunSeen), worked out from the listing and the last
+"""The runs a poll saw end (history_rows.RunSeen), worked out from the listing and the last
 snapshot; bot/alerts/history_repo.py stores them."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from bot.alerts.fingerprint import fingerprint
-from bot.alerts.history_repo import MAX_ERROR, RunSeen, text
+from bot.alerts.history_rows import MAX_ERROR, RunSeen, text
 from bot.alerts.model import WorkspaceSnapshot
 from bot.firestartr.models import Workspace
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.alerts.history import BROKEN, Day, Taken, WorkspaceHistory, lasted
-from bot.alerts.history_repo import EpisodeSeen, RunSeen
+from bot.alerts.history_rows import EpisodeSeen, RunSeen
 from bot.core.durations import humanize
 from bot.core.words import plural
 from bot.slack.blocks import (

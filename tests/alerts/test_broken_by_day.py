@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.alerts import history_repo
 from bot.alerts.history import broken_by_day
-from bot.alerts.history_repo import EpisodeSeen
+from bot.alerts.history_rows import EpisodeSeen
 from bot.alerts.model import Episode
 from bot.slack.charts import Chart, broken_heatmap
 from bot.store import Store

@@ -12,6 +12,7 @@ import pytest
 
 from bot import wiring
 from bot.alerts import history_repo, repo, upkeep
+from bot.alerts.history_rows import RunSeen
 from bot.alerts.poller import Poller
 from bot.settings import Settings
 from bot.slack.blockkit import message_problems
@@ -63,7 +64,7 @@ def clock() -> Clock:
     return Clock()
 
 
-def stored_runs(store: Store, workspace: str, since: datetime) -> list[history_repo.RunSeen]:
+def stored_runs(store: Store, workspace: str, since: datetime) -> list[RunSeen]:
     """What history holds for the workspace, with the runs the poller appended since the last
     fold folded first, as `/fsync history` folds them (bot/alerts/history.py)."""
     with store.transaction() as tx:

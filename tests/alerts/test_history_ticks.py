@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.alerts import history_repo
-from bot.alerts.history_repo import RunSeen
+from bot.alerts.history_rows import RunSeen
 from bot.store import Store
 from tests.alerts.conftest import NOW
 

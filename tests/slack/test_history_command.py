@@ -12,7 +12,7 @@ import pytest
 
 from bot.alerts import history_repo
 from bot.alerts.history import HistoryService
-from bot.alerts.history_repo import RunSeen
+from bot.alerts.history_rows import RunSeen
 from bot.alerts.model import Episode
 from bot.settings import Settings
 from bot.slack.blockkit import message_problems

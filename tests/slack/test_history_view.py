@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.alerts.history import Taken, summarise
-from bot.alerts.history_repo import EpisodeSeen, RunSeen
+from bot.alerts.history_rows import EpisodeSeen, RunSeen
 from bot.slack.blockkit import message_problems
 from bot.slack.history_view import history_message, timeline_lines
 
