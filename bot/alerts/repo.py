@@ -206,11 +206,14 @@ def routine(before: WorkspaceSnapshot | None, after: WorkspaceSnapshot) -> bool:
     the tick (bench/poll_tick). The stored row keeps the older last_sync, which only the first
     poll after a (re)load reads, and only to tell runs: history leaves out a run it counted
     before (history_repo, `RunSeen.recounted`)."""
-    return (
+    return (  # field by field: _replace cost more than the rest of the check (500 a tick)
         before is not None
-        and after.status == "success"
+        and after.status == before.status == "success"
         and after.episode is None
-        and before == after._replace(last_sync=before.last_sync)
+        and before.episode is None
+        and after.message == before.message
+        and after.open_conflicts == before.open_conflicts
+        and after.stalled == before.stalled
     )
 
 
