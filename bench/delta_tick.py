@@ -12,7 +12,9 @@ request, merging it into the held listing, the diff of the changed workspaces, t
 is timed as in poll_tick and followed by the same floor: a plain GET of the whole listing plus
 `json.loads`; the listing's own share (request, reading, merge: `SyncClient.list_workspaces`) is
 timed apart. A tick that fell on the full listing every ten minutes (bot/alerts/quiet.py) is
-counted apart, not left out.
+counted apart, not left out. The runs a tick sees are appended to history and folded into it
+every few minutes (bot/alerts/upkeep.py): after the ticks, that fold is timed on its own
+(`fold_cost`) and its CPU shared out over the ticks whose runs it folded ("amortised").
 """
 
 from __future__ import annotations
@@ -80,3 +82,12 @@ def measure(
         )
     del client.list_workspaces  # the class's method again
     return rows
+
+
+def fold_cost(poller: Any) -> dict[str, float]:
+    """The fold the measured ticks left to do (bot/alerts/upkeep.py does it every FOLD_EVERY,
+    after a tick): its CPU and how many runs it folded, to amortise over those ticks."""
+    gc.collect()
+    cpu = time.process_time()
+    runs = poller.upkeep.fold()
+    return {"cpu": time.process_time() - cpu, "runs": runs}

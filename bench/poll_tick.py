@@ -120,12 +120,23 @@ def child(size: int, ticks: int, seed: int) -> dict[str, Any]:
                     }
                 )
             measured = (poller, lease, deps.client, conn, floor_client, ticks)
+            poller.upkeep.fold()  # what the full-listing ticks appended: not the 1% ticks' work
             delta = delta_tick.measure(*measured, lambda: driver.ask("syncs")["flipped"])
+            delta_fold = delta_tick.fold_cost(poller)
             storm = delta_tick.measure(*measured, lambda: driver.ask("flip")["flipped"])
+            storm_fold = delta_tick.fold_cost(poller)
             quiet = quiet_tick.measure(*measured)
         floor_client.close()
         deps.client.close()
-    return {"size": size, "ticks": rows, "delta": delta, "delta_storm": storm, "quiet": quiet}
+    return {
+        "size": size,
+        "ticks": rows,
+        "delta": delta,
+        "delta_fold": delta_fold,
+        "delta_storm": storm,
+        "delta_storm_fold": storm_fold,
+        "quiet": quiet,
+    }
 
 
 def run_size(size: int, ticks: int, seed: int, tmp: Path) -> dict[str, Any]:
@@ -237,7 +248,7 @@ def main() -> None:
         for run in runs
         for kind, label in (("delta", "syncs, 1 in 20 fails"), ("delta_storm", "half fail"))
     ]:
-        delta = run[kind]
+        delta, fold = run[kind], run[kind + "_fold"]
         d = {
             "changed": statistics.median(r["changed"] or 0 for r in delta),
             "cpu": median(delta, "cpu"),
@@ -247,7 +258,12 @@ def main() -> None:
             "floor_cpu": median(delta, "floor_cpu"),
             "ratio": statistics.median(r["cpu"] / r["floor_cpu"] for r in delta),
             "answered_delta": sum(1 for r in delta if r["delta"]) / len(delta),
+            "fold_cpu": fold["cpu"],
+            "fold_runs": fold["runs"],
         }
+        # The fold's CPU shared out over the ticks whose runs it folded.
+        share = fold["cpu"] / len(delta)
+        d["amortised"] = statistics.median((r["cpu"] + share) / r["floor_cpu"] for r in delta)
         summary[run["size"]][kind] = d  # type: ignore[assignment]
         delta_rows.append(
             [
@@ -261,6 +277,8 @@ def main() -> None:
                 f"{d['writes']:.0f}",
                 f"{d['floor_cpu'] * 1000:.1f} ms",
                 f"{d['ratio']:.1%}",
+                f"{d['fold_cpu'] * 1000:.0f} ms / {d['fold_runs']:.0f}",
+                f"{d['amortised']:.1%}",
             ]
         )
     result.table(
@@ -277,6 +295,8 @@ def main() -> None:
             "SQLite rows written",
             "floor CPU",
             "CPU / floor",
+            "fold CPU / runs",
+            "amortised / floor",
         ],
         delta_rows,
     )
@@ -349,10 +369,12 @@ def main() -> None:
         quiet_ratio < 0.05 and largest == 50_000,
     )
     delta_ratio = summary[largest]["delta"]["ratio"]  # type: ignore[index]
+    amortised = summary[largest]["delta"]["amortised"]  # type: ignore[index]
     result.budget(
         "1% of a 50,000-workspace fleet synced (1 in 20 failed): tick under 20% of the "
         "full-listing floor",
-        f"{largest:,}: {delta_ratio:.1%}" + ("" if largest == 50_000 else " (50,000 not run)"),
+        f"{largest:,}: {delta_ratio:.1%} (with the history fold shared out: {amortised:.1%})"
+        + ("" if largest == 50_000 else " (50,000 not run)"),
         delta_ratio < 0.20 and largest == 50_000,
     )
     if 50_000 in summary:
