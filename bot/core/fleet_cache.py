@@ -46,7 +46,9 @@ class FleetCache:
         """Keep the latest listing (from a command or the poller) for when the API is down.
 
         `fetched_at` is when the listing was asked for: one asked for earlier that lands later
-        (a slow request, or one sent before a write) does not replace a newer one.
+        (a slow request, or one sent before a write) does not replace a newer one. The poller's
+        list is its own, changed in place by its next poll (bot/firestartr/cursor.py): it is kept
+        as it is and copied when read (`cached`), once per question instead of once per poll.
         """
         view = FleetView(workspaces, fetched_at or self.clock(), live=True)
         with self._lock:
@@ -55,8 +57,9 @@ class FleetCache:
 
     def cached(self) -> FleetView | None:
         with self._lock:
-            if self._fleet is not None:
-                return self._fleet
+            kept = self._fleet
+        if kept is not None:  # one copy, taken at once (the GIL holds through list()'s copy)
+            return FleetView(list(kept.workspaces), kept.fetched_at, kept.live, kept.error)
         stored = self.store.facts.get(FLEET_KEY)
         if stored is None:
             return None

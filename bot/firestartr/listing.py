@@ -58,7 +58,7 @@ class FleetListing(Sending):
         # Sending takes a 304 as success only when a tag was sent (else it is an unexpected answer).
         if response.status_code == 304 and held is not None:
             self.last_unchanged = True
-            return list(held.listing)
+            return held.listing  # the poller's own: changed in place by its next merge
         return self._read_listing(response, polling)
 
     def _list_since(self, held: reading.Held) -> list[Workspace]:
@@ -76,7 +76,7 @@ class FleetListing(Sending):
         response = self._send(call, retries=POLL_RETRIES)
         if response.status_code == 304:
             self.last_unchanged = True
-            return list(held.listing)
+            return held.listing
         read = cursor.read_changes(response)
         if read is None:
             return self._read_listing(response, True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.core.fleet_cache import FleetCache
 from bot.firestartr.client import SyncClient
 from bot.firestartr.ratelimit import Priority
 from bot.simulator.changes import ChangeLog
+from bot.store import Store
 from tests.support.simproc import SimProcess
 
 from .conftest import MakeClient
@@ -157,3 +160,25 @@ def test_against_the_simulator_the_merged_listing_is_the_full_listing(sim: SimPr
         assert client.last_changes.removed == {"staging"}
         whole = client.list_workspaces()
         assert [ws.model_dump() for ws in merged] == [ws.model_dump() for ws in whole]
+
+
+def test_a_poll_merges_in_place_and_a_fleet_read_before_it_does_not_move(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    """The poller's listing is merged in place (a new list of the whole fleet on every poll made
+    every garbage collection of the tick walk it); a person's view is a copy taken when read."""
+    server = Server()
+    client = make_client(server)
+    cache = FleetCache(client, Store(tmp_path / "fsync.db"))
+    first = client.list_workspaces(priority=POLL)
+    cache.remember_fleet(first)
+    shown = cache.cached()
+    assert shown is not None
+    server.set("b", "failed", message="boom")
+    again = client.list_workspaces(priority=POLL)
+    assert again is first and again[1].status == "failed"
+    assert [ws.status for ws in shown.workspaces] == ["success"] * 4  # as it was shown
+    now = cache.cached()
+    assert now is not None and now.workspaces[1].status == "failed"
+    assert client.list_workspaces(priority=POLL) is first  # a 304: the same list again
+    assert client.last_unchanged
