@@ -287,8 +287,8 @@ def m008_history_pending(db: Db) -> None:
             "id": str,
             "workspace": str,
             "run_id": str,
-            "started_at": str,
-            "finished_at": str,
+            "started_at": float,  # POSIX seconds: a pending run's times are only read back
+            "finished_at": float,
             "outcome": str,
             "fingerprint": str,
             "message": str,

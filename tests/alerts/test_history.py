@@ -390,8 +390,8 @@ def test_runs_that_cannot_be_folded_are_dropped_and_the_next_ones_kept(
     clock.now = at(1)
     script.ran("web", "run-2", "failed", "x" * 2000)
     poller.tick()
-    deps.store.db.execute(  # a row fsync cannot read back into a run: folding it fails
-        "UPDATE history_pending SET finished_at = 'not a time'"
+    deps.store.db.execute(  # a row fsync cannot read back into a run (year 3e12): folding fails
+        "UPDATE history_pending SET finished_at = 1e20"
     )
     assert [(r.run_id, r.runs) for r in stored_runs(deps.store, "web", START)] == [("run-1", 1)]
     assert "the history of some runs could not be kept" in caplog.text

@@ -71,3 +71,21 @@ def test_a_tick_of_many_runs_costs_a_few_statements_not_some_per_run(tmp_path: P
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) <= 4, len(reads)
     assert history_repo.runs(store.db, "ws-0001", NOW - timedelta(days=1))[0].runs == 2
+
+
+def test_runs_appended_then_folded_keep_their_times_to_the_microsecond(store: Store) -> None:
+    """Pending runs hold their times as POSIX seconds (bot/alerts/history_pending.py); history
+    gets back exactly the moments the poll saw."""
+    ends = [NOW + timedelta(microseconds=n * 123_457) for n in range(1, 40)]
+    runs = [
+        RunSeen(f"r{n}", f"ws-{n}", f"r{n}", NOW, end, "failed", "x", "boom")
+        for n, end in enumerate(ends)
+    ]
+    with store.transaction() as db:
+        assert history_repo.record(db, runs, [], defer=True)
+    assert history_repo.runs(store.db, "ws-1", NOW - timedelta(days=1)) == []  # not folded yet
+    with store.transaction() as db:
+        assert history_repo.fold(db) == len(runs)
+    for n, end in enumerate(ends):
+        (run,) = history_repo.runs(store.db, f"ws-{n}", NOW - timedelta(days=1))
+        assert (run.started_at, run.finished_at, run.message) == (NOW, end, "boom")
