@@ -293,7 +293,7 @@ def m008_history_pending(db: Db) -> None:
             "fingerprint": str,
             "message": str,
             "fresh": int,
-            "recounted": int,
+            "last_sync": float,
         },
         pk="seq",
     )

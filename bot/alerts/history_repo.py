@@ -9,47 +9,25 @@ order is time order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from bot.alerts import history_pending
+from bot.alerts import history_pending, repo
 from bot.alerts.history_rows import MAX_ERROR, EpisodeSeen, RunSeen, moment, text
 from bot.alerts.model import Episode
-from bot.engine import Db
+from bot.engine import Db, database_errors, integrity_errors
 from bot.sql import replace_into
 
 log = logging.getLogger(__name__)
 FOLD_BATCH = 5_000  # pending runs read and folded at once
 
 
-def _run(
-    id_: str,
-    workspace: str,
-    run_id: str | None,
-    started: str | None,
-    ended: str | None,
-    outcome: str,
-    mark: str | None,
-    message: str | None,
-    runs: int | None,
-    fresh: bool = True,
-    recounted: bool = False,
-) -> RunSeen:
-    """A run from its stored columns."""
-    begun, end = moment(started), moment(ended)
-    return RunSeen(
-        id_,
-        workspace,
-        run_id,
-        begun,
-        end,
-        outcome,
-        mark or "",
-        message,
-        runs or 1,
-        fresh,
-        recounted,
-    )
+def _run(row: Sequence[Any]) -> RunSeen:
+    """A run from history_runs' columns, in the order `runs` reads them."""
+    id_, ws, run_id, started, ended, outcome, mark, message, runs = row
+    times = moment(started), moment(ended)
+    return RunSeen(id_, ws, run_id, *times, outcome, mark or "", message, runs or 1)
 
 
 _ADD_RUN = (
@@ -92,18 +70,19 @@ def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
     row (one more run, the last one's id and end); a run already there is left as it is, except
     a started one that now has its end. `latest` is kept up to date as runs are added."""
     end = text(run.finished_at)
+    last = latest.get(run.workspace) if end is not None else None
     if not run.fresh and end is not None:
+        # The same run, told again (a status that changed without a new sync): the last run of
+        # this fold first (its join is written at the fold's end), then the table.
+        if last is not None and run.id in (last[0], last[3]):
+            return
         known = db.execute(
             "SELECT 1 FROM history_runs WHERE workspace = ? AND (id = ? OR run_id = ?) "
             "AND finished_at IS NOT NULL",
             [run.workspace, run.id, run.run_id],
         ).fetchone()
         if known:
-            return  # the same run, told again (a status that changed without a new sync)
-    last = latest.get(run.workspace) if end is not None else None
-    if run.recounted and last is not None and end is not None:
-        if (last[3] == run.run_id) if run.run_id else (last[2] >= end):
-            return  # counted before the snapshot was loaded
+            return
     if last is not None and end is not None:
         # The API's clock and fsync's differ: a run told later did not end before one told
         # earlier.
@@ -121,8 +100,8 @@ def _add_run(db: Db, run: RunSeen, latest: Latest, joins: list[Join]) -> None:
         # last_sync moved on): this one is kept under its workspace and time, its id unknown.
         row_id = f"{run.workspace}@{end}"
         added = db.execute(_ADD_RUN, [row_id, run.workspace, None, *values]).rowcount
-    if added and end is not None:
-        latest[run.workspace] = (row_id, run.outcome, end, run.run_id)
+    if added and end is not None:  # (a row kept under workspace and time has no run id)
+        latest[run.workspace] = (row_id, run.outcome, end, run.run_id if row_id == run.id else None)
 
 
 def record(
@@ -156,25 +135,42 @@ def record(
 
 def fold(db: Db, workspace: str | None = None) -> int:
     """Fold the pending runs (every workspace's, or one's) into history_runs, oldest first, in
-    the caller's (writing) transaction; how many. Runs that cannot be folded are logged and
-    dropped: a run history cannot keep must not stop the ones after it."""
+    the caller's writing transaction, and bring the stored snapshot's routine rows up to the
+    last_sync they moved (repo.advance_last_sync); how many runs. A batch that fails is folded
+    again run by run: a run history cannot keep is logged and left out, not the runs after it.
+    An error of the database itself ends the transaction, and the runs stay pending."""
     folded = after = 0
+    while True:  # a batch at a time: a first tick appends a run per workspace
+        runs, last = history_pending.take(db, workspace, after, FOLD_BATCH)
+        if last == after:
+            return folded
+        if not _saved(db, _apply, runs):
+            for run in runs:
+                if not _saved(db, _apply, [run]):
+                    log.error(
+                        "the history of run %s of %s could not be kept", run.id, run.workspace
+                    )
+        synced = {r.workspace: r.last_sync for r in runs if r.outcome == "success" and r.last_sync}
+        repo.advance_last_sync(db, synced)
+        history_pending.forget(db, workspace, last)
+        folded, after = folded + len(runs), last
+
+
+def _saved(db: Db, step: Callable[[Db, Sequence[RunSeen]], None], runs: Sequence[RunSeen]) -> bool:
+    """`step` inside a savepoint: False (its writes undone, logged) when the runs were the
+    trouble. The database's own trouble (busy, full, gone) is raised: the runs stay pending."""
     db.execute("SAVEPOINT fold")
     try:
-        while True:  # a batch at a time: a first tick appends a run per workspace
-            runs, after = history_pending.take(db, workspace, after, FOLD_BATCH)
-            if not runs:
-                break
-            _apply(db, runs)
-            folded += len(runs)
-    except Exception:
+        step(db, runs)
+    except Exception as exc:
         db.execute("ROLLBACK TO fold")
-        log.exception("the history of some runs could not be kept")
-        folded = 0
+        if isinstance(exc, database_errors()) and not isinstance(exc, integrity_errors()):
+            raise
+        log.exception("folding %d pending runs failed", len(runs))
+        return False
     finally:
         db.execute("RELEASE fold")
-    history_pending.forget(db, workspace)  # all of them: no one appends while this writes
-    return folded
+    return True
 
 
 def _apply(db: Db, runs: Sequence[RunSeen]) -> None:
@@ -251,7 +247,7 @@ def runs(db: Db, workspace: str, since: datetime) -> list[RunSeen]:
         "ORDER BY coalesce(finished_at, started_at)",
         [workspace, text(since)],
     ).fetchall()
-    return [_run(*row) for row in rows]
+    return [_run(row) for row in rows]
 
 
 def episodes(db: Db, workspace: str | None, since: datetime) -> list[EpisodeSeen]:

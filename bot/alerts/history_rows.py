@@ -25,10 +25,9 @@ class RunSeen(NamedTuple):
     runs: int = 1  # successes in a row on one UTC day share a row: how many, this the last
     # Written only: its last_sync is new, so an id history holds already was another sync's.
     fresh: bool = True
-    # Written only: told by the first poll after a (re)load, against a stored snapshot that may
-    # be behind (repo.routine). Left out when it is the last run history holds: the same run
-    # id, or without ids, an end no later than that run's.
-    recounted: bool = False
+    # Written only: the listing's last_sync that this run moved. A success after a success
+    # writes no snapshot row (repo.routine): folding the run brings the stored row up to it.
+    last_sync: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,9 @@ class Poller(Worker):
     def load(self) -> None:
         generation = self.lease.generation
         db = self.store.db
+        # The stored snapshot's routine rows are behind until the runs that moved them are
+        # folded (repo.routine): fold first, so it is what the last holder saw.
+        self.upkeep.fold()
         self.seen = repo.load_snapshot(db)
         self.open = repo.open_episodes(db)
         self.members.reset()
@@ -191,7 +194,7 @@ class Poller(Worker):
         if back is not None:
             changes.episodes[back.episode.id] = back.episode
             events.append(back)
-        runs = runs_seen(self.seen, diffed, changes.seen, now, self._rebase) if diffed else []
+        runs = runs_seen(self.seen, diffed, changes.seen, now) if diffed else []
         self._commit(changes, events, health, now, polled=True, runs=runs)
         self._rebase = False
         self._stored = True

@@ -203,9 +203,8 @@ def routine(before: WorkspaceSnapshot | None, after: WorkspaceSnapshot) -> bool:
     """A success after a success, nothing else changed but last_sync: the row is not written.
 
     At 50,000 workspaces with 1% syncing between polls, writing those ~500 rows was a fifth of
-    the tick (bench/poll_tick). The stored row keeps the older last_sync, which only the first
-    poll after a (re)load reads, and only to tell runs: history leaves out a run it counted
-    before (history_repo, `RunSeen.recounted`)."""
+    the tick (bench/poll_tick). The stored row is behind until the run that moved it is folded
+    into history (`advance_last_sync`); a poller folds before it loads the snapshot."""
     return (  # field by field: _replace cost more than the rest of the check (500 a tick)
         before is not None
         and after.status == before.status == "success"
@@ -215,6 +214,31 @@ def routine(before: WorkspaceSnapshot | None, after: WorkspaceSnapshot) -> bool:
         and after.open_conflicts == before.open_conflicts
         and after.stalled == before.stalled
     )
+
+
+_SNAPSHOT_OF = "SELECT name, status, last_sync, episode FROM alert_snapshot WHERE name IN ({})"
+
+
+def advance_last_sync(db: Db, synced: Mapping[str, datetime]) -> None:
+    """Bring routine rows (successes not written, `routine`) up to the last_sync their runs
+    moved, as history folds them (history_repo.fold): a success row without an episode whose
+    stored last_sync is older. A row written since (a failure, a later success) is left."""
+    names = sorted(synced)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        marks = ",".join("?" * len(chunk))  # placeholders only: the names are bound
+        rows = db.execute(_SNAPSHOT_OF.format(marks), chunk).fetchall()
+        behind = [
+            (iso(synced[name]), name)
+            for name, status, stored, episode in rows
+            if status == "success" and episode is None and _older(stored, synced[name])
+        ]
+        db.conn.executemany("UPDATE alert_snapshot SET last_sync = ? WHERE name = ?", behind)
+
+
+def _older(stored: str | None, moment: datetime) -> bool:
+    before = _dt(stored)
+    return before is None or before < moment
 
 
 def save_tick(

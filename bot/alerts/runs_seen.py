@@ -20,13 +20,9 @@ def runs_seen(
     workspaces: Iterable[Workspace],
     changed: Mapping[str, WorkspaceSnapshot],
     now: datetime,
-    rebase: bool = False,
 ) -> list[RunSeen]:
     """The runs a tick's listing reports, looking only at the workspaces the diff found changed:
-    a run that starts (a current run id) and a sync that ended (a new last_sync).
-
-    `rebase`: `prev` was loaded from the database, whose rows keep an older last_sync after
-    routine successes (repo.routine): a sync that looks new may be one history counted already."""
+    a run that starts (a current run id) and a sync that ended (a new last_sync)."""
     found = []
     for ws in workspaces:
         if ws.name not in changed:
@@ -64,7 +60,7 @@ def runs_seen(
                 error,
                 1,
                 fresh,
-                recounted=rebase and fresh,
+                ws.last_sync if fresh else None,
             )
         )
     return found

@@ -394,9 +394,129 @@ def test_runs_that_cannot_be_folded_are_dropped_and_the_next_ones_kept(
         "UPDATE history_pending SET finished_at = 1e20"
     )
     assert [(r.run_id, r.runs) for r in stored_runs(deps.store, "web", START)] == [("run-1", 1)]
-    assert "the history of some runs could not be kept" in caplog.text
+    assert "a pending run of web could not be read; its history is not kept" in caplog.text
     clock.now = at(2)
     script.ran("web", "run-3")
     poller.tick()
     assert [(r.run_id, r.runs) for r in stored_runs(deps.store, "web", START)] == [("run-3", 2)]
     assert poller.upkeep.fold() == 0  # nothing left pending
+
+
+# Found by an independent review of the fold and the routine snapshot rows.
+def test_a_status_told_again_after_a_joined_success_in_one_fold_is_not_another_run(
+    database: str, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("web", "run-2")  # joins run-1's row: written when the fold ends
+    poller.tick()
+    clock.now = at(2)
+    api.fleet["web"].update(status="conflict", message="drift", open_conflicts=1)
+    poller.tick()  # run-2 told again, in the same fold as its join
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome, r.runs) for r in runs] == [("run-2", "success", 2)]
+
+
+def test_a_pending_run_that_cannot_be_read_leaves_out_itself_only(
+    database: str, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "web-1")
+    script.ran("api", "api-1")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("web", "web-2", "failed", "boom")
+    script.ran("api", "api-2", "failed", "boom")
+    poller.tick()
+    deps.store.db.execute("UPDATE history_pending SET finished_at = 1e20 WHERE workspace = 'api'")
+    assert poller.upkeep.fold() == 1
+    web = history_repo.runs(deps.store.db, "web", START - timedelta(days=1))
+    assert [(r.run_id, r.outcome) for r in web] == [("web-1", "success"), ("web-2", "failed")]
+
+
+def test_a_restart_does_not_count_again_a_sync_kept_under_its_workspace_and_time(
+    database: str, api: Api, clock: Clock
+) -> None:
+    """An API that keeps last_run_id while last_sync moves: the second sync is kept as
+    `web@<time>`; a restart after it is folded counts nothing more."""
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(14)
+    api.fleet["web"]["last_sync"] = clock.now.isoformat()
+    poller.tick()
+    poller.upkeep.fold()
+    clock.now = at(14.5)
+    poller.load()
+    poller.tick()
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
+    assert [(r.outcome, r.runs, r.finished_at) for r in runs] == [
+        ("success", 1, at(0)),
+        ("success", 1, at(14)),
+    ]
+
+
+def test_a_restart_counts_a_sync_that_ran_while_down_when_the_api_kept_the_run_id(
+    database: str, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    api.fleet["web"]["last_sync"] = clock.now.isoformat()
+    poller.tick()
+    clock.now = at(2)
+    api.fleet["web"]["last_sync"] = clock.now.isoformat()  # while fsync was down
+    poller.load()
+    poller.tick()
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
+    assert [(r.outcome, r.runs, r.finished_at) for r in runs] == [("success", 3, at(2))]
+
+
+def test_a_failure_told_by_its_id_alone_after_a_restart_opens_when_it_was_seen(
+    database: str, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(database, api, clock)
+    script = Script(api, clock)
+    script.ran("web", "run-1")
+    poller.tick()
+    clock.now = at(1)
+    script.ran("web", "run-2")  # a routine success: its snapshot row is not written
+    poller.tick()
+    clock.now = at(2)
+    api.fleet["web"].update(status="failed", message="boom", last_run_id="run-3")
+    poller.load()
+    poller.tick()
+    (episode,) = [e for e in poller.open.values() if e.workspace == "web"]
+    assert episode.opened_at == at(2)
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
+    assert [(r.outcome, r.finished_at) for r in runs] == [("success", at(1)), ("failed", at(2))]
+
+
+def test_a_restart_does_not_count_again_a_sync_without_id_from_an_api_clock_ahead(
+    database: str, api: Api, clock: Clock
+) -> None:
+    deps, poller = build(database, api, clock)
+    ahead = timedelta(minutes=10)
+
+    def ran() -> None:
+        api.set("web")
+        api.fleet["web"]["last_sync"] = (clock.now + ahead).isoformat()
+        api.fleet["web"]["last_run_id"] = None
+
+    ran()
+    poller.tick()
+    clock.now = at(1)
+    ran()
+    poller.tick()
+    clock.now = at(1) + timedelta(minutes=3)
+    poller.load()
+    poller.tick()
+    runs = stored_runs(deps.store, "web", START - timedelta(days=1))
+    assert [(r.outcome, r.runs) for r in runs] == [("success", 2)]
