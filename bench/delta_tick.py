@@ -20,7 +20,6 @@ every few minutes (bot/alerts/upkeep.py): after the ticks, that fold is timed on
 from __future__ import annotations
 
 import gc
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +27,6 @@ from typing import Any
 import httpx
 
 from bench import quiet_tick
-from bench.procs import API
 
 
 def measure(
@@ -55,29 +53,17 @@ def measure(
     rows: list[dict[str, Any]] = []
     for n in range(ticks):
         flipped = change()
-        lease.renew()
-        gc.collect()
         listing_cpu[0] = 0.0
-        writes, cpu, wall = conn.total_changes, time.process_time(), time.perf_counter()
-        poller.tick()
-        tick_cpu, tick_wall = time.process_time() - cpu, time.perf_counter() - wall
-        writes = conn.total_changes - writes
+        timed = quiet_tick.timed_tick(poller, lease, conn, floor_client)
         changes = client.last_changes
-        cpu, wall = time.process_time(), time.perf_counter()
-        json.loads(floor_client.get(f"{API}/workspaces").content)
-        floor_cpu, floor_wall = time.process_time() - cpu, time.perf_counter() - wall
         rows.append(
             {
                 "tick": n,
                 "flipped": flipped,
                 "delta": changes is not None,
                 "changed": len(changes.workspaces) + len(changes.removed) if changes else None,
-                "cpu": tick_cpu,
                 "listing_cpu": listing_cpu[0],
-                "wall": tick_wall,
-                "writes": writes,
-                "floor_cpu": floor_cpu,
-                "floor_wall": floor_wall,
+                **timed,
             }
         )
     del client.list_workspaces  # the class's method again

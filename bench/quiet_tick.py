@@ -49,25 +49,27 @@ def measure(
     settle(poller, lease, client, floor_client)
     rows: list[dict[str, Any]] = []
     for n in range(ticks):
-        lease.renew()
-        gc.collect()
-        writes, cpu, wall = conn.total_changes, time.process_time(), time.perf_counter()
-        poller.tick()
-        tick_cpu, tick_wall = time.process_time() - cpu, time.perf_counter() - wall
-        writes = conn.total_changes - writes
-        unchanged = client.last_unchanged
-        cpu, wall = time.process_time(), time.perf_counter()
-        json.loads(floor_client.get(f"{API}/workspaces").content)
-        floor_cpu, floor_wall = time.process_time() - cpu, time.perf_counter() - wall
-        rows.append(
-            {
-                "tick": n,
-                "unchanged": unchanged,
-                "cpu": tick_cpu,
-                "wall": tick_wall,
-                "writes": writes,
-                "floor_cpu": floor_cpu,
-                "floor_wall": floor_wall,
-            }
-        )
+        timed = timed_tick(poller, lease, conn, floor_client)
+        rows.append({"tick": n, "unchanged": client.last_unchanged, **timed})
     return rows
+
+
+def timed_tick(poller: Any, lease: Any, conn: Any, floor_client: httpx.Client) -> dict[str, Any]:
+    """One `Poller.tick()` (CPU, wall, SQLite rows written), then the floor measured right after
+    it: a plain GET of the whole listing plus `json.loads`."""
+    lease.renew()
+    gc.collect()
+    writes, cpu, wall = conn.total_changes, time.process_time(), time.perf_counter()
+    poller.tick()
+    tick_cpu, tick_wall = time.process_time() - cpu, time.perf_counter() - wall
+    writes = conn.total_changes - writes
+    cpu, wall = time.process_time(), time.perf_counter()
+    json.loads(floor_client.get(f"{API}/workspaces").content)
+    floor_cpu, floor_wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {
+        "cpu": tick_cpu,
+        "wall": tick_wall,
+        "writes": writes,
+        "floor_cpu": floor_cpu,
+        "floor_wall": floor_wall,
+    }

@@ -34,12 +34,8 @@ from bench.common import ROOT
 from bench.procs import API, SIM_KEY, synthetic_names
 
 
-def flip(sim: httpx.Client, names: list[str], failed: set[str], rng: random.Random) -> int:
-    """About 1% of the fleet changes state: half fail, half of the earlier failures recover."""
-    count = max(1, len(names) // 100)
-    recover = rng.sample(sorted(failed), min(len(failed), count // 2))
-    fail = rng.sample(names, count - len(recover))
-    jobs = [(n, "success") for n in recover] + [(n, "failed") for n in fail if n not in failed]
+def _set_states(sim: httpx.Client, jobs: list[tuple[str, str]]) -> None:
+    """Each (workspace, status) through the simulator's /_sim API, four at a time."""
 
     def one(job: tuple[str, str]) -> None:
         name, status = job
@@ -50,6 +46,15 @@ def flip(sim: httpx.Client, names: list[str], failed: set[str], rng: random.Rand
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(one, jobs))
+
+
+def flip(sim: httpx.Client, names: list[str], failed: set[str], rng: random.Random) -> int:
+    """About 1% of the fleet changes state: half fail, half of the earlier failures recover."""
+    count = max(1, len(names) // 100)
+    recover = rng.sample(sorted(failed), min(len(failed), count // 2))
+    fail = rng.sample(names, count - len(recover))
+    jobs = [(n, "success") for n in recover] + [(n, "failed") for n in fail if n not in failed]
+    _set_states(sim, jobs)
     failed.difference_update(recover)
     failed.update(n for n, s in jobs if s == "failed")
     return len(jobs)
@@ -65,16 +70,7 @@ def syncs(sim: httpx.Client, names: list[str], failed: set[str], rng: random.Ran
     healthy = [n for n in rng.sample(names, min(len(names), 2 * count)) if n not in failed]
     fail, succeed = healthy[:troubled], healthy[troubled : count - len(recover)]
     jobs = [(n, "success") for n in recover + succeed] + [(n, "failed") for n in fail]
-
-    def one(job: tuple[str, str]) -> None:
-        name, status = job
-        body: dict[str, Any] = {"status": status}
-        if status == "failed":
-            body["message"] = f"Error: bench failure of {name}"
-        sim.post(f"/_sim/workspaces/{name}/state", json=body).raise_for_status()
-
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(one, jobs))
+    _set_states(sim, jobs)
     failed.difference_update(recover)
     failed.update(fail)
     return len(jobs)

@@ -39,7 +39,7 @@ _ADD_RUN = (
 )
 
 
-# The last finished run of each workspace, read for a whole tick at once (a tick with 500
+# The last finished run of each workspace, read for a whole batch of runs at once (500
 # workspaces synced asked 500 times: bench/poll_tick's changed_since ticks).
 _LATEST = (
     "SELECT workspace, id, outcome, finished_at, run_id FROM history_runs h "
@@ -181,7 +181,7 @@ def _apply(db: Db, runs: Sequence[RunSeen]) -> None:
         _add_run(db, run, latest, joins)
     # In key order (a stable sort: one row's joins keep theirs): neighbours share index pages.
     joins.sort(key=lambda join: join[2])
-    conn.executemany(  # written together: one statement per tick, not two per run
+    conn.executemany(  # written together: one statement per batch, not two per run
         "UPDATE history_runs SET runs = runs + 1, run_id = ?, finished_at = ? WHERE id = ?",
         [join[:3] for join in joins],
     )

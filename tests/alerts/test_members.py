@@ -54,18 +54,21 @@ def stored(store: Store) -> list[Episode]:
     return [found[i] for i in IDS(db, CARD)]
 
 
-class Counting:
-    """The store's episode reads, counted."""
+def calls_of(monkeypatch: Any, name: str) -> list[Any]:
+    """Each call of `repo.<name>(db, x)`, as its `x`: the store's reads, counted."""
+    calls: list[Any] = []
+    real = getattr(repo, name)
 
-    def __init__(self, monkeypatch: Any) -> None:
-        self.ids: list[str] = []
-        real = repo.episodes_by_id
+    def counted(db: Any, x: Any) -> Any:
+        calls.append(x)
+        return real(db, x)
 
-        def counted(db: Any, ids: Any) -> Any:
-            self.ids += list(ids)
-            return real(db, ids)
+    monkeypatch.setattr(repo, name, counted)
+    return calls
 
-        monkeypatch.setattr(repo, "episodes_by_id", counted)
+
+def episode_reads(calls: list[Any]) -> list[str]:
+    return [episode_id for ids in calls for episode_id in ids]
 
 
 def test_a_digest_s_members_are_what_the_database_holds_after_each_tick(
@@ -93,11 +96,11 @@ def test_a_digest_s_members_are_what_the_database_holds_after_each_tick(
     open_now = {e.id: e for e in (first[0], again, first[3])}
     assert members.of(store.db, CARD, open_now, {}) == stored(store)
 
-    counting = Counting(monkeypatch)
+    counting = calls_of(monkeypatch, "episodes_by_id")
     members.reset()  # the lease regained: the closed one is read once, then remembered
     assert members.of(store.db, CARD, open_now, {}) == stored(store)
     assert members.of(store.db, CARD, open_now, {}) == stored(store)
-    assert counting.ids == ["ep1"]
+    assert episode_reads(counting) == ["ep1"]
 
 
 def test_a_closed_episode_is_read_once_not_on_every_tick(store: Store, monkeypatch: Any) -> None:
@@ -105,24 +108,10 @@ def test_a_closed_episode_is_read_once_not_on_every_tick(store: Store, monkeypat
     closed = [failure(n, closed=True) for n in range(50)]
     commit(store, members, *closed, card=True)
     members.reset()
-    counting = Counting(monkeypatch)
+    counting = calls_of(monkeypatch, "episodes_by_id")
     for _ in range(5):
         assert len(members.of(store.db, CARD, {}, {})) == 50
-    assert len(counting.ids) == 50  # once each: before, the whole digest on every tick
-
-
-class IdReads:
-    """The store's reads of a digest's member ids, counted."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        self.n = 0
-        real = repo.member_ids
-
-        def counted(db: Any, card: str) -> Any:
-            self.n += 1
-            return real(db, card)
-
-        monkeypatch.setattr(repo, "member_ids", counted)
+    assert len(episode_reads(counting)) == 50  # once each: before, the whole digest on every tick
 
 
 def test_a_kept_digest_follows_every_committed_tick_and_reads_its_ids_once(
@@ -131,7 +120,7 @@ def test_a_kept_digest_follows_every_committed_tick_and_reads_its_ids_once(
     members = DigestMembers()
     first = [failure(n) for n in range(6)]
     commit(store, members, *first, card=True)
-    reads = IdReads(monkeypatch)
+    reads = calls_of(monkeypatch, "member_ids")
     open_now = {e.id: e for e in first}
     for n in range(4):  # a tick per recovery, the next one's news failing again meanwhile
         back = replace(open_now.pop(f"ep{n}"), closed_at=NOW, closed_how="recovered")
@@ -143,7 +132,7 @@ def test_a_kept_digest_follows_every_committed_tick_and_reads_its_ids_once(
         commit(store, members, back, worse)
         open_now[worse.id] = worse
         assert members.of(store.db, CARD, open_now, {}) == stored(store) == during
-    assert reads.n == 1  # before, a join of the whole digest on each of its 8 draws
+    assert len(reads) == 1  # before, a join of the whole digest on each of its 8 draws
 
 
 def test_a_regained_lease_reads_again_what_another_replica_wrote(
@@ -157,14 +146,14 @@ def test_a_regained_lease_reads_again_what_another_replica_wrote(
     other = DigestMembers()
     commit(store, other, replace(first[1], closed_at=NOW, closed_how="recovered"))
     commit(store, other, replace(first[2], message="Error 2b", failures=2))
-    reads = IdReads(monkeypatch)
+    reads = calls_of(monkeypatch, "member_ids")
     members.reset()  # the lease regained: the poller reloads its open episodes too
     open_now = repo.open_episodes(store.db)
     for _ in range(3):
         now = members.of(store.db, CARD, open_now, {})
         assert now == stored(store)
         assert now[1].closed_at == NOW and now[2].message == "Error 2b"
-    assert reads.n == 1
+    assert len(reads) == 1
 
 
 def test_a_pruned_member_leaves_the_kept_digest_which_is_read_again_once(
@@ -176,10 +165,10 @@ def test_a_pruned_member_leaves_the_kept_digest_which_is_read_again_once(
     recent = [failure(n) for n in range(2, 5)]
     commit(store, members, *old, *recent, card=True)
     open_now = {e.id: e for e in recent}
-    reads = IdReads(monkeypatch)
+    reads = calls_of(monkeypatch, "member_ids")
     assert len(members.of(store.db, CARD, open_now, {})) == 5
     with store.transaction() as db:
         repo.prune(db, NOW - timedelta(days=14))
     for _ in range(3):
         assert members.of(store.db, CARD, open_now, {}) == stored(store) == recent
-    assert reads.n == 2  # before the prune, and once after: its link count changed
+    assert len(reads) == 2  # before the prune, and once after: its link count changed

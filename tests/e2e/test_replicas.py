@@ -26,6 +26,7 @@ from bot.store import Store
 from bot.wiring import lease_ttl
 from tests.alerts.historyslack import HistorySlack
 from tests.support import slackreq
+from tests.support.alertstack import sim_and_slack
 from tests.support.botproc import OPERATOR
 from tests.support.replicas import (
     LEASE_HELD,
@@ -52,17 +53,7 @@ def shown(message: dict[str, Any]) -> str:
     return json.dumps(message.get("blocks", []), ensure_ascii=False) + str(message.get("text"))
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    with SimProcess(extra_args=["--sync-seconds", "0.3"], key=KEY) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[HistorySlack]:
-    fake = HistorySlack(post_interval=1.0).start()  # Slack's ~1 message a second a channel
-    yield fake
-    fake.stop()
+sim, slack = sim_and_slack(KEY, sync_seconds="0.3")
 
 
 @pytest.fixture()

@@ -19,9 +19,9 @@ from tests.support.simproc import SimProcess
 Fixture = Callable[..., Iterator[object]]
 
 
-def alert_fixtures(
-    key: str, channel: str, *, sync_seconds: str, workdir: str
-) -> tuple[Fixture, Fixture, Fixture]:
+def sim_and_slack(key: str, *, sync_seconds: str) -> tuple[Fixture, Fixture]:
+    """Module-scoped `sim` and `slack` fixtures alone (a test that starts its bots itself)."""
+
     @pytest.fixture(scope="module")
     def sim() -> Iterator[SimProcess]:
         with SimProcess(extra_args=["--sync-seconds", sync_seconds], key=key) as process:
@@ -32,6 +32,14 @@ def alert_fixtures(
         fake = HistorySlack(post_interval=1.0).start()  # Slack's ~1 message a second a channel
         yield fake
         fake.stop()
+
+    return sim, slack
+
+
+def alert_fixtures(
+    key: str, channel: str, *, sync_seconds: str, workdir: str
+) -> tuple[Fixture, Fixture, Fixture]:
+    sim, slack = sim_and_slack(key, sync_seconds=sync_seconds)
 
     @pytest.fixture(scope="module")
     def bot(
